@@ -1,0 +1,49 @@
+"""Tracker connectors and their registry.
+
+``bridge`` never names a tracker: it asks ``connectors.get("jira")``. Built-in connectors are
+imported lazily; third-party ones register through the ``revbridge.connectors`` entry points.
+"""
+
+from __future__ import annotations
+
+import importlib
+from importlib.metadata import entry_points
+
+from connectors.base import Connector, TrackerSettings
+from connectors.errors import RemoteFatalError
+
+BUILTIN: dict[str, str] = {
+    "jira": "connectors.jira:JiraConnector",
+    "trello": "connectors.trello:TrelloConnector",
+    "asana": "connectors.asana:AsanaConnector",
+}
+
+
+def _targets() -> dict[str, str]:
+    targets = dict(BUILTIN)
+    for ep in entry_points(group="revbridge.connectors"):
+        targets.setdefault(ep.name, ep.value)
+    return targets
+
+
+def names() -> list[str]:
+    """Every registered connector name."""
+    return sorted(_targets())
+
+
+def get(name: str) -> type[Connector]:
+    """The connector class registered as ``name``."""
+    target = _targets().get(name)
+    if target is None:
+        raise RemoteFatalError(f"no connector named {name!r} (known: {', '.join(names())})")
+    module_name, _, attr = target.partition(":")
+    cls: type[Connector] = getattr(importlib.import_module(module_name), attr)
+    return cls
+
+
+def settings_model(name: str) -> type[TrackerSettings]:
+    """The pydantic model of the ``[tracker]`` table for connector ``name``."""
+    return get(name).Settings
+
+
+__all__ = ["Connector", "TrackerSettings", "get", "names", "settings_model"]

@@ -1,0 +1,189 @@
+"""Normalized records and the connector contract (DESIGN §2).
+
+Every time is timezone-aware UTC. A connector turns one tracker's API into these records and
+posts comments; it knows nothing of rounds, quotes or the store.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import ClassVar, Protocol, runtime_checkable
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+#: Status name a connector reports for a ticket the tracker marks complete outside its
+#: lists/sections (Asana ``completed``, an archived Trello card). Always maps onto ``done``.
+COMPLETED_STATUS = "(completed)"
+
+
+def utc(value: datetime) -> datetime:
+    """Return ``value`` as an aware UTC datetime (naive values are taken as UTC)."""
+    if value.tzinfo is None:
+        return value.replace(tzinfo=UTC)
+    return value.astimezone(UTC)
+
+
+@dataclass(frozen=True, slots=True)
+class Person:
+    remote_id: str
+    name: str
+    email: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Ticket:
+    remote_id: str
+    key: str
+    url: str
+    title: str
+    status: str
+    labels: tuple[str, ...]
+    created_at: datetime
+    updated_at: datetime
+    requester: Person
+    deleted: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class StatusChange:
+    ticket_id: str
+    at: datetime
+    by: Person
+    from_status: str | None
+    to_status: str
+    remote_id: str = ""  # the tracker's id of the history item, when it has one
+
+
+@dataclass(frozen=True, slots=True)
+class Comment:
+    remote_id: str
+    ticket_id: str
+    at: datetime
+    by: Person
+    body: str
+
+
+@dataclass(frozen=True, slots=True)
+class TimeEntry:
+    remote_id: str
+    ticket_id: str
+    at: datetime
+    by: Person
+    seconds: int
+
+
+@dataclass(frozen=True, slots=True)
+class TicketBundle:
+    """One ticket with its *complete* current history.
+
+    The lists are the ticket's whole history as the tracker holds it now, so the store replaces
+    the ticket's rows with them (a deleted comment or worklog disappears).
+    """
+
+    ticket: Ticket
+    changes: tuple[StatusChange, ...] = ()
+    comments: tuple[Comment, ...] = ()
+    time_entries: tuple[TimeEntry, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class SkippedRecord:
+    """A record the connector could not normalize: reported, and the pull goes on."""
+
+    remote_id: str | None
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    """One unit of a pull: commit ``bundles``, then save ``next_cursor``."""
+
+    bundles: tuple[TicketBundle, ...]
+    next_cursor: str | None
+    skipped: tuple[SkippedRecord, ...] = field(default=())
+
+
+class StatusMap(BaseModel):
+    """``[tracker.statuses]``: the tracker's status names for each canonical state."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    open: tuple[str, ...] = ()
+    in_progress: tuple[str, ...] = ()
+    delivered: tuple[str, ...] = ()
+    done: tuple[str, ...] = ()
+
+    @field_validator("open", "in_progress", "delivered", "done")
+    @classmethod
+    def _names_not_blank(cls, names: tuple[str, ...]) -> tuple[str, ...]:
+        for name in names:
+            if not name.strip():
+                raise ValueError("status names must not be blank")
+        return names
+
+
+class TrackerSettings(BaseModel):
+    """Base of every connector's ``[tracker]`` table; each connector subclasses it."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    #: Fields that hold a credential reference (``keyring:``, ``env:``, ``cmd:``).
+    secret_fields: ClassVar[tuple[str, ...]] = ("token",)
+
+    type: str
+    token: str = Field(description="credential reference: keyring:SERVICE/USER, env:VAR or cmd:CMD")
+    statuses: StatusMap = StatusMap()
+
+
+@runtime_checkable
+class Connector(Protocol):
+    """What ``bridge`` needs from a tracker.
+
+    Built as ``cls(settings, secrets, policy=None)`` where ``secrets`` maps each of
+    ``settings.secret_fields`` to its resolved value and ``policy`` overrides the retry and
+    pacing policy (tests make it fast).
+    """
+
+    name: ClassVar[str]
+    Settings: ClassVar[type[TrackerSettings]]
+
+    #: HTTP requests sent so far (every attempt counts, retries included).
+    requests_made: int
+
+    def whoami(self) -> Person:
+        """The account the connector acts as (cached after the first call)."""
+        ...
+
+    def pull(self, cursor: str | None) -> Iterator[Page]:
+        """Yield pages of changed tickets; ``None`` means a full pull.
+
+        The cursor comes from the tracker's own timestamps, never the local clock; an
+        incremental pull re-reads an overlap window before the cursor and drops what it has
+        already yielded by id. ``next_cursor`` of each page is safe to save once the page is
+        committed; a bad record is reported in ``Page.skipped`` and does not stop the pull.
+        """
+        ...
+
+    def list_ids(self) -> set[str]:
+        """Every live ticket id in scope. Raises rather than return a partial listing."""
+        ...
+
+    def post_comment(self, ticket_id: str, body: str) -> str:
+        """Post ``body`` on the ticket and return the new comment's remote id.
+
+        Never sent twice by a retry: a POST is retried only when the tracker provably did not
+        process it (429, connection refused); otherwise the error is raised and the caller
+        checks with ``find_comment`` before posting again.
+        """
+        ...
+
+    def find_comment(self, ticket_id: str, marker: str) -> str | None:
+        """The remote id of the ticket's comment whose text contains ``marker``, if any."""
+        ...
+
+
+def connector_settings_secrets(settings: TrackerSettings) -> Mapping[str, str]:
+    """The credential references of ``settings`` by field name."""
+    return {name: str(getattr(settings, name)) for name in settings.secret_fields}

@@ -1,0 +1,198 @@
+"""HTTP helpers shared by the connectors: retry policy, Retry-After parsing, pacing, counting.
+
+Jira and py-trello talk through ``requests``; both get a :class:`RetryingAdapter` mounted on
+their session, so retries, pacing and request counting happen in one place. Asana's SDK talks
+urllib3; its connector uses :class:`RetryPolicy` and :func:`retry_delay` with its own loop.
+"""
+
+from __future__ import annotations
+
+import random
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+from typing import Any
+
+import requests
+from requests.adapters import HTTPAdapter
+
+from connectors.errors import RemoteRetriableError
+
+RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """How long and how often a connector retries before giving up with RemoteRetriableError."""
+
+    max_attempts: int = 6
+    max_total_wait: float = 120.0  # seconds spent sleeping across all retries of one request
+    backoff_base: float = 1.0
+    backoff_cap: float = 30.0
+    timeout: float = 30.0  # per request (connect and read)
+    #: requests per window per token, enforced client side (``None``: no pacing)
+    rate_limit: tuple[int, float] | None = None
+    sleep: Callable[[float], None] = field(default=time.sleep, compare=False)
+
+    def backoff(self, attempt: int) -> float:
+        """Capped exponential backoff with jitter for attempt ``attempt`` (0-based)."""
+        raw = min(self.backoff_cap, self.backoff_base * (2**attempt))
+        return float(raw * (0.5 + random.random() / 2))
+
+
+#: A policy for tests: no real sleeping, few attempts.
+def fast_policy(**overrides: Any) -> RetryPolicy:
+    values: dict[str, Any] = {
+        "max_attempts": 4,
+        "max_total_wait": 5.0,
+        "backoff_base": 0.0,
+        "backoff_cap": 0.0,
+        "timeout": 2.0,
+        "sleep": lambda _s: None,
+    }
+    values.update(overrides)
+    return RetryPolicy(**values)
+
+
+def parse_retry_after(headers: Mapping[str, str], now: datetime | None = None) -> float | None:
+    """Seconds to wait from ``Retry-After`` (seconds or HTTP date) or ``X-RateLimit-Reset``."""
+    now = now or datetime.now(UTC)
+    lowered = {k.lower(): v for k, v in headers.items()}
+    value = lowered.get("retry-after")
+    if value is not None:
+        value = value.strip()
+        try:
+            return max(0.0, float(value))
+        except ValueError:
+            pass
+        try:
+            when = parsedate_to_datetime(value)
+        except (TypeError, ValueError):
+            when = None
+        if when is not None:
+            if when.tzinfo is None:
+                when = when.replace(tzinfo=UTC)
+            return max(0.0, (when - now).total_seconds())
+    reset = lowered.get("x-ratelimit-reset")
+    if reset is not None:
+        try:
+            when = datetime.fromisoformat(reset.strip().replace("Z", "+00:00"))
+        except ValueError:
+            return None
+        if when.tzinfo is None:
+            when = when.replace(tzinfo=UTC)
+        return max(0.0, (when - now).total_seconds())
+    return None
+
+
+def retry_delay(policy: RetryPolicy, attempt: int, headers: Mapping[str, str]) -> float:
+    """The wait before retry ``attempt``: the server's word if it gave one, else backoff."""
+    told = parse_retry_after(headers)
+    return told if told is not None else policy.backoff(attempt)
+
+
+class RateLimiter:
+    """Sliding-window limiter: at most ``limit`` acquisitions per ``window`` seconds."""
+
+    def __init__(self, limit: int, window: float, clock: Callable[[], float] = time.monotonic,
+                 sleep: Callable[[float], None] = time.sleep) -> None:
+        self.limit = limit
+        self.window = window
+        self._clock = clock
+        self._sleep = sleep
+        self._stamps: deque[float] = deque()
+        self._lock = threading.Lock()
+
+    def acquire(self) -> None:
+        with self._lock:
+            while True:
+                now = self._clock()
+                while self._stamps and now - self._stamps[0] >= self.window:
+                    self._stamps.popleft()
+                if len(self._stamps) < self.limit:
+                    self._stamps.append(now)
+                    return
+                self._sleep(self.window - (now - self._stamps[0]) + 0.001)
+
+
+class RetryingAdapter(HTTPAdapter):
+    """Counts, paces and retries requests sent through a ``requests`` session.
+
+    GET/HEAD/PUT/DELETE are retried on 429, 5xx, timeouts and resets. A POST is retried only on
+    429 and on failures to connect, where the tracker provably did not process it; any other
+    failure of a POST is raised so the caller can check before posting again.
+    """
+
+    def __init__(self, policy: RetryPolicy, tracker: str) -> None:
+        super().__init__(max_retries=0)
+        self.policy = policy
+        self.tracker = tracker
+        self.requests_made = 0
+        self.limiter = (
+            RateLimiter(*policy.rate_limit, sleep=policy.sleep) if policy.rate_limit else None
+        )
+
+    def send(
+        self, request: requests.PreparedRequest, *args: Any, **kwargs: Any
+    ) -> requests.Response:
+        kwargs["timeout"] = kwargs.get("timeout") or self.policy.timeout
+        idempotent = request.method not in ("POST", "PATCH")
+        waited = 0.0
+        attempt = 0
+        while True:
+            if self.limiter is not None:
+                self.limiter.acquire()
+            self.requests_made += 1
+            failure: str
+            headers: Mapping[str, str] = {}
+            last_response: requests.Response | None = None
+            try:
+                response = super().send(request, *args, **kwargs)
+            except requests.exceptions.ConnectTimeout as exc:
+                failure = f"connect timeout: {exc.__class__.__name__}"
+            except requests.exceptions.ConnectionError as exc:
+                if not idempotent and not _failed_before_sending(exc):
+                    raise RemoteRetriableError(
+                        f"{self.tracker}: connection lost during {request.method}; not resent",
+                        tracker=self.tracker) from exc
+                failure = f"connection error: {exc.__class__.__name__}"
+            except requests.exceptions.Timeout as exc:
+                if not idempotent:
+                    raise RemoteRetriableError(
+                        f"{self.tracker}: timeout during {request.method}; not resent",
+                        tracker=self.tracker) from exc
+                failure = "read timeout"
+            else:
+                status = response.status_code
+                retriable = status == 429 or (idempotent and status in RETRY_STATUSES)
+                if not retriable:
+                    return response
+                failure = f"HTTP {status}"
+                headers = response.headers
+                last_response = response
+            attempt += 1
+            delay = retry_delay(self.policy, attempt - 1, headers)
+            if attempt >= self.policy.max_attempts or waited + delay > self.policy.max_total_wait:
+                if last_response is not None:
+                    return last_response  # the library raises its own error; the connector maps it
+                raise RemoteRetriableError(
+                    f"{self.tracker}: {failure} after {attempt} attempts", tracker=self.tracker)
+            waited += delay
+            self.policy.sleep(delay)
+
+
+def _failed_before_sending(exc: requests.exceptions.ConnectionError) -> bool:
+    text = repr(exc)
+    return "NewConnectionError" in text or "Connection refused" in text
+
+
+def mount_retrying(session: requests.Session, policy: RetryPolicy, tracker: str) -> RetryingAdapter:
+    """Mount a :class:`RetryingAdapter` for http and https on ``session`` and return it."""
+    adapter = RetryingAdapter(policy, tracker)
+    session.mount("http://", adapter)
+    session.mount("https://", adapter)
+    return adapter
