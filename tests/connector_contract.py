@@ -20,7 +20,7 @@ import pytest
 
 from connectors.base import Connector, Page, TicketBundle
 from connectors.errors import CredentialsRefused, RemoteError, RemoteRetriableError
-from connectors.fakes.base import Fault, FakeTracker
+from connectors.fakes.base import FakeTracker, Fault
 
 T0 = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)  # a Monday
 MakeConnector = Callable[..., Connector]
@@ -241,6 +241,6 @@ class ConnectorContract:
         fake.inject(Fault(kind, times=1000, method="GET"))
         with pytest.raises(RemoteError):
             drain(connector.pull(None))
-        fake.clear_faults()  # type: ignore[attr-defined]
+        fake.clear_faults()
         got, _, _ = drain(make_connector().pull(None))
         assert set(got) >= set(seeded.values())
