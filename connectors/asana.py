@@ -90,6 +90,7 @@ class AsanaConnector:
         self._me: Person | None = None
         self._time_tracking: bool | None = None  # False once the plan answered 402
         self._sections: set[str] | None = None
+        self._names: dict[str, str] = {}  # user gid -> name, learnt from stories
 
     @property
     def requests_made(self) -> int:
@@ -190,6 +191,7 @@ class AsanaConnector:
         multi = len(raw.get("memberships") or ()) > 1
         changes, comments = records.history(task, stories, str(section.get("name")),
                                             self._project_sections() if multi else None)
+        task = records.name_requester(task, stories, self._names)
         return TicketBundle(task, changes, comments, self._time(task, raw))
 
     def _time(self, task: Any, raw: Mapping[str, Any]) -> tuple[TimeEntry, ...]:
@@ -229,7 +231,7 @@ class AsanaConnector:
         """Gids of every task in the project (all pages); raises rather than return part."""
         ids: set[str] = set()
         for tasks, _ in self._pages(lambda opts: self._tasks.get_tasks_for_project(
-                self.project, {**opts, "opt_fields": "gid"}, full_payload=True),
+                self.project, dict(opts), full_payload=True),
                 f"GET /projects/{self.project}/tasks"):
             for raw in tasks:
                 if not isinstance(raw, Mapping) or not raw.get("gid"):

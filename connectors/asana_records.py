@@ -8,7 +8,8 @@ task is in at that moment). Any malformed piece raises :class:`BadRecordError` f
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, MutableMapping
+from dataclasses import replace
 from datetime import UTC, date, datetime, time
 from typing import Any
 
@@ -23,7 +24,7 @@ from connectors.base import (
 from connectors.errors import BadRecordError
 
 TASK_FIELDS = ",".join((
-    "name", "created_by.name", "created_at", "modified_at", "completed", "assignee.name",
+    "name", "created_by", "created_at", "modified_at", "completed", "assignee.name",
     "memberships.project", "memberships.section.name", "tags.name", "actual_time_minutes",
     "permalink_url",
 ))
@@ -92,6 +93,23 @@ def ticket(raw: Mapping[str, Any], project_gid: str) -> Ticket:
         updated_at=parse_time(raw.get("modified_at"), "modified_at", gid),
         requester=person(raw.get("created_by")),
     )
+
+
+def name_requester(task: Ticket, stories: Iterable[Mapping[str, Any]],
+                   names: MutableMapping[str, str]) -> Ticket:
+    """``task`` with its requester's name, which a task's ``created_by`` lacks in Asana.
+
+    Names are learnt from the stories' authors (``names`` keeps them across tasks).
+    """
+    for story in stories:
+        author = story.get("created_by")
+        if isinstance(author, Mapping) and author.get("gid") and author.get("name"):
+            names[str(author["gid"])] = str(author["name"])
+    requester = task.requester
+    name = names.get(requester.remote_id)
+    if name is None or name == requester.name:
+        return task
+    return replace(task, requester=replace(requester, name=name))
 
 
 def _name(value: Any) -> str | None:

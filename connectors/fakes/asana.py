@@ -244,8 +244,8 @@ class FakeAsana(FakeServer):
         return {
             "gid": task.gid, "resource_type": "task", "name": task.name,
             "resource_subtype": "default_task",
-            "created_by": {"gid": task.created_by, "resource_type": "user",
-                           "name": self.users[task.created_by]["name"]},
+            # like Asana: a task's created_by carries no name (opt_fields allows none)
+            "created_by": {"gid": task.created_by, "resource_type": "user"},
             "created_at": None if task.corrupt else iso(task.created_at),
             "modified_at": iso(task.modified_at), "completed": task.completed,
             "completed_at": iso(task.completed_at) if task.completed_at else None,
