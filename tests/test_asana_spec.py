@@ -11,6 +11,7 @@ Known cases where the spec is stricter than the live API (the fake answers like 
 from __future__ import annotations
 
 import json
+import os
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -57,7 +58,7 @@ def _load_spec() -> dict[str, Any]:
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     with SPEC.open() as handle:
         data = yaml.load(handle, Loader=loader)
-    tmp = cache.with_suffix(".tmp")
+    tmp = cache.with_suffix(f".{os.getpid()}.tmp")
     tmp.write_text(json.dumps(data))
     tmp.replace(cache)
     return data
