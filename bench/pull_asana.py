@@ -16,10 +16,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from connectors.asana import AsanaConnector, AsanaSettings  # noqa: E402
-from connectors.base import Page  # noqa: E402
-from connectors.fakes.asana import FakeAsana, settings_for  # noqa: E402
-from connectors.http import RetryPolicy  # noqa: E402
+from connectors.asana import AsanaConnector, AsanaSettings
+from connectors.base import Page
+from connectors.fakes.asana import FakeAsana, settings_for
+from connectors.http import RetryPolicy
 
 T0 = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
 

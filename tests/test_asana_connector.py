@@ -214,3 +214,19 @@ def test_the_token_never_shows_in_errors_or_logs(
 def test_an_unreadable_cursor_is_refused(make_connector: MakeConnector) -> None:
     with pytest.raises(RemoteFatalError):
         drain(make_connector().pull("not json"))
+
+
+def test_moves_in_another_project_of_a_multi_homed_task_are_not_status_changes(
+    fake: FakeAsana, make_connector: MakeConnector, people: dict[str, str]
+) -> None:
+    t = fake.create_ticket("Shared", people["client"], at=T0)
+    fake.move_elsewhere(t, "Backlog", people["team"], at=T0 + timedelta(minutes=1))
+    fake.move_elsewhere(t, "Doing", people["team"], at=T0 + timedelta(minutes=2))
+    fake.move(t, "In Progress", people["team"], at=T0 + timedelta(minutes=3))
+    connector = make_connector()
+    bundles, _, _ = drain(connector.pull(None))
+    assert bundles[t].ticket.status == "In Progress"
+    assert [(c.from_status, c.to_status) for c in bundles[t].changes] == [
+        ("To Do", "In Progress")]
+    assert len(fake.requests_to(f"/projects/{fake.project_gid}/sections")) == 1
+    assert bundles[t].ticket.requester.name == "Claire Client"
