@@ -1,0 +1,200 @@
+"""Asana JSON (tasks, stories, time-tracking entries) → normalized records.
+
+Status is the task's section in the synced project; while ``completed`` is true it is
+:data:`COMPLETED_STATUS`. Status history comes from stories: ``section_changed`` (old → new
+section), ``marked_complete`` (→ COMPLETED_STATUS) and ``marked_incomplete`` (→ the section the
+task is in at that moment). Any malformed piece raises :class:`BadRecordError` for the task.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, MutableMapping
+from dataclasses import replace
+from datetime import UTC, date, datetime, time
+from typing import Any
+
+from connectors.base import (
+    COMPLETED_STATUS,
+    Comment,
+    Person,
+    StatusChange,
+    Ticket,
+    TimeEntry,
+)
+from connectors.errors import BadRecordError
+
+TASK_FIELDS = ",".join((
+    "name", "created_by", "created_at", "modified_at", "completed", "assignee.name",
+    "memberships.project", "memberships.section.name", "tags.name", "actual_time_minutes",
+    "permalink_url",
+))
+STORY_FIELDS = ",".join((
+    "created_at", "created_by.name", "resource_subtype", "type", "text", "old_section.name",
+    "new_section.name",
+))
+ENTRY_FIELDS = "duration_minutes,entered_on,created_by.name"
+UNKNOWN = Person(remote_id="", name="(unknown)")
+
+
+def parse_time(value: Any, what: str, gid: str) -> datetime:
+    """An Asana timestamp (``2025-03-04T15:02:11.421Z``) as aware UTC."""
+    if not isinstance(value, str):
+        raise BadRecordError(f"{what} is missing", remote_id=gid)
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise BadRecordError(f"{what} is not a timestamp: {value!r}", remote_id=gid) from None
+    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+
+
+def stamp(at: datetime) -> str:
+    """The canonical form of a tracker timestamp kept in cursors (UTC, milliseconds)."""
+    return at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{at.microsecond // 1000:03d}Z"
+
+
+def person(value: Any, fallback: Person = UNKNOWN) -> Person:
+    if not isinstance(value, Mapping) or not value.get("gid"):
+        return fallback
+    return Person(remote_id=str(value["gid"]), name=str(value.get("name") or value["gid"]),
+                  email=value.get("email") if isinstance(value.get("email"), str) else None)
+
+
+def section_of(raw: Mapping[str, Any], project_gid: str) -> Mapping[str, Any] | None:
+    """The task's section in ``project_gid`` (``memberships[].section``)."""
+    for membership in raw.get("memberships") or ():
+        if not isinstance(membership, Mapping):
+            continue
+        project = membership.get("project")
+        if isinstance(project, Mapping) and str(project.get("gid")) == project_gid:
+            section = membership.get("section")
+            return section if isinstance(section, Mapping) else None
+    return None
+
+
+def ticket(raw: Mapping[str, Any], project_gid: str) -> Ticket:
+    gid = str(raw.get("gid") or "")
+    if not gid:
+        raise BadRecordError("task without gid", remote_id=None)
+    name = raw.get("name")
+    if not isinstance(name, str):
+        raise BadRecordError("task name is missing", remote_id=gid)
+    section = section_of(raw, project_gid)
+    if section is None or not isinstance(section.get("name"), str):
+        raise BadRecordError("task has no section in the project", remote_id=gid)
+    status = COMPLETED_STATUS if raw.get("completed") is True else str(section["name"])
+    tags = raw.get("tags") or []
+    if not isinstance(tags, list):
+        raise BadRecordError("tags is not a list", remote_id=gid)
+    labels = tuple(str(t["name"]) for t in tags if isinstance(t, Mapping) and t.get("name"))
+    return Ticket(
+        remote_id=gid, key=gid, url=str(raw.get("permalink_url") or ""), title=name,
+        status=status, labels=labels,
+        created_at=parse_time(raw.get("created_at"), "created_at", gid),
+        updated_at=parse_time(raw.get("modified_at"), "modified_at", gid),
+        requester=person(raw.get("created_by")),
+    )
+
+
+def name_requester(task: Ticket, stories: Iterable[Mapping[str, Any]],
+                   names: MutableMapping[str, str]) -> Ticket:
+    """``task`` with its requester's name, which a task's ``created_by`` lacks in Asana.
+
+    Names are learnt from the stories' authors (``names`` keeps them across tasks).
+    """
+    for story in stories:
+        author = story.get("created_by")
+        if isinstance(author, Mapping) and author.get("gid") and author.get("name"):
+            names[str(author["gid"])] = str(author["name"])
+    requester = task.requester
+    name = names.get(requester.remote_id)
+    if name is None or name == requester.name:
+        return task
+    return replace(task, requester=replace(requester, name=name))
+
+
+def _name(value: Any) -> str | None:
+    return str(value["name"]) if isinstance(value, Mapping) and value.get("name") else None
+
+
+def history(
+    task: Ticket, stories: Iterable[Mapping[str, Any]], current_section: str,
+    sections: set[str] | None = None,
+) -> tuple[tuple[StatusChange, ...], tuple[Comment, ...]]:
+    """Status changes and comments of ``task`` from its stories (oldest first).
+
+    ``sections``: gids of the project's sections, to ignore moves inside another project of a
+    multi-homed task (``None``: the task is in one project only).
+    """
+    parsed = []
+    for story in stories:
+        if not isinstance(story, Mapping) or not story.get("gid"):
+            raise BadRecordError("story without gid", remote_id=task.remote_id)
+        at = parse_time(story.get("created_at"), "story created_at", task.remote_id)
+        parsed.append((at, int(str(story["gid"])) if str(story["gid"]).isdigit() else 0, story))
+    parsed.sort(key=lambda item: (item[0], item[1]))
+
+    moves = [s for _, _, s in parsed if s.get("resource_subtype") == "section_changed"
+             and _in_project(s, sections)]
+    section = (_name(moves[0].get("old_section")) if moves else None) or current_section
+    completed = False
+    changes: list[StatusChange] = []
+    comments: list[Comment] = []
+    for at, _, story in parsed:
+        subtype, by, sid = story.get("resource_subtype"), person(story.get("created_by")), \
+            str(story["gid"])
+        if subtype == "comment_added" or story.get("type") == "comment":
+            text = story.get("text")
+            if not isinstance(text, str):
+                raise BadRecordError(f"comment {sid} has no text", remote_id=task.remote_id)
+            comments.append(Comment(sid, task.remote_id, at, by, text))
+        elif subtype == "section_changed" and _in_project(story, sections):
+            new = _name(story.get("new_section"))
+            if new is None:
+                raise BadRecordError(f"move {sid} has no new section", remote_id=task.remote_id)
+            old = _name(story.get("old_section")) or section
+            if not completed and old != new:
+                changes.append(StatusChange(task.remote_id, at, by, old, new, sid))
+            section = new
+        elif subtype == "marked_complete" and not completed:
+            changes.append(StatusChange(task.remote_id, at, by, section, COMPLETED_STATUS, sid))
+            completed = True
+        elif subtype == "marked_incomplete" and completed:
+            changes.append(StatusChange(task.remote_id, at, by, COMPLETED_STATUS, section, sid))
+            completed = False
+    return tuple(changes), tuple(comments)
+
+
+def _in_project(story: Mapping[str, Any], sections: set[str] | None) -> bool:
+    if sections is None:
+        return True
+    new = story.get("new_section")
+    return isinstance(new, Mapping) and str(new.get("gid")) in sections
+
+
+def time_entries(task: Ticket, entries: Iterable[Mapping[str, Any]]) -> tuple[TimeEntry, ...]:
+    """Time-tracking entries, dated at the start (UTC) of the day they were entered for."""
+    out = []
+    for entry in entries:
+        gid = str(entry.get("gid") or "") if isinstance(entry, Mapping) else ""
+        minutes = entry.get("duration_minutes") if gid else None
+        try:
+            day = date.fromisoformat(str(entry.get("entered_on")))
+        except ValueError:
+            day = None
+        if not gid or not isinstance(minutes, int) or day is None:
+            raise BadRecordError(f"time entry {gid or '?'} is malformed",
+                                 remote_id=task.remote_id)
+        at = datetime.combine(day, time(0), tzinfo=UTC)
+        out.append(TimeEntry(gid, task.remote_id, at, person(entry.get("created_by")),
+                             minutes * 60))
+    return tuple(out)
+
+
+def actual_time(task: Ticket, raw: Mapping[str, Any]) -> tuple[TimeEntry, ...]:
+    """``actual_time_minutes`` as one entry dated at ``modified_at`` (plans without entries)."""
+    minutes = raw.get("actual_time_minutes")
+    if not isinstance(minutes, int | float) or minutes <= 0:
+        return ()
+    by = person(raw.get("assignee"), fallback=task.requester)
+    return (TimeEntry(f"{task.remote_id}:actual", task.remote_id, task.updated_at, by,
+                      round(minutes * 60)),)

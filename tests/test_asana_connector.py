@@ -1,0 +1,232 @@
+"""The Asana connector against the fake Asana: the shared contract plus Asana specifics."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import timedelta
+from typing import Any
+
+import pytest
+
+from connectors.asana import AsanaConnector, AsanaSettings
+from connectors.base import COMPLETED_STATUS
+from connectors.errors import CredentialsRefused, RemoteFatalError, RemoteRetriableError
+from connectors.fakes.asana import FakeAsana, settings_for
+from connectors.fakes.base import Fault
+from connectors.http import fast_policy
+from tests.connector_contract import T0, ConnectorContract, MakeConnector, drain
+
+
+@pytest.fixture
+def fake() -> Iterator[FakeAsana]:
+    with FakeAsana() as server:
+        yield server  # type: ignore[misc]
+
+
+@pytest.fixture
+def make_connector(fake: FakeAsana) -> MakeConnector:
+    def make(**overrides: Any) -> AsanaConnector:
+        token = overrides.pop("token", fake.token)
+        policy = overrides.pop("policy", fast_policy(timeout=1.0))
+        settings = AsanaSettings.model_validate(settings_for(fake, **overrides))
+        return AsanaConnector(settings, {"token": token}, policy=policy)
+    return make
+
+
+class TestAsanaContract(ConnectorContract):
+    pass
+
+
+# -- Asana specifics ---------------------------------------------------------------------------
+@pytest.fixture
+def people(fake: FakeAsana) -> dict[str, str]:
+    return {"client": fake.add_person("Claire Client"), "team": fake.add_person("Tom Team")}
+
+
+def test_full_pull_pages_through_every_task_with_fresh_opts(
+    fake: FakeAsana, make_connector: MakeConnector, people: dict[str, str]
+) -> None:
+    ids = [fake.create_ticket(f"t{i}", people["client"], at=T0 + timedelta(seconds=i))
+           for i in range(205)]
+    connector = make_connector()
+    bundles, cursor, pages = drain(connector.pull(None))
+    assert set(bundles) == set(ids)
+    assert [len(p.bundles) for p in pages] == [100, 100, 5]
+    listing = fake.requests_to(f"/projects/{fake.project_gid}/tasks")
+    assert len(listing) == 3
+    assert [r.query["limit"] for r in listing] == [["100"]] * 3
+    assert "offset" not in listing[0].query
+    assert listing[1].query["offset"] != listing[2].query["offset"]
+    # opt_fields is one comma-separated value, not a Python list's repr
+    assert all(len(r.query["opt_fields"]) == 1 and "," in r.query["opt_fields"][0]
+               and "[" not in r.query["opt_fields"][0] for r in listing)
+    # no time logged anywhere: no time-entry requests at all
+    assert fake.requests_to("time_tracking_entries") == []
+    assert connector.requests_made == 3 + 205
+    assert cursor is not None and '"since":"2026-11-02T09:03:24.000Z"' in cursor
+
+
+def test_request_counts_of_incremental_pulls(
+    fake: FakeAsana, make_connector: MakeConnector, people: dict[str, str]
+) -> None:
+    ids = [fake.create_ticket(f"t{i}", people["client"], at=T0) for i in range(10)]
+    fake.log_time(ids[0], 600, people["team"], at=T0)
+    connector = make_connector()
+    _, cursor, _ = drain(connector.pull(None))
+    assert connector.requests_made == 1 + 10 + 1  # listing, stories, one task with time
+    before = connector.requests_made
+    again, cursor, _ = drain(connector.pull(cursor))
+    assert again == {} and connector.requests_made - before == 1
+    fake.move(ids[3], "In Progress", people["team"], at=T0 + timedelta(hours=1))
+    fake.log_time(ids[4], 60, people["team"], at=T0 + timedelta(hours=1))
+    before = connector.requests_made
+    changed, _, _ = drain(connector.pull(cursor))
+    assert set(changed) == {ids[3], ids[4]}
+    assert connector.requests_made - before == 1 + 2 + 1
+    since = fake.requests_to("/tasks", method="GET")[-4].query["modified_since"]
+    assert since == ["2026-11-02T08:58:00.000Z"]  # newest modified_at minus the overlap
+
+
+def test_completion_is_a_status_and_reopening_returns_to_the_section(
+    fake: FakeAsana, make_connector: MakeConnector, people: dict[str, str]
+) -> None:
+    t = fake.create_ticket("Banner", people["client"], at=T0)
+    fake.move(t, "In Review", people["team"], at=T0 + timedelta(hours=1))
+    fake.complete(t, people["team"], at=T0 + timedelta(hours=2))
+    fake.move(t, "Done", people["team"], at=T0 + timedelta(hours=3))  # while completed
+    bundles, _, _ = drain(make_connector().pull(None))
+    assert bundles[t].ticket.status == COMPLETED_STATUS
+    fake.complete(t, people["client"], completed=False, at=T0 + timedelta(hours=4))
+    bundles, _, _ = drain(make_connector().pull(None))
+    assert bundles[t].ticket.status == "Done"
+    assert [(c.from_status, c.to_status, c.by.remote_id) for c in bundles[t].changes] == [
+        ("To Do", "In Review", people["team"]),
+        ("In Review", COMPLETED_STATUS, people["team"]),
+        (COMPLETED_STATUS, "Done", people["client"]),
+    ]
+
+
+def test_time_entries_and_the_402_fallback_to_actual_time(
+    fake: FakeAsana, make_connector: MakeConnector, people: dict[str, str]
+) -> None:
+    a = fake.create_ticket("A", people["client"], at=T0)
+    b = fake.create_ticket("B", people["client"], at=T0)
+    fake.log_time(a, 3600, people["team"], at=T0 + timedelta(hours=1))
+    fake.log_time(a, 1800, people["team"], at=T0 + timedelta(days=1))
+    fake.log_time(b, 900, people["team"], at=T0 + timedelta(hours=1))
+    bundles, _, _ = drain(make_connector().pull(None))
+    assert sorted((e.seconds, e.at) for e in bundles[a].time_entries) == [
+        (1800, T0.replace(hour=0) + timedelta(days=1)), (3600, T0.replace(hour=0))]
+    fake.time_tracking = False
+    connector = make_connector()
+    bundles, _, _ = drain(connector.pull(None))
+    entries = bundles[a].time_entries
+    assert [(e.remote_id, e.seconds, e.at) for e in entries] == [
+        (f"{a}:actual", 5400, bundles[a].ticket.updated_at)]
+    assert [e.seconds for e in bundles[b].time_entries] == [900]
+    asked = [r for r in fake.requests_to("time_tracking_entries") if r.status == 402]
+    assert len(asked) == 1  # the 402 is remembered for the connector's lifetime
+
+
+def test_labels_are_tags_and_a_tag_change_is_a_modification(
+    fake: FakeAsana, make_connector: MakeConnector, people: dict[str, str]
+) -> None:
+    t = fake.create_ticket("Labelled", people["client"], labels=("round-1",), at=T0)
+    u = fake.create_ticket("Other", people["client"], at=T0)
+    connector = make_connector()
+    bundles, cursor, _ = drain(connector.pull(None))
+    assert bundles[t].ticket.labels == ("round-1",) and bundles[u].ticket.labels == ()
+    fake.set_labels(t, ("round-2", "out-of-scope"), at=T0 + timedelta(minutes=5))
+    changed, _, _ = drain(connector.pull(cursor))
+    assert set(changed) == {t}
+    assert changed[t].ticket.labels == ("round-2", "out-of-scope")
+
+
+def test_a_pull_resumed_from_a_mid_pull_cursor_does_not_repeat_itself(
+    fake: FakeAsana, make_connector: MakeConnector, people: dict[str, str]
+) -> None:
+    ids = [fake.create_ticket(f"t{i}", people["client"], at=T0 - timedelta(minutes=i))
+           for i in range(150)]
+    pages = make_connector().pull(None)
+    first = next(pages)  # committed; then the run dies
+    assert len(first.bundles) == 100 and first.next_cursor is not None
+    assert '"since":null' in first.next_cursor
+    rest, cursor, _ = drain(make_connector().pull(first.next_cursor))
+    assert set(rest) == set(ids) - {b.ticket.remote_id for b in first.bundles}
+    again, _, _ = drain(make_connector().pull(cursor))
+    assert again == {}
+
+
+def test_retry_after_is_honoured_and_every_attempt_counted(
+    fake: FakeAsana, make_connector: MakeConnector, people: dict[str, str]
+) -> None:
+    slept: list[float] = []
+    connector = make_connector(policy=fast_policy(timeout=1.0, sleep=slept.append,
+                                                  max_total_wait=10.0))
+    fake.inject(Fault("429", method="GET", retry_after=3))
+    fake.inject(Fault("503", method="GET"))
+    assert connector.whoami().remote_id == fake.bot_id
+    assert connector.requests_made == 3
+    assert slept == [3.0]  # the 503 had no Retry-After: backoff, zero in fast_policy
+    fake.inject(Fault("429", method="GET", retry_after=60))  # beyond the total wait: give up
+    with pytest.raises(RemoteRetriableError):
+        connector.list_ids()
+    assert connector.requests_made == 4
+
+
+def test_a_post_is_retried_on_429_only(
+    fake: FakeAsana, make_connector: MakeConnector, people: dict[str, str]
+) -> None:
+    t = fake.create_ticket("T", people["client"], at=T0)
+    connector = make_connector()
+    fake.inject(Fault("429", method="POST", retry_after=0))
+    connector.post_comment(t, "one")
+    assert connector.requests_made == 2
+    fake.inject(Fault("503", method="POST"))
+    with pytest.raises(RemoteRetriableError):
+        connector.post_comment(t, "two")
+    assert connector.requests_made == 3
+    assert [r.json() for r in fake.requests_to("/stories", method="POST")][-1] == {
+        "data": {"text": "two"}}
+
+
+def test_persistent_resets_end_in_a_retriable_error(
+    fake: FakeAsana, make_connector: MakeConnector, people: dict[str, str]
+) -> None:
+    connector = make_connector()
+    fake.inject(Fault("reset", times=100, method="GET"))
+    with pytest.raises(RemoteRetriableError):
+        connector.whoami()
+    assert connector.requests_made == 4  # fast_policy: 4 attempts
+
+
+def test_the_token_never_shows_in_errors_or_logs(
+    fake: FakeAsana, make_connector: MakeConnector, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level("DEBUG")
+    secret = "2/s3cr3t-value-that-must-not-leak"
+    with pytest.raises(CredentialsRefused) as info:
+        make_connector(token=secret).whoami()
+    assert secret not in str(info.value) and "401" in str(info.value)
+    assert secret not in caplog.text
+
+
+def test_an_unreadable_cursor_is_refused(make_connector: MakeConnector) -> None:
+    with pytest.raises(RemoteFatalError):
+        drain(make_connector().pull("not json"))
+
+
+def test_moves_in_another_project_of_a_multi_homed_task_are_not_status_changes(
+    fake: FakeAsana, make_connector: MakeConnector, people: dict[str, str]
+) -> None:
+    t = fake.create_ticket("Shared", people["client"], at=T0)
+    fake.move_elsewhere(t, "Backlog", people["team"], at=T0 + timedelta(minutes=1))
+    fake.move_elsewhere(t, "Doing", people["team"], at=T0 + timedelta(minutes=2))
+    fake.move(t, "In Progress", people["team"], at=T0 + timedelta(minutes=3))
+    connector = make_connector()
+    bundles, _, _ = drain(connector.pull(None))
+    assert bundles[t].ticket.status == "In Progress"
+    assert [(c.from_status, c.to_status) for c in bundles[t].changes] == [
+        ("To Do", "In Progress")]
+    assert len(fake.requests_to(f"/projects/{fake.project_gid}/sections")) == 1
+    assert bundles[t].ticket.requester.name == "Claire Client"
