@@ -57,15 +57,10 @@ def find_client(client: str, directory: Path | str | None = None) -> Path:
 
 def load_client(path: Path) -> ClientConfig:
     """The validated client file at ``path``; :class:`ConfigError` lists every problem."""
-    config, problems = _read(path)
+    config, problems = read_client(path)
     if problems or config is None:
         raise ConfigError(problems)
     return config
-
-
-def check_client(path: Path) -> list[str]:
-    """Every problem of the client file at ``path`` (empty: the file is fine)."""
-    return _read(path)[1]
 
 
 def read_table(path: Path) -> dict[str, Any]:
@@ -81,7 +76,8 @@ def read_table(path: Path) -> dict[str, Any]:
         raise ConfigError([f"{path}:{line} invalid TOML: {exc}"]) from None
 
 
-def _read(path: Path) -> tuple[ClientConfig | None, list[str]]:
+def read_client(path: Path) -> tuple[ClientConfig | None, list[str]]:
+    """The client file at ``path`` and every problem in it (the config only when none)."""
     try:
         data = read_table(path)
     except ConfigError as exc:
@@ -127,11 +123,11 @@ def _tracker(
             problems.append(_line(path, ("tracker", "type"), "", _known(f"unknown tracker {kind!r}")))
     slug = client if isinstance(client, str) and client else path.stem
     secret_fields = (model or TrackerSettings).secret_fields
-    literal = False
+    literal: set[str] = set()
     for name in secret_fields:
         value = table.get(name)
         if isinstance(value, str) and parse_ref(value) is None:
-            literal = True
+            literal.add(name)
             problems.append(
                 _line(
                     path,
@@ -149,7 +145,7 @@ def _tracker(
         for err in exc.errors():
             loc = err["loc"]
             if len(loc) == 1 and loc[0] in secret_fields:
-                if literal:
+                if loc[0] in literal:
                     continue
                 if err["type"] == "missing":
                     message = "required credential reference is missing; " + how_to_store(slug, str(loc[0]))

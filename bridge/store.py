@@ -34,6 +34,7 @@ from bridge.models import (
     utc_now,
 )
 from bridge.paths import db_url
+from bridge.secrets import REDACTOR
 from connectors.base import Comment, Person, StatusChange, Ticket, TicketBundle, TimeEntry
 
 CHUNK = 500  # ids per IN (...) list: well under every backend's parameter limit
@@ -230,6 +231,8 @@ class Store:
             row = s.get(OutboxRow, notice_id)
             if row is None:
                 raise StoreError(f"no notice {notice_id} in the outbox")
+            if values.get("error"):
+                values["error"] = REDACTOR.redact(values["error"])
             for name, value in values.items():
                 setattr(row, name, value)
             s.add(row)
@@ -260,7 +263,8 @@ class Store:
             run = s.get(RunRow, run_id)
             if run is None:
                 raise StoreError(f"no run {run_id}")
-            run.finished_at, run.outcome, run.error = utc_now(), outcome, error
+            run.finished_at, run.outcome = utc_now(), outcome
+            run.error = REDACTOR.redact(error) if error else error
             run.counts, run.requests_made = dict(counts or {}), requests_made
             s.add(run)
             return run
