@@ -24,7 +24,8 @@ ConfigDirOption = Annotated[
     Path | None,
     typer.Option(
         "--config-dir",
-        help="Folder of client files (else $REVBRIDGE_CONFIG_DIR, else the user config dir's clients/).",
+        help="Folder of client files "
+        "(else $REVBRIDGE_CONFIG_DIR, else the user config dir's clients/).",
         show_default=False,
     ),
 ]
@@ -32,7 +33,8 @@ DbOption = Annotated[
     str | None,
     typer.Option(
         "--db",
-        help="SQLAlchemy database URL (else $REVBRIDGE_DB, else a SQLite file in the user data dir).",
+        help="SQLAlchemy database URL "
+        "(else $REVBRIDGE_DB, else a SQLite file in the user data dir).",
         show_default=False,
     ),
 ]
@@ -43,7 +45,9 @@ ClientArgument = Annotated[
 
 def report(error: RevbridgeError) -> int:
     """Print ``error`` for a person (stderr, no traceback) and return its exit code."""
-    lines = error.problems if isinstance(error, ConfigError) else [str(error) or type(error).__name__]
+    lines = (
+        error.problems if isinstance(error, ConfigError) else [str(error) or type(error).__name__]
+    )
     for line in lines:
         err.print(f"error: {REDACTOR.redact(line)}", markup=False, soft_wrap=True)
     return exit_code(error)

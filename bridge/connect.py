@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
+from typing import cast
+
 import connectors
 from bridge.config import ClientConfig
 from bridge.errors import CredentialsError
 from bridge.secrets import how_to_store, parse_ref, resolve
-from connectors.base import Connector
+from connectors.base import Connector, TrackerSettings
 from connectors.http import RetryPolicy
+
+ConnectorFactory = Callable[[TrackerSettings, Mapping[str, str], RetryPolicy | None], Connector]
 
 
 def build_connector(config: ClientConfig, policy: RetryPolicy | None = None) -> Connector:
@@ -25,4 +30,6 @@ def build_connector(config: ClientConfig, policy: RetryPolicy | None = None) -> 
             secrets[name] = resolve(ref)
         except CredentialsError as exc:
             raise CredentialsError(f"{config.client}: [tracker] {name} ({ref}): {exc}") from None
-    return connectors.get(settings.type)(settings, secrets, policy)
+    # the Protocol cannot spell the constructor; every connector takes these three (DESIGN §2)
+    factory = cast(ConnectorFactory, connectors.get(settings.type))
+    return factory(settings, secrets, policy)

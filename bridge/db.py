@@ -25,7 +25,11 @@ def create(url: str) -> Engine:
         raise StoreError(f"not a database URL: {exc}") from None
     if parsed.get_backend_name() != "sqlite":
         return create_engine(parsed, pool_pre_ping=True)
-    if parsed.database and parsed.database != ":memory:" and not parsed.database.startswith("file:"):
+    if (
+        parsed.database
+        and parsed.database != ":memory:"
+        and not parsed.database.startswith("file:")
+    ):
         _create_private_file(Path(parsed.database))
     engine = create_engine(parsed, connect_args={"timeout": 30})
     event.listen(engine, "connect", _sqlite_pragmas)
@@ -60,4 +64,6 @@ def migrate(engine: Engine) -> None:
             config.attributes["connection"] = connection
             command.upgrade(config, "head")
     except SQLAlchemyError as exc:
-        raise StoreError(f"cannot migrate the database: {type(exc).__name__}: {exc.args[0]}") from None
+        raise StoreError(
+            f"cannot migrate the database: {type(exc).__name__}: {exc.args[0]}"
+        ) from None

@@ -98,7 +98,9 @@ def read_client(path: Path) -> tuple[ClientConfig | None, list[str]]:
         problems += [
             _line(path, err["loc"], err["type"], err["msg"])
             for err in exc.errors()
-            if not (tracker is None and isinstance(raw_tracker, Mapping) and err["loc"] == ("tracker",))
+            if not (
+                tracker is None and isinstance(raw_tracker, Mapping) and err["loc"] == ("tracker",)
+            )
         ]
         return None, problems
     return (None if problems else config), problems
@@ -120,7 +122,9 @@ def _tracker(
                 _line(path, ("tracker", "type"), "", f"the {kind} connector cannot load: {exc}")
             )
         except RevbridgeError:
-            problems.append(_line(path, ("tracker", "type"), "", _known(f"unknown tracker {kind!r}")))
+            problems.append(
+                _line(path, ("tracker", "type"), "", _known(f"unknown tracker {kind!r}"))
+            )
     slug = client if isinstance(client, str) and client else path.stem
     secret_fields = (model or TrackerSettings).secret_fields
     literal: set[str] = set()
@@ -148,7 +152,9 @@ def _tracker(
                 if loc[0] in literal:
                     continue
                 if err["type"] == "missing":
-                    message = "required credential reference is missing; " + how_to_store(slug, str(loc[0]))
+                    message = "required credential reference is missing; " + how_to_store(
+                        slug, str(loc[0])
+                    )
                     problems.append(_line(path, ("tracker", *loc), "", message))
                     continue
             problems.append(_line(path, ("tracker", *loc), err["type"], err["msg"]))
@@ -178,4 +184,6 @@ def _line(path: Path, loc: Sequence[int | str], kind: str, message: str) -> str:
 
 
 def _key(loc: Sequence[int | str]) -> str:
-    return "".join(f"[{p}]" if isinstance(p, int) else (f".{p}" if i else str(p)) for i, p in enumerate(loc))
+    return "".join(
+        f"[{p}]" if isinstance(p, int) else (f".{p}" if i else str(p)) for i, p in enumerate(loc)
+    )

@@ -38,7 +38,7 @@ def utc_now() -> datetime:
 
 
 def utc_column(nullable: bool = False, now: bool = False) -> Any:
-    column = Column(UTCDateTime(), nullable=nullable)
+    column: Column[datetime] = Column(UTCDateTime(), nullable=nullable)
     if now:
         return Field(default_factory=utc_now, sa_column=column)
     return Field(default=None, sa_column=column) if nullable else Field(sa_column=column)

@@ -70,8 +70,8 @@ def default_keyring_ref(client: str) -> SecretRef:
 def how_to_store(client: str, field: str = "token") -> str:
     """The advice shown when a secret is missing or written literally."""
     return (
-        f"run `revbridge auth set {client}` and set {field} = \"{default_keyring_ref(client)}\", "
-        f"or point to it with {field} = \"env:VARIABLE\" or {field} = \"cmd:COMMAND\""
+        f'run `revbridge auth set {client}` and set {field} = "{default_keyring_ref(client)}", '
+        f'or point to it with {field} = "env:VARIABLE" or {field} = "cmd:COMMAND"'
     )
 
 
@@ -162,10 +162,14 @@ def _run_command(command: str) -> str:
             stdin=subprocess.DEVNULL,
         )
     except (OSError, ValueError, subprocess.TimeoutExpired) as exc:
-        raise CredentialsError(f"secret command `{command}` could not run: {type(exc).__name__}") from None
+        raise CredentialsError(
+            f"secret command `{command}` could not run: {type(exc).__name__}"
+        ) from None
     if done.returncode != 0:
         # its output may hold the secret or part of it: never shown
-        raise CredentialsError(f"secret command `{command}` failed with exit code {done.returncode}")
+        raise CredentialsError(
+            f"secret command `{command}` failed with exit code {done.returncode}"
+        )
     value = done.stdout.strip()
     if not value:
         raise CredentialsError(f"secret command `{command}` printed nothing")
@@ -194,7 +198,8 @@ def _read_keyring(service: str, user: str) -> str:
         raise CredentialsError(f"keyring entry {service}/{user} could not be read: {exc}") from None
     if not value:
         raise CredentialsError(
-            f"no secret in the keyring under {service}/{user}; store it with `revbridge auth set CLIENT`"
+            f"no secret in the keyring under {service}/{user}; "
+            "store it with `revbridge auth set CLIENT`"
         )
     return str(value)
 
@@ -210,7 +215,9 @@ def store_in_keyring(ref: SecretRef, secret: str) -> None:
     except NoKeyringError:
         raise _no_backend("keyring.errors.NoKeyringError") from None
     except KeyringError as exc:
-        raise CredentialsError(f"keyring entry {service}/{user} could not be written: {exc}") from None
+        raise CredentialsError(
+            f"keyring entry {service}/{user} could not be written: {exc}"
+        ) from None
 
 
 def _no_backend(detail: str) -> CredentialsError:

@@ -14,7 +14,6 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any, TypeVar, cast
 
 from sqlalchemy import Engine, Table, delete, desc, insert, select, update
@@ -107,13 +106,24 @@ class Store:
             return
         ticket_ids = list(latest)
         children: list[tuple[type[SQLModel], list[dict[str, Any]]]] = [
-            (StatusChangeRow, _unique([_change_row(client, c) for b in latest.values() for c in b.changes])),
-            (CommentRow, _unique([_comment_row(client, c) for b in latest.values() for c in b.comments])),
-            (TimeEntryRow, _unique([_entry_row(client, e) for b in latest.values() for e in b.time_entries])),
+            (
+                StatusChangeRow,
+                _unique([_change_row(client, c) for b in latest.values() for c in b.changes]),
+            ),
+            (
+                CommentRow,
+                _unique([_comment_row(client, c) for b in latest.values() for c in b.comments]),
+            ),
+            (
+                TimeEntryRow,
+                _unique([_entry_row(client, e) for b in latest.values() for e in b.time_entries]),
+            ),
         ]
         with self._tx(session) as s:
             _delete_in(s, TicketRow, client, "remote_id", ticket_ids)
-            s.execute(insert(_table(TicketRow)), [_ticket_row(client, b.ticket) for b in latest.values()])
+            s.execute(
+                insert(_table(TicketRow)), [_ticket_row(client, b.ticket) for b in latest.values()]
+            )
             for model, rows in children:
                 _delete_in(s, model, client, "ticket_id", ticket_ids)
                 # a record that moved to another ticket keeps its id: drop its old row too
@@ -150,8 +160,14 @@ class Store:
         return ClientRecords(
             tickets=tuple(
                 Ticket(
-                    remote_id=r.remote_id, key=r.key, url=r.url, title=r.title, status=r.status,
-                    labels=tuple(r.labels), created_at=r.created_at, updated_at=r.updated_at,
+                    remote_id=r.remote_id,
+                    key=r.key,
+                    url=r.url,
+                    title=r.title,
+                    status=r.status,
+                    labels=tuple(r.labels),
+                    created_at=r.created_at,
+                    updated_at=r.updated_at,
                     requester=Person(r.requester_id, r.requester_name, r.requester_email),
                     deleted=r.deleted,
                 )
@@ -159,18 +175,28 @@ class Store:
             ),
             changes=tuple(
                 StatusChange(
-                    ticket_id=r.ticket_id, at=r.at, by=_by(r), from_status=r.from_status,
-                    to_status=r.to_status, remote_id=r.source_id,
+                    ticket_id=r.ticket_id,
+                    at=r.at,
+                    by=_by(r),
+                    from_status=r.from_status,
+                    to_status=r.to_status,
+                    remote_id=r.source_id,
                 )
                 for r in changes
             ),
             comments=tuple(
-                Comment(remote_id=r.remote_id, ticket_id=r.ticket_id, at=r.at, by=_by(r), body=r.body)
+                Comment(
+                    remote_id=r.remote_id, ticket_id=r.ticket_id, at=r.at, by=_by(r), body=r.body
+                )
                 for r in comments
             ),
             time_entries=tuple(
                 TimeEntry(
-                    remote_id=r.remote_id, ticket_id=r.ticket_id, at=r.at, by=_by(r), seconds=r.seconds
+                    remote_id=r.remote_id,
+                    ticket_id=r.ticket_id,
+                    at=r.at,
+                    by=_by(r),
+                    seconds=r.seconds,
                 )
                 for r in entries
             ),
@@ -183,7 +209,9 @@ class Store:
             state = s.get(SyncStateRow, client)
             return state.cursor if state else None
 
-    def set_cursor(self, client: str, cursor: str | None, *, session: Session | None = None) -> None:
+    def set_cursor(
+        self, client: str, cursor: str | None, *, session: Session | None = None
+    ) -> None:
         with self._tx(session) as s:
             state = s.get(SyncStateRow, client) or SyncStateRow(client=client)
             state.cursor = cursor
@@ -204,9 +232,9 @@ class Store:
         fresh = {row.key: row for row in rows}
         with self._tx(session) as s:
             for chunk in _chunks(list(fresh)):
-                for key in s.execute(select(_table(OutboxRow).c.key).where(
-                    _table(OutboxRow).c.key.in_(chunk)
-                )).scalars():
+                for key in s.execute(
+                    select(_table(OutboxRow).c.key).where(_table(OutboxRow).c.key.in_(chunk))
+                ).scalars():
                     fresh.pop(key)
             s.add_all(fresh.values())
             s.flush()
@@ -290,7 +318,9 @@ def _chunks(items: list[T]) -> Iterator[list[T]]:
         yield items[start : start + CHUNK]
 
 
-def _delete_in(s: Session, model: type[SQLModel], client: str, column: str, values: list[str]) -> None:
+def _delete_in(
+    s: Session, model: type[SQLModel], client: str, column: str, values: list[str]
+) -> None:
     table = _table(model)
     for chunk in _chunks(values):
         s.execute(delete(table).where(table.c.client == client, table.c[column].in_(chunk)))
@@ -311,7 +341,11 @@ def _unique(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 def _person(prefix: str, person: Person) -> dict[str, Any]:
-    return {f"{prefix}_id": person.remote_id, f"{prefix}_name": person.name, f"{prefix}_email": person.email}
+    return {
+        f"{prefix}_id": person.remote_id,
+        f"{prefix}_name": person.name,
+        f"{prefix}_email": person.email,
+    }
 
 
 def _by(row: Any) -> Person:
@@ -320,31 +354,52 @@ def _by(row: Any) -> Person:
 
 def _ticket_row(client: str, t: Ticket) -> dict[str, Any]:
     return {
-        "client": client, "remote_id": t.remote_id, "key": t.key, "url": t.url, "title": t.title,
-        "status": t.status, "labels": list(t.labels), "created_at": t.created_at,
-        "updated_at": t.updated_at, "deleted": t.deleted, **_person("requester", t.requester),
+        "client": client,
+        "remote_id": t.remote_id,
+        "key": t.key,
+        "url": t.url,
+        "title": t.title,
+        "status": t.status,
+        "labels": list(t.labels),
+        "created_at": t.created_at,
+        "updated_at": t.updated_at,
+        "deleted": t.deleted,
+        **_person("requester", t.requester),
     }
 
 
 def _change_row(client: str, c: StatusChange) -> dict[str, Any]:
     return {
-        "client": client, "remote_id": change_id(c), "source_id": c.remote_id,
-        "ticket_id": c.ticket_id, "at": c.at, "from_status": c.from_status,
-        "to_status": c.to_status, **_person("by", c.by),
+        "client": client,
+        "remote_id": change_id(c),
+        "source_id": c.remote_id,
+        "ticket_id": c.ticket_id,
+        "at": c.at,
+        "from_status": c.from_status,
+        "to_status": c.to_status,
+        **_person("by", c.by),
     }
 
 
 def _comment_row(client: str, c: Comment) -> dict[str, Any]:
     return {
-        "client": client, "remote_id": c.remote_id, "ticket_id": c.ticket_id, "at": c.at,
-        "body": c.body, **_person("by", c.by),
+        "client": client,
+        "remote_id": c.remote_id,
+        "ticket_id": c.ticket_id,
+        "at": c.at,
+        "body": c.body,
+        **_person("by", c.by),
     }
 
 
 def _entry_row(client: str, e: TimeEntry) -> dict[str, Any]:
     return {
-        "client": client, "remote_id": e.remote_id, "ticket_id": e.ticket_id, "at": e.at,
-        "seconds": e.seconds, **_person("by", e.by),
+        "client": client,
+        "remote_id": e.remote_id,
+        "ticket_id": e.ticket_id,
+        "at": e.at,
+        "seconds": e.seconds,
+        **_person("by", e.by),
     }
 
 

@@ -61,7 +61,10 @@ def test_config_example_loads_with_the_jira_connector() -> None:
 def test_every_section_of_config_example_validates(tmp_path: Path, toy_tracker: str) -> None:
     config = load_client(example_with_toy_tracker(tmp_path))
     assert (config.client, config.name, config.timezone, config.language) == (
-        "acme", "ACME Corp", "Europe/Paris", "fr",
+        "acme",
+        "ACME Corp",
+        "Europe/Paris",
+        "fr",
     )
     assert config.tracker.statuses.in_progress == ("In Progress",)
     assert (config.quote.rounds_included, config.quote.hours_included) == (3, 10)
@@ -77,12 +80,43 @@ def test_every_section_of_config_example_validates(tmp_path: Path, toy_tracker: 
 def test_every_key_of_design_section_9_is_documented() -> None:
     text = EXAMPLE.read_text()
     keys = [
-        "client", "name", "timezone", "language", "type", "url", "project", "email", "token",
-        "deployment", "jql", "open", "in_progress", "delivered", "done", "reference",
-        "rounds_included", "hours_included", "hourly_rate", "round_price", "currency",
-        "grouping", "window_hours", "label_pattern", "slots", "out_of_scope_labels",
-        "excluded_labels", "request_labels", "team", "non_designated", "handle_within",
-        "business_hours", "business_days", "mode", "every", "cron", "reconcile_every",
+        "client",
+        "name",
+        "timezone",
+        "language",
+        "type",
+        "url",
+        "project",
+        "email",
+        "token",
+        "deployment",
+        "jql",
+        "open",
+        "in_progress",
+        "delivered",
+        "done",
+        "reference",
+        "rounds_included",
+        "hours_included",
+        "hourly_rate",
+        "round_price",
+        "currency",
+        "grouping",
+        "window_hours",
+        "label_pattern",
+        "slots",
+        "out_of_scope_labels",
+        "excluded_labels",
+        "request_labels",
+        "team",
+        "non_designated",
+        "handle_within",
+        "business_hours",
+        "business_days",
+        "mode",
+        "every",
+        "cron",
+        "reconcile_every",
     ]
     for key in keys:
         assert re.search(rf"^#? ?{key} = .*#", text, re.MULTILINE), f"{key} is not documented"
@@ -173,8 +207,12 @@ def test_literal_token_is_refused_with_how_to_store_it(tmp_path: Path, toy_track
     assert literal not in line
 
 
-def test_every_credential_field_of_the_connector_is_checked(tmp_path: Path, toy_tracker: str) -> None:
-    path = write(tmp_path, "acme.toml", GOOD.replace('token = "env:ACME_TOKEN"', 'signing_key = "k"'))
+def test_every_credential_field_of_the_connector_is_checked(
+    tmp_path: Path, toy_tracker: str
+) -> None:
+    path = write(
+        tmp_path, "acme.toml", GOOD.replace('token = "env:ACME_TOKEN"', 'signing_key = "k"')
+    )
     _, problems = read_client(path)
     assert [p.split(":")[1] for p in problems] == [" [tracker] signing_key", " [tracker] token"]
     assert "revbridge auth set acme" in problems[1]

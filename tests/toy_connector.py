@@ -31,7 +31,10 @@ class ToyConnector:
     Settings: ClassVar[type[TrackerSettings]] = ToySettings
 
     def __init__(
-        self, settings: TrackerSettings, secrets: Mapping[str, str], policy: RetryPolicy | None = None
+        self,
+        settings: TrackerSettings,
+        secrets: Mapping[str, str],
+        policy: RetryPolicy | None = None,
     ) -> None:
         self.settings = settings
         self.secrets = dict(secrets)

@@ -29,8 +29,9 @@ def set_secret(
     """
     path = find_client(client, config_dir)
     data = read_table(path)  # not validated: this command is how a broken token gets fixed
-    slug = data.get("client") if isinstance(data.get("client"), str) else path.stem
-    tracker = data.get("tracker") if isinstance(data.get("tracker"), dict) else {}
+    raw_slug, raw_tracker = data.get("client"), data.get("tracker")
+    slug = raw_slug if isinstance(raw_slug, str) and raw_slug else path.stem
+    tracker: dict[str, object] = raw_tracker if isinstance(raw_tracker, dict) else {}
     kind = str(tracker.get("type", "tracker"))
     for name in _secret_fields(kind):
         current = tracker.get(name)

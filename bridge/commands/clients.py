@@ -5,10 +5,10 @@ from __future__ import annotations
 from rich.table import Table
 
 from bridge.app import ConfigDirOption, DbOption, app, out
+from bridge.errors import ConfigError
 from bridge.loader import client_files, read_client, read_table
 from bridge.paths import config_dir as resolve_config_dir
 from bridge.store import Store
-from bridge.errors import ConfigError
 
 
 @app.command("clients")

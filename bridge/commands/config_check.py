@@ -48,6 +48,10 @@ def check(
         if len(files) > 1:
             failed = True
             others = ", ".join(str(p) for p in files[1:])
-            out.print(f"{files[0]}: client: {slug!r} is also the slug of {others}", markup=False, soft_wrap=True)
+            out.print(
+                f"{files[0]}: client: {slug!r} is also the slug of {others}",
+                markup=False,
+                soft_wrap=True,
+            )
     if failed:
         raise typer.Exit(EXIT_CONFIG)
