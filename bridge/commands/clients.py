@@ -8,7 +8,6 @@ from bridge.app import ConfigDirOption, DbOption, app, out
 from bridge.errors import ConfigError
 from bridge.loader import client_files, read_client, read_table
 from bridge.paths import config_dir as resolve_config_dir
-from bridge.store import Store
 
 
 @app.command("clients")
@@ -19,6 +18,8 @@ def list_clients(config_dir: ConfigDirOption = None, db: DbOption = None) -> Non
     if not paths:
         out.print(f"No client files in {folder}.", markup=False)
         return
+    from bridge.store import Store  # imported here: SQLAlchemy is slow to import for --help
+
     store = Store.open(db)
     table = Table("client", "name", "tracker", "last sync", "file")
     try:
