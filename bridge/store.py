@@ -11,19 +11,25 @@ given ``session=`` (notices go to the outbox in the same transaction as the data
 
 from __future__ import annotations
 
+import os
+import socket
+import time
+import uuid
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any, TypeVar, cast
 
 from sqlalchemy import Engine, Table, delete, desc, insert, select, update
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlmodel import Session, SQLModel, col
 
 from bridge import db
-from bridge.errors import StoreError
+from bridge.errors import LockTimeout, StoreError
 from bridge.models import (
     CommentRow,
+    LockRow,
     OutboxRow,
     RunRow,
     StatusChangeRow,
@@ -33,9 +39,22 @@ from bridge.models import (
     utc_now,
 )
 from bridge.paths import db_url
+from bridge.rows import (
+    change_id,
+    change_row,
+    comment_row,
+    entry_row,
+    ticket_row,
+    to_change,
+    to_comment,
+    to_entry,
+    to_ticket,
+    unique,
+)
 from bridge.secrets import REDACTOR
-from connectors.base import Comment, Person, StatusChange, Ticket, TicketBundle, TimeEntry
+from connectors.base import Comment, StatusChange, Ticket, TicketBundle, TimeEntry
 
+LOCK_POLL = 0.2  # seconds between two tries to take a held lock
 CHUNK = 500  # ids per IN (...) list: well under every backend's parameter limit
 T = TypeVar("T")
 
@@ -48,11 +67,6 @@ class ClientRecords:
     changes: tuple[StatusChange, ...]
     comments: tuple[Comment, ...]
     time_entries: tuple[TimeEntry, ...]
-
-
-def change_id(change: StatusChange) -> str:
-    """A status change's stable id: the tracker's, else ``ticket_id@iso-at@to_status``."""
-    return change.remote_id or f"{change.ticket_id}@{change.at.isoformat()}@{change.to_status}"
 
 
 class Store:
@@ -105,24 +119,25 @@ class Store:
         if not latest:
             return
         ticket_ids = list(latest)
+        latest_bundles = list(latest.values())
         children: list[tuple[type[SQLModel], list[dict[str, Any]]]] = [
             (
                 StatusChangeRow,
-                _unique([_change_row(client, c) for b in latest.values() for c in b.changes]),
+                unique([change_row(client, c) for b in latest_bundles for c in b.changes]),
             ),
             (
                 CommentRow,
-                _unique([_comment_row(client, c) for b in latest.values() for c in b.comments]),
+                unique([comment_row(client, c) for b in latest_bundles for c in b.comments]),
             ),
             (
                 TimeEntryRow,
-                _unique([_entry_row(client, e) for b in latest.values() for e in b.time_entries]),
+                unique([entry_row(client, e) for b in latest_bundles for e in b.time_entries]),
             ),
         ]
         with self._tx(session) as s:
             _delete_in(s, TicketRow, client, "remote_id", ticket_ids)
             s.execute(
-                insert(_table(TicketRow)), [_ticket_row(client, b.ticket) for b in latest.values()]
+                insert(_table(TicketRow)), [ticket_row(client, b.ticket) for b in latest_bundles]
             )
             for model, rows in children:
                 _delete_in(s, model, client, "ticket_id", ticket_ids)
@@ -158,48 +173,10 @@ class Store:
             comments = _rows(s, CommentRow, client, "ticket_id", "at", "remote_id")
             entries = _rows(s, TimeEntryRow, client, "ticket_id", "at", "remote_id")
         return ClientRecords(
-            tickets=tuple(
-                Ticket(
-                    remote_id=r.remote_id,
-                    key=r.key,
-                    url=r.url,
-                    title=r.title,
-                    status=r.status,
-                    labels=tuple(r.labels),
-                    created_at=r.created_at,
-                    updated_at=r.updated_at,
-                    requester=Person(r.requester_id, r.requester_name, r.requester_email),
-                    deleted=r.deleted,
-                )
-                for r in tickets
-            ),
-            changes=tuple(
-                StatusChange(
-                    ticket_id=r.ticket_id,
-                    at=r.at,
-                    by=_by(r),
-                    from_status=r.from_status,
-                    to_status=r.to_status,
-                    remote_id=r.source_id,
-                )
-                for r in changes
-            ),
-            comments=tuple(
-                Comment(
-                    remote_id=r.remote_id, ticket_id=r.ticket_id, at=r.at, by=_by(r), body=r.body
-                )
-                for r in comments
-            ),
-            time_entries=tuple(
-                TimeEntry(
-                    remote_id=r.remote_id,
-                    ticket_id=r.ticket_id,
-                    at=r.at,
-                    by=_by(r),
-                    seconds=r.seconds,
-                )
-                for r in entries
-            ),
+            tickets=tuple(map(to_ticket, tickets)),
+            changes=tuple(map(to_change, changes)),
+            comments=tuple(map(to_comment, comments)),
+            time_entries=tuple(map(to_entry, entries)),
         )
 
     # sync state ----------------------------------------------------------------------------
@@ -266,6 +243,43 @@ class Store:
             s.add(row)
             return row
 
+    # the per-client sync lock -------------------------------------------------------------
+
+    @contextmanager
+    def lock(
+        self, client: str, *, timeout: float = 0.0, lease: timedelta = timedelta(hours=1)
+    ) -> Iterator[str]:
+        """Hold ``client``'s sync lock for the block, across processes and machines.
+
+        Waits up to ``timeout`` seconds, then raises :class:`LockTimeout`. A lock older than
+        its ``lease`` (a crashed holder) is taken over. Yields the owner token.
+        """
+        owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        table = _table(LockRow)
+        deadline = time.monotonic() + timeout
+        while True:
+            now = utc_now()
+            try:
+                with self.engine.begin() as conn:
+                    conn.execute(
+                        delete(table).where(table.c.client == client, table.c.expires_at < now)
+                    )
+                    conn.execute(
+                        insert(table).values(
+                            client=client, owner=owner, acquired_at=now, expires_at=now + lease
+                        )
+                    )
+                break
+            except IntegrityError:
+                if time.monotonic() >= deadline:
+                    raise LockTimeout(f"{client}: another sync holds the lock") from None
+                time.sleep(min(LOCK_POLL, max(0.0, deadline - time.monotonic())))
+        try:
+            yield owner
+        finally:
+            with self.engine.begin() as conn:
+                conn.execute(delete(table).where(table.c.client == client, table.c.owner == owner))
+
     # runs ----------------------------------------------------------------------------------
 
     def start_run(self, client: str, *, session: Session | None = None) -> RunRow:
@@ -330,77 +344,6 @@ def _rows(s: Session, model: type[SQLModel], client: str, *order: str) -> list[A
     table = _table(model)
     query = select(table).where(table.c.client == client).order_by(*(table.c[o] for o in order))
     return list(s.execute(query))
-
-
-def _unique(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """One row per remote id (the first): a tracker listing a record twice is not an error."""
-    seen: dict[str, dict[str, Any]] = {}
-    for row in rows:
-        seen.setdefault(row["remote_id"], row)
-    return list(seen.values())
-
-
-def _person(prefix: str, person: Person) -> dict[str, Any]:
-    return {
-        f"{prefix}_id": person.remote_id,
-        f"{prefix}_name": person.name,
-        f"{prefix}_email": person.email,
-    }
-
-
-def _by(row: Any) -> Person:
-    return Person(row.by_id, row.by_name, row.by_email)
-
-
-def _ticket_row(client: str, t: Ticket) -> dict[str, Any]:
-    return {
-        "client": client,
-        "remote_id": t.remote_id,
-        "key": t.key,
-        "url": t.url,
-        "title": t.title,
-        "status": t.status,
-        "labels": list(t.labels),
-        "created_at": t.created_at,
-        "updated_at": t.updated_at,
-        "deleted": t.deleted,
-        **_person("requester", t.requester),
-    }
-
-
-def _change_row(client: str, c: StatusChange) -> dict[str, Any]:
-    return {
-        "client": client,
-        "remote_id": change_id(c),
-        "source_id": c.remote_id,
-        "ticket_id": c.ticket_id,
-        "at": c.at,
-        "from_status": c.from_status,
-        "to_status": c.to_status,
-        **_person("by", c.by),
-    }
-
-
-def _comment_row(client: str, c: Comment) -> dict[str, Any]:
-    return {
-        "client": client,
-        "remote_id": c.remote_id,
-        "ticket_id": c.ticket_id,
-        "at": c.at,
-        "body": c.body,
-        **_person("by", c.by),
-    }
-
-
-def _entry_row(client: str, e: TimeEntry) -> dict[str, Any]:
-    return {
-        "client": client,
-        "remote_id": e.remote_id,
-        "ticket_id": e.ticket_id,
-        "at": e.at,
-        "seconds": e.seconds,
-        **_person("by", e.by),
-    }
 
 
 __all__ = ["ClientRecords", "OutboxRow", "RunRow", "Store", "change_id"]

@@ -49,8 +49,12 @@ def write_client(folder: Path, slug: str, token: str = "keyring:revbridge/{slug}
 def run_module(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     environ = {**os.environ, "PYTHONPATH": str(ROOT), **(env or {})}
     return subprocess.run(
-        [sys.executable, "-m", "bridge", *args], capture_output=True, text=True, env=environ,
-        timeout=60, check=False,
+        [sys.executable, "-m", "bridge", *args],
+        capture_output=True,
+        text=True,
+        env=environ,
+        timeout=60,
+        check=False,
     )
 
 
@@ -97,7 +101,9 @@ def test_config_check_reports_each_file(tmp_path: Path, toy_tracker: str) -> Non
     assert one.exit_code == 0 and one.stdout == f"OK  {good}\n"
 
 
-def test_config_check_env_dir_and_empty_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_config_check_env_dir_and_empty_dir(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("REVBRIDGE_CONFIG_DIR", str(tmp_path / "empty"))
     result = runner.invoke(app, ["config", "check"])
     assert result.exit_code == 2
@@ -134,7 +140,9 @@ def test_auth_set_fixes_a_file_with_a_literal_token(
     )
 
 
-def test_auth_set_without_keyring_backend(tmp_path: Path, toy_tracker: str, no_keyring: None) -> None:
+def test_auth_set_without_keyring_backend(
+    tmp_path: Path, toy_tracker: str, no_keyring: None
+) -> None:
     path = write_client(tmp_path, "acme")
     result = runner.invoke(app, ["auth", "set", str(path)], input="tok-3\nkey-3\n")
     assert result.exit_code == 3

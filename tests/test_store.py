@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import inspect, text
 
-from bridge.errors import StoreError
+from bridge.errors import LockTimeout, StoreError
 from bridge.models import OutboxRow, TicketRow
 from bridge.store import ClientRecords, Store, change_id
 from connectors.base import Comment, Person, StatusChange, Ticket, TicketBundle, TimeEntry
@@ -236,3 +236,23 @@ def test_db_url_comes_from_the_environment(tmp_path: Path, monkeypatch: pytest.M
     assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
     with pytest.raises(StoreError, match="not a database URL"):
         Store.open("no such thing")
+
+
+def test_one_sync_lock_per_client_across_stores(store_url: str) -> None:
+    first, second = Store.open(store_url), Store.open(store_url)
+    try:
+        with first.lock("acme") as owner:
+            assert owner
+            held = pytest.raises(LockTimeout, match="acme: another sync holds the lock")
+            with held, second.lock("acme", timeout=0.3):
+                pass
+            with second.lock("beta"):  # another client is not blocked
+                pass
+        with second.lock("acme"):  # released
+            pass
+        # a crashed holder's lock, past its lease, is taken over
+        with first.lock("acme", lease=timedelta(seconds=-1)), second.lock("acme"):
+            pass
+    finally:
+        first.close()
+        second.close()
