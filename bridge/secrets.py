@@ -4,7 +4,7 @@ A client file never holds a secret, only a reference to one:
 
 * ``keyring:SERVICE/USER`` — the system keyring (``revbridge auth set CLIENT`` stores it);
 * ``env:VAR`` — an environment variable;
-* ``cmd:COMMAND`` — the trimmed standard output of a command (``cmd:pass show acme/jira``).
+* ``cmd:COMMAND`` — the trimmed standard output of a shell command (``cmd:pass show acme/jira``).
 
 References are resolved only when a connector is built. Every resolved value is registered
 with :data:`REDACTOR`, which blanks it out of every log record from then on.
@@ -15,7 +15,6 @@ from __future__ import annotations
 import logging
 import os
 import re
-import shlex
 import subprocess
 import threading
 import traceback
@@ -154,14 +153,15 @@ def resolve(ref: SecretRef) -> str:
 def _run_command(command: str) -> str:
     try:
         done = subprocess.run(
-            shlex.split(command),
+            command,
+            shell=True,  # the user's own command line, from their own file: pipes allowed
             capture_output=True,
             text=True,
             timeout=CMD_TIMEOUT,
             check=False,
             stdin=subprocess.DEVNULL,
         )
-    except (OSError, ValueError, subprocess.TimeoutExpired) as exc:
+    except (OSError, subprocess.TimeoutExpired) as exc:
         raise CredentialsError(
             f"secret command `{command}` could not run: {type(exc).__name__}"
         ) from None

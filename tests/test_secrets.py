@@ -65,8 +65,14 @@ def test_failed_cmd_never_echoes_its_output() -> None:
         resolve(SecretRef("cmd", command))
     assert "exit code 4" in str(raised.value)
     assert "half-secret" not in str(raised.value)
-    with pytest.raises(CredentialsError, match="could not run"):
+    with pytest.raises(CredentialsError, match="failed with exit code 127"):
         resolve(SecretRef("cmd", "/nonexistent/revbridge-secret-helper"))
+    with pytest.raises(CredentialsError, match="printed nothing"):
+        resolve(SecretRef("cmd", "true"))
+
+
+def test_cmd_reference_runs_in_a_shell() -> None:
+    assert resolve(SecretRef("cmd", "printf 'line-1\\nline-2\\n' | tail -n 1")) == "line-2"
 
 
 def test_keyring_reference(memory_keyring: MemoryKeyring) -> None:
