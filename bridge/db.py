@@ -22,7 +22,12 @@ def create(url: str) -> Engine:
     except ArgumentError as exc:
         raise StoreError(f"not a database URL: {exc}") from None
     if parsed.get_backend_name() != "sqlite":
-        return create_engine(parsed, pool_pre_ping=True)
+        connect_args: dict[str, Any] = {}
+        if parsed.get_driver_name() == "psycopg":
+            # psycopg prepares a statement run 5 times; PostgreSQL then plans the long
+            # `remote_id IN (...)` deletes generically, as sequential scans (minutes per sync)
+            connect_args["prepare_threshold"] = None
+        return create_engine(parsed, pool_pre_ping=True, connect_args=connect_args)
     if (
         parsed.database
         and parsed.database != ":memory:"
