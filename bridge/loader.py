@@ -83,24 +83,22 @@ def read_client(path: Path) -> tuple[ClientConfig | None, list[str]]:
     except ConfigError as exc:
         return None, exc.problems
     problems: list[str] = []
+    rest = dict(data)
     raw_tracker = data.get("tracker")
-    tracker = None
+    checked = isinstance(raw_tracker, Mapping)  # else the base model reports what is wrong
     if isinstance(raw_tracker, Mapping):
         tracker = _tracker(path, data.get("client"), raw_tracker, problems)
-    rest = dict(data)
-    if tracker is not None:
-        rest["tracker"] = tracker
-    elif isinstance(raw_tracker, Mapping):
-        rest.pop("tracker")  # its problems are already listed
+        if tracker is None:
+            del rest["tracker"]  # its problems are listed; don't report it missing
+        else:
+            rest["tracker"] = tracker
     try:
         config = ClientConfig.model_validate(rest)
     except ValidationError as exc:
         problems += [
             _line(path, err["loc"], err["type"], err["msg"])
             for err in exc.errors()
-            if not (
-                tracker is None and isinstance(raw_tracker, Mapping) and err["loc"] == ("tracker",)
-            )
+            if not (checked and err["loc"] == ("tracker",))
         ]
         return None, problems
     return (None if problems else config), problems
