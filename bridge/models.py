@@ -62,49 +62,41 @@ class TicketRow(SQLModel, table=True):
     deleted: bool = False
 
 
-class StatusChangeRow(SQLModel, table=True):
-    __tablename__ = "status_changes"
-    __table_args__ = (Index("ix_status_changes_ticket", "client", "ticket_id"),)
+class TicketHistoryRow(SQLModel):
+    """Columns shared by a ticket's history rows: who did it, when, on which ticket."""
 
     client: str = Field(primary_key=True)
-    #: the tracker's history item id, or ``ticket_id@at@to_status`` when it has none
     remote_id: str = Field(primary_key=True)
-    #: the id as the connector gave it ("" when derived)
-    source_id: str = ""
     ticket_id: str
-    at: datetime = utc_column()
+    at: datetime = Field(sa_type=UTCDateTime, nullable=False)
     by_id: str
     by_name: str
     by_email: str | None = None
+
+
+class StatusChangeRow(TicketHistoryRow, table=True):
+    """``remote_id`` is the tracker's history item id, or ``ticket_id@at@to_status``."""
+
+    __tablename__ = "status_changes"
+    __table_args__ = (Index("ix_status_changes_ticket", "client", "ticket_id"),)
+
+    #: the id as the connector gave it ("" when derived)
+    source_id: str = ""
     from_status: str | None = None
     to_status: str
 
 
-class CommentRow(SQLModel, table=True):
+class CommentRow(TicketHistoryRow, table=True):
     __tablename__ = "comments"
     __table_args__ = (Index("ix_comments_ticket", "client", "ticket_id"),)
 
-    client: str = Field(primary_key=True)
-    remote_id: str = Field(primary_key=True)
-    ticket_id: str
-    at: datetime = utc_column()
-    by_id: str
-    by_name: str
-    by_email: str | None = None
     body: str
 
 
-class TimeEntryRow(SQLModel, table=True):
+class TimeEntryRow(TicketHistoryRow, table=True):
     __tablename__ = "time_entries"
     __table_args__ = (Index("ix_time_entries_ticket", "client", "ticket_id"),)
 
-    client: str = Field(primary_key=True)
-    remote_id: str = Field(primary_key=True)
-    ticket_id: str
-    at: datetime = utc_column()
-    by_id: str
-    by_name: str
-    by_email: str | None = None
     seconds: int
 
 

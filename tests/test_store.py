@@ -216,6 +216,16 @@ def test_migrations_are_applied_on_open(store_url: str) -> None:
     } <= tables
 
 
+def test_the_migrations_build_the_schema_the_models_describe(store: Store) -> None:
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+    from sqlmodel import SQLModel
+
+    with store.engine.connect() as conn:
+        context = MigrationContext.configure(conn, opts={"compare_type": False})
+        assert compare_metadata(context, SQLModel.metadata) == []
+
+
 def test_default_sqlite_file_is_private_and_in_wal_mode(tmp_path: Path) -> None:
     store = Store.open()
     path = tmp_path / "xdg-data" / "revbridge" / "revbridge.db"
