@@ -1,0 +1,5 @@
+"""Every command module; importing one registers its commands onto ``bridge.app.app``."""
+
+from bridge.commands import auth, clients, config_check
+
+__all__ = ["auth", "clients", "config_check"]

@@ -1,0 +1,160 @@
+"""The store's tables (DESIGN §3). Every row is scoped by ``client``.
+
+Tracker records are keyed by ``(client, remote_id)``; a ticket's history rows point to it by
+its remote id (``ticket_id``). Times are stored as UTC and read back timezone-aware, on
+SQLite too. The schema itself is created by the Alembic migrations in ``bridge/migrations``.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import JSON, Column, DateTime, Index, UniqueConstraint
+from sqlalchemy.engine import Dialect
+from sqlalchemy.types import TypeDecorator
+from sqlmodel import Field, SQLModel
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Aware datetimes in, aware UTC datetimes out; stored as naive UTC on every backend."""
+
+    impl = DateTime(timezone=False)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to the store; times must be timezone-aware")
+        return value.astimezone(UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        return None if value is None else value.replace(tzinfo=UTC)
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def utc_column(nullable: bool = False, now: bool = False) -> Any:
+    column: Column[datetime] = Column(UTCDateTime(), nullable=nullable)
+    if now:
+        return Field(default_factory=utc_now, sa_column=column)
+    return Field(default=None, sa_column=column) if nullable else Field(sa_column=column)
+
+
+class TicketRow(SQLModel, table=True):
+    __tablename__ = "tickets"
+
+    client: str = Field(primary_key=True)
+    remote_id: str = Field(primary_key=True)
+    key: str
+    url: str
+    title: str
+    status: str
+    labels: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    created_at: datetime = utc_column()
+    updated_at: datetime = utc_column()
+    requester_id: str
+    requester_name: str
+    requester_email: str | None = None
+    deleted: bool = False
+
+
+class TicketHistoryRow(SQLModel):
+    """Columns shared by a ticket's history rows: who did it, when, on which ticket."""
+
+    client: str = Field(primary_key=True)
+    remote_id: str = Field(primary_key=True)
+    ticket_id: str
+    at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+    by_id: str
+    by_name: str
+    by_email: str | None = None
+
+
+class StatusChangeRow(TicketHistoryRow, table=True):
+    """``remote_id`` is the tracker's history item id, or ``ticket_id@at@to_status``."""
+
+    __tablename__ = "status_changes"
+    __table_args__ = (Index("ix_status_changes_ticket", "client", "ticket_id"),)
+
+    #: the id as the connector gave it ("" when derived)
+    source_id: str = ""
+    from_status: str | None = None
+    to_status: str
+
+
+class CommentRow(TicketHistoryRow, table=True):
+    __tablename__ = "comments"
+    __table_args__ = (Index("ix_comments_ticket", "client", "ticket_id"),)
+
+    body: str
+
+
+class TimeEntryRow(TicketHistoryRow, table=True):
+    __tablename__ = "time_entries"
+    __table_args__ = (Index("ix_time_entries_ticket", "client", "ticket_id"),)
+
+    seconds: int
+
+
+class SyncStateRow(SQLModel, table=True):
+    __tablename__ = "sync_state"
+
+    client: str = Field(primary_key=True)
+    cursor: str | None = None
+    #: syncs started so far (the deletion check runs every ``reconcile_every`` of them)
+    runs: int = 0
+
+
+class OutboxRow(SQLModel, table=True):
+    __tablename__ = "outbox"
+    __table_args__ = (
+        UniqueConstraint("key", name="uq_outbox_key"),
+        Index("ix_outbox_client_state", "client", "state"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    client: str
+    key: str
+    ticket_id: str
+    kind: str
+    marker: str
+    body: str
+    #: pending | posted | discarded | held
+    state: str = "pending"
+    remote_comment_id: str | None = None
+    created_at: datetime = utc_column(now=True)
+    posted_at: datetime | None = utc_column(nullable=True)
+    error: str | None = None
+
+
+class RunRow(SQLModel, table=True):
+    __tablename__ = "runs"
+    __table_args__ = (Index("ix_runs_client_started", "client", "started_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    client: str
+    started_at: datetime = utc_column(now=True)
+    finished_at: datetime | None = utc_column(nullable=True)
+    #: running | ok | failed
+    outcome: str = "running"
+    counts: dict[str, int] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    requests_made: int = 0
+    error: str | None = None
+
+
+OUTBOX_STATES = ("pending", "posted", "discarded", "held")
+
+
+class LockRow(SQLModel, table=True):
+    """Who is syncing a client now; a row past ``expires_at`` is free to take."""
+
+    __tablename__ = "locks"
+
+    client: str = Field(primary_key=True)
+    owner: str
+    acquired_at: datetime = utc_column(now=True)
+    expires_at: datetime = utc_column()

@@ -1,0 +1,92 @@
+"""Shared fixtures.
+
+* every test runs with its own config and data dirs (``XDG_*``), never the user's;
+* ``toy_tracker`` registers the test-only ``toy`` connector (tests/toy_connector.py);
+* ``pg_url``: a PostgreSQL URL with a fresh schema of its own (skips without
+  ``REVBRIDGE_TEST_PG``); ``store``: a migrated :class:`Store` on SQLite and on PostgreSQL;
+* ``memory_keyring`` / ``no_keyring``: a working in-memory keyring, or none at all.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import keyring
+import pytest
+from keyring.backends import fail
+from memory_keyring import MemoryKeyring
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+import connectors
+from bridge.store import Store
+
+PG_ENV = "REVBRIDGE_TEST_PG"
+
+
+@pytest.fixture(autouse=True)
+def _isolated_dirs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg-config"))
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg-data"))
+    monkeypatch.delenv("REVBRIDGE_CONFIG_DIR", raising=False)
+    monkeypatch.delenv("REVBRIDGE_DB", raising=False)
+
+
+@pytest.fixture
+def toy_tracker(monkeypatch: pytest.MonkeyPatch) -> str:
+    """Register the ``toy`` connector; returns its name."""
+    monkeypatch.setitem(connectors.BUILTIN, "toy", "toy_connector:ToyConnector")
+    return "toy"
+
+
+@pytest.fixture
+def pg_url() -> Iterator[str]:
+    """A PostgreSQL URL whose ``search_path`` is a schema made for this test, dropped after."""
+    base = os.environ.get(PG_ENV)
+    if not base:
+        pytest.skip(f"{PG_ENV} is not set")
+    schema = f"rb_test_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(base)
+    with admin.begin() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    url = make_url(base).update_query_dict({"options": f"-csearch_path={schema}"})
+    try:
+        yield url.render_as_string(hide_password=False)
+    finally:
+        with admin.begin() as conn:
+            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("pg", marks=pytest.mark.postgres)])
+def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'store.db'}"
+    return str(request.getfixturevalue("pg_url"))
+
+
+@pytest.fixture
+def store(store_url: str) -> Iterator[Store]:
+    opened = Store.open(store_url)
+    yield opened
+    opened.close()
+
+
+@pytest.fixture
+def memory_keyring() -> Iterator[MemoryKeyring]:
+    previous = keyring.get_keyring()
+    backend = MemoryKeyring()
+    keyring.set_keyring(backend)
+    yield backend
+    keyring.set_keyring(previous)
+
+
+@pytest.fixture
+def no_keyring() -> Iterator[None]:
+    previous = keyring.get_keyring()
+    keyring.set_keyring(fail.Keyring())
+    yield
+    keyring.set_keyring(previous)

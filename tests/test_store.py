@@ -1,0 +1,268 @@
+"""The store on SQLite and (with REVBRIDGE_TEST_PG) PostgreSQL."""
+
+from __future__ import annotations
+
+import os
+import stat
+from datetime import UTC, datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+from sqlalchemy import inspect, text
+
+from bridge.errors import LockTimeout, StoreError
+from bridge.models import OutboxRow, TicketRow
+from bridge.store import ClientRecords, Store, change_id
+from connectors.base import Comment, Person, StatusChange, Ticket, TicketBundle, TimeEntry
+
+T0 = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
+PARIS = timezone(timedelta(hours=1))
+ANA = Person("acc-ana", "Ana Client", "ana@client.example")
+ME = Person("acc-me", "Me", None)
+
+
+def bundle(tid: str, *, labels: tuple[str, ...] = ("bug",), comments: int = 2) -> TicketBundle:
+    ticket = Ticket(
+        remote_id=tid,
+        key=f"WEB-{tid}",
+        url=f"https://t.example/WEB-{tid}",
+        title=f"Ticket {tid}",
+        status="In Review",
+        labels=labels,
+        created_at=T0,
+        updated_at=T0 + timedelta(hours=5),
+        requester=ANA,
+    )
+    return TicketBundle(
+        ticket=ticket,
+        changes=(
+            StatusChange(
+                tid, T0 + timedelta(hours=1), ME, "To Do", "In Progress", remote_id=f"h{tid}"
+            ),
+            # no tracker id: the store derives one; a non-UTC time reads back as the same instant
+            StatusChange(
+                tid, datetime(2026, 3, 2, 13, 0, tzinfo=PARIS), ME, "In Progress", "In Review"
+            ),
+        ),
+        comments=tuple(
+            Comment(f"c{tid}-{n}", tid, T0 + timedelta(minutes=n), ANA, f"please fix {n} ✓")
+            for n in range(comments)
+        ),
+        time_entries=(TimeEntry(f"w{tid}", tid, T0 + timedelta(hours=2), ME, 5400),),
+    )
+
+
+def as_utc(records: ClientRecords) -> list[object]:
+    return [*records.tickets, *records.changes, *records.comments, *records.time_entries]
+
+
+def test_round_trip_gives_back_the_records_in_utc(store: Store) -> None:
+    bundles = [bundle("2"), bundle("1")]
+    store.save_bundles("acme", bundles)
+    got = store.load_records("acme")
+    assert got.tickets == (bundles[1].ticket, bundles[0].ticket)  # ordered by remote id
+    assert set(got.changes) == {c for b in bundles for c in b.changes}
+    assert set(got.comments) == {c for b in bundles for c in b.comments}
+    assert set(got.time_entries) == {e for b in bundles for e in b.time_entries}
+    for record in as_utc(got):
+        for name in ("at", "created_at", "updated_at"):
+            value = getattr(record, name, None)
+            if value is not None:
+                assert value.tzinfo is UTC
+    derived = [c for c in got.changes if c.remote_id == ""]
+    assert [c.at for c in derived] == [datetime(2026, 3, 2, 12, 0, tzinfo=UTC)] * 2
+    assert change_id(derived[0]).endswith("@2026-03-02T12:00:00+00:00@In Review")
+
+
+def test_saving_a_bundle_replaces_the_ticket_history(store: Store) -> None:
+    store.save_bundles("acme", [bundle("1", comments=3), bundle("2")])
+    newer = bundle("1", labels=("bug", "round-2"), comments=1)
+    store.save_bundles("acme", [newer])
+    got = store.load_records("acme")
+    assert [t.labels for t in got.tickets] == [("bug", "round-2"), ("bug",)]
+    assert [c.remote_id for c in got.comments] == ["c1-0", "c2-0", "c2-1"]
+    assert len(got.changes) == 4 and len(got.time_entries) == 2
+
+
+def test_a_record_that_moved_ticket_keeps_one_row(store: Store) -> None:
+    store.save_bundles("acme", [bundle("1")])
+    moved = Comment("c1-0", "2", T0, ANA, "moved with its ticket")
+    store.save_bundles("acme", [TicketBundle(bundle("2").ticket, comments=(moved, moved))])
+    comments = store.load_records("acme").comments
+    assert [(c.remote_id, c.ticket_id) for c in comments] == [("c1-1", "1"), ("c1-0", "2")]
+
+
+def test_rows_are_scoped_by_client(store: Store) -> None:
+    store.save_bundles("acme", [bundle("1")])
+    store.save_bundles("beta", [bundle("1", comments=0)])
+    store.save_bundles("beta", [])
+    assert len(store.load_records("acme").comments) == 2
+    assert store.load_records("beta").comments == ()
+    assert store.mark_deleted("beta", ["1"]) == 1
+    assert store.load_records("acme").tickets[0].deleted is False
+    assert store.load_records("nobody") == ClientRecords((), (), (), ())
+
+
+def test_mark_deleted_and_back(store: Store) -> None:
+    store.save_bundles("acme", [bundle("1"), bundle("2")])
+    assert store.mark_deleted("acme", ["2", "404"]) == 1
+    assert store.mark_deleted("acme", ["2"]) == 0
+    assert [t.deleted for t in store.load_records("acme").tickets] == [False, True]
+    store.save_bundles("acme", [bundle("2")])  # seen again on the tracker: live again
+    assert [t.deleted for t in store.load_records("acme").tickets] == [False, False]
+
+
+def test_one_transaction_for_records_and_cursor(store: Store) -> None:
+    with pytest.raises(RuntimeError), store.session() as session:
+        store.save_bundles("acme", [bundle("1")], session=session)
+        store.set_cursor("acme", "2026-03-02T14:00:00Z", session=session)
+        raise RuntimeError("the page failed halfway")
+    assert store.load_records("acme").tickets == ()
+    assert store.get_cursor("acme") is None
+    with store.session() as session:
+        store.save_bundles("acme", [bundle("1")], session=session)
+        store.set_cursor("acme", "cursor-1", session=session)
+    store.set_cursor("acme", "cursor-2")
+    assert (len(store.load_records("acme").tickets), store.get_cursor("acme")) == (1, "cursor-2")
+
+
+def test_database_errors_become_store_errors(store: Store) -> None:
+    row = dict(
+        client="acme",
+        remote_id="1",
+        key="K",
+        url="u",
+        title="t",
+        status="s",
+        labels=[],
+        created_at=T0,
+        updated_at=T0,
+        requester_id="a",
+        requester_name="A",
+    )
+    with pytest.raises(StoreError, match="database error"), store.session() as session:
+        session.add(TicketRow(**row))  # type: ignore[arg-type]
+        session.flush()
+        session.add(TicketRow(**row))  # type: ignore[arg-type]
+    with pytest.raises(StoreError), store.session() as session:
+        naive = dict(row, created_at=datetime(2026, 1, 1))
+        session.add(TicketRow(**naive))  # type: ignore[arg-type]
+
+
+def test_runs_are_counted_and_recorded(store: Store) -> None:
+    assert store.last_run("acme") is None and store.run_count("acme") == 0
+    first = store.start_run("acme")
+    store.finish_run(first.id or 0, "ok", counts={"tickets": 3}, requests_made=7)
+    second = store.start_run("acme")
+    assert store.run_count("acme") == 2 and store.run_count("beta") == 0
+    last = store.last_run("acme")
+    assert last is not None and last.id == second.id and last.outcome == "running"
+    done = store.finish_run(second.id or 0, "failed", error="tracker answered 500")
+    assert done.finished_at is not None and done.finished_at.tzinfo is UTC
+    last = store.last_run("acme")
+    assert last is not None
+    assert (last.outcome, last.error, last.counts) == ("failed", "tracker answered 500", {})
+    with pytest.raises(StoreError, match="no run 999"):
+        store.finish_run(999, "ok")
+
+
+def notice(key: str, kind: str = "ack") -> OutboxRow:
+    return OutboxRow(
+        client="acme",
+        key=key,
+        ticket_id="1",
+        kind=kind,
+        marker=f"rb-{key[-3:]}",
+        body=f"text {key}",
+    )
+
+
+def test_outbox_keys_are_unique_and_states_change(store: Store) -> None:
+    added = store.add_notices([notice("acme/1/a/ack"), notice("acme/1/a/extra", "extra")])
+    assert [n.key for n in added] == ["acme/1/a/ack", "acme/1/a/extra"]
+    again = store.add_notices([notice("acme/1/a/ack"), notice("acme/2/b/ack")])
+    assert [n.key for n in again] == ["acme/2/b/ack"]
+    pending = store.outbox("acme", ["pending"])
+    assert [n.key for n in pending] == ["acme/1/a/ack", "acme/1/a/extra", "acme/2/b/ack"]
+    assert all(n.created_at.tzinfo is UTC for n in pending)
+    posted_at = datetime.now(UTC)
+    store.update_notice(
+        pending[0].id or 0, state="posted", remote_comment_id="10042", posted_at=posted_at
+    )
+    store.update_notice(pending[1].id or 0, state="held")
+    assert [n.key for n in store.outbox("acme", ["pending"])] == ["acme/2/b/ack"]
+    posted = store.outbox("acme", ["posted"])[0]
+    assert (posted.remote_comment_id, posted.posted_at) == ("10042", posted_at)
+    assert len(store.outbox("acme")) == 3 and store.outbox("beta") == []
+    with pytest.raises(ValueError, match="cannot update"):
+        store.update_notice(pending[0].id or 0, key="other")
+
+
+def test_migrations_are_applied_on_open(store_url: str) -> None:
+    for _ in range(2):  # opening again is a no-op
+        store = Store.open(store_url)
+        with store.engine.connect() as conn:
+            assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0001"
+            tables = set(inspect(conn).get_table_names())
+        store.close()
+    assert {
+        "tickets",
+        "status_changes",
+        "comments",
+        "time_entries",
+        "sync_state",
+        "outbox",
+        "runs",
+    } <= tables
+
+
+def test_the_migrations_build_the_schema_the_models_describe(store: Store) -> None:
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+    from sqlmodel import SQLModel
+
+    with store.engine.connect() as conn:
+        context = MigrationContext.configure(conn, opts={"compare_type": False})
+        assert compare_metadata(context, SQLModel.metadata) == []
+
+
+def test_default_sqlite_file_is_private_and_in_wal_mode(tmp_path: Path) -> None:
+    store = Store.open()
+    path = tmp_path / "xdg-data" / "revbridge" / "revbridge.db"
+    store.save_bundles("acme", [bundle("1")])
+    assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
+    for extra in ("-wal", "-shm"):
+        if Path(f"{path}{extra}").exists():
+            assert stat.S_IMODE(os.stat(f"{path}{extra}").st_mode) == 0o600
+    with store.engine.connect() as conn:
+        assert conn.execute(text("PRAGMA journal_mode")).scalar() == "wal"
+    store.close()
+
+
+def test_db_url_comes_from_the_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = tmp_path / "elsewhere" / "team.db"
+    monkeypatch.setenv("REVBRIDGE_DB", f"sqlite:///{path}")
+    Store.open().close()
+    assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
+    with pytest.raises(StoreError, match="not a database URL"):
+        Store.open("no such thing")
+
+
+def test_one_sync_lock_per_client_across_stores(store_url: str) -> None:
+    first, second = Store.open(store_url), Store.open(store_url)
+    try:
+        with first.lock("acme") as owner:
+            assert owner
+            held = pytest.raises(LockTimeout, match="acme: another sync holds the lock")
+            with held, second.lock("acme", timeout=0.3):
+                pass
+            with second.lock("beta"):  # another client is not blocked
+                pass
+        with second.lock("acme"):  # released
+            pass
+        # a crashed holder's lock, past its lease, is taken over
+        with first.lock("acme", lease=timedelta(seconds=-1)), second.lock("acme"):
+            pass
+    finally:
+        first.close()
+        second.close()
