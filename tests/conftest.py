@@ -17,12 +17,12 @@ from pathlib import Path
 import keyring
 import pytest
 from keyring.backends import fail
-from memory_keyring import MemoryKeyring
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 import connectors
 from bridge.store import Store
+from tests.memory_keyring import MemoryKeyring
 
 PG_ENV = "REVBRIDGE_TEST_PG"
 
@@ -38,7 +38,7 @@ def _isolated_dirs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 @pytest.fixture
 def toy_tracker(monkeypatch: pytest.MonkeyPatch) -> str:
     """Register the ``toy`` connector; returns its name."""
-    monkeypatch.setitem(connectors.BUILTIN, "toy", "toy_connector:ToyConnector")
+    monkeypatch.setitem(connectors.BUILTIN, "toy", "tests.toy_connector:ToyConnector")
     return "toy"
 
 

@@ -8,7 +8,6 @@ import sys
 from pathlib import Path
 
 import pytest
-from memory_keyring import MemoryKeyring
 from typer.testing import CliRunner
 
 from bridge.cli import app
@@ -23,6 +22,7 @@ from bridge.errors import (
     exit_code,
 )
 from bridge.store import Store
+from tests.memory_keyring import MemoryKeyring
 
 ROOT = Path(__file__).resolve().parents[1]
 GOOD = """client = "{slug}"

@@ -9,7 +9,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from memory_keyring import MemoryKeyring
 from sqlalchemy import inspect, select
 from typer.testing import CliRunner
 
@@ -21,6 +20,7 @@ from bridge.loader import load_client
 from bridge.secrets import REDACTOR, SecretRef, parse_ref, resolve, store_in_keyring
 from bridge.store import Store
 from connectors.base import Comment, Person, Ticket, TicketBundle
+from tests.memory_keyring import MemoryKeyring
 
 PY = shlex.quote(sys.executable)
 
