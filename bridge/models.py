@@ -147,14 +147,3 @@ class RunRow(SQLModel, table=True):
 
 
 OUTBOX_STATES = ("pending", "posted", "discarded", "held")
-
-
-class LockRow(SQLModel, table=True):
-    """Who is syncing a client now; a row past ``expires_at`` is free to take."""
-
-    __tablename__ = "locks"
-
-    client: str = Field(primary_key=True)
-    owner: str
-    acquired_at: datetime = utc_column(now=True)
-    expires_at: datetime = utc_column()

@@ -11,25 +11,20 @@ given ``session=`` (notices go to the outbox in the same transaction as the data
 
 from __future__ import annotations
 
-import os
-import socket
-import time
-import uuid
 from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
-from datetime import timedelta
 from typing import Any, TypeVar, cast
 
 from sqlalchemy import Engine, Table, delete, desc, insert, select, update
-from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session, SQLModel, col
 
 from bridge import db
-from bridge.errors import LockTimeout, StoreError
+from bridge.errors import StoreError
+from bridge.locks import client_lock
 from bridge.models import (
     CommentRow,
-    LockRow,
     OutboxRow,
     RunRow,
     StatusChangeRow,
@@ -54,7 +49,6 @@ from bridge.rows import (
 from bridge.secrets import REDACTOR
 from connectors.base import Comment, StatusChange, Ticket, TicketBundle, TimeEntry
 
-LOCK_POLL = 0.2  # seconds between two tries to take a held lock
 CHUNK = 500  # ids per IN (...) list: well under every backend's parameter limit
 T = TypeVar("T")
 
@@ -245,40 +239,9 @@ class Store:
 
     # the per-client sync lock -------------------------------------------------------------
 
-    @contextmanager
-    def lock(
-        self, client: str, *, timeout: float = 0.0, lease: timedelta = timedelta(hours=1)
-    ) -> Iterator[str]:
-        """Hold ``client``'s sync lock for the block, across processes and machines.
-
-        Waits up to ``timeout`` seconds, then raises :class:`LockTimeout`. A lock older than
-        its ``lease`` (a crashed holder) is taken over. Yields the owner token.
-        """
-        owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
-        table = _table(LockRow)
-        deadline = time.monotonic() + timeout
-        while True:
-            now = utc_now()
-            try:
-                with self.engine.begin() as conn:
-                    conn.execute(
-                        delete(table).where(table.c.client == client, table.c.expires_at < now)
-                    )
-                    conn.execute(
-                        insert(table).values(
-                            client=client, owner=owner, acquired_at=now, expires_at=now + lease
-                        )
-                    )
-                break
-            except IntegrityError:
-                if time.monotonic() >= deadline:
-                    raise LockTimeout(f"{client}: another sync holds the lock") from None
-                time.sleep(min(LOCK_POLL, max(0.0, deadline - time.monotonic())))
-        try:
-            yield owner
-        finally:
-            with self.engine.begin() as conn:
-                conn.execute(delete(table).where(table.c.client == client, table.c.owner == owner))
+    def lock(self, client: str, *, timeout: float = 0.0) -> AbstractContextManager[None]:
+        """Hold ``client``'s sync lock for the block (see :mod:`bridge.locks`)."""
+        return client_lock(self.engine, client, timeout)
 
     # runs ----------------------------------------------------------------------------------
 

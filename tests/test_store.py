@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import os
+import signal
 import stat
+import subprocess
+import sys
+import textwrap
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
@@ -251,18 +255,41 @@ def test_db_url_comes_from_the_environment(tmp_path: Path, monkeypatch: pytest.M
 def test_one_sync_lock_per_client_across_stores(store_url: str) -> None:
     first, second = Store.open(store_url), Store.open(store_url)
     try:
-        with first.lock("acme") as owner:
-            assert owner
-            held = pytest.raises(LockTimeout, match="acme: another sync holds the lock")
+        with first.lock("acme"):
+            held = pytest.raises(LockTimeout, match="acme: another sync of this client is running")
             with held, second.lock("acme", timeout=0.3):
                 pass
             with second.lock("beta"):  # another client is not blocked
                 pass
         with second.lock("acme"):  # released
             pass
-        # a crashed holder's lock, past its lease, is taken over
-        with first.lock("acme", lease=timedelta(seconds=-1)), second.lock("acme"):
-            pass
     finally:
         first.close()
         second.close()
+
+
+def test_a_killed_holder_releases_the_lock(store_url: str) -> None:
+    """A sync killed with SIGKILL never blocks the next one (flock / advisory lock)."""
+    holder = textwrap.dedent(f"""
+        import sys, time
+        from bridge.store import Store
+        store = Store.open({store_url!r})
+        with store.lock("acme"):
+            print("held", flush=True)
+            time.sleep(60)
+    """)
+    root = Path(__file__).resolve().parents[1]
+    env = {**os.environ, "PYTHONPATH": str(root)}
+    proc = subprocess.Popen([sys.executable, "-c", holder], stdout=subprocess.PIPE, env=env)
+    try:
+        assert proc.stdout is not None and proc.stdout.readline().strip() == b"held"
+        store = Store.open(store_url)
+        with pytest.raises(LockTimeout), store.lock("acme", timeout=0.2):
+            pass
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(10)
+        with store.lock("acme", timeout=5):
+            pass
+        store.close()
+    finally:
+        proc.kill()

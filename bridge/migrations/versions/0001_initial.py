@@ -1,4 +1,4 @@
-"""The initial schema: tracker records, sync state, outbox, runs and sync locks.
+"""The initial schema: tracker records, sync state, outbox and runs.
 
 Revision ID: 0001
 Revises:
@@ -113,17 +113,9 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id"),
     )
     op.create_index("ix_runs_client_started", "runs", ["client", "started_at"])
-    op.create_table(
-        "locks",
-        sa.Column("client", sa.String(), nullable=False),
-        sa.Column("owner", sa.String(), nullable=False),
-        sa.Column("acquired_at", sa.DateTime(), nullable=False),
-        sa.Column("expires_at", sa.DateTime(), nullable=False),
-        sa.PrimaryKeyConstraint("client"),
-    )
 
 
 def downgrade() -> None:
-    tables = ("locks", "runs", "outbox", "sync_state", "time_entries", "comments")
+    tables = ("runs", "outbox", "sync_state", "time_entries", "comments")
     for table in (*tables, "status_changes", "tickets"):
         op.drop_table(table)
