@@ -85,7 +85,7 @@ class RebasedSession(requests.Session):
         super().__init__()
         self.base = base.rstrip("/")
 
-    def request(self, method: str | bytes, url: str | bytes, *args: Any,  # type: ignore[override]
+    def request(self, method: str | bytes, url: str | bytes, *args: Any,
                 **kwargs: Any) -> requests.Response:
         text = url.decode() if isinstance(url, bytes) else url
         if text.startswith(TRELLO_API):

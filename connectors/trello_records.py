@@ -121,9 +121,9 @@ def _build(card_id: str, card: Mapping[str, Any], actions: list[Mapping[str, Any
             return list_names.get(str(ref.get("id")), str(ref.get("name") or ref.get("id")))
         return list_names.get(str(ref), str(ref))
 
-    for key, kind in (("name", str), ("idList", str), ("closed", bool), ("shortUrl", str)):
-        if not isinstance(card.get(key), kind):
-            raise BadRecordError(f"field {key} is missing or not a {kind.__name__}")
+    for key, expected in (("name", str), ("idList", str), ("closed", bool), ("shortUrl", str)):
+        if not isinstance(card.get(key), expected):
+            raise BadRecordError(f"field {key} is missing or not a {expected.__name__}")
     updated_at = parse_time(card.get("dateLastActivity"), "dateLastActivity")
     created = next((a for a in actions if a.get("type") in CREATE_TYPES), None)
     requester = person(created) if created is not None else UNKNOWN

@@ -15,7 +15,7 @@ import random
 from datetime import UTC, datetime
 from typing import Any
 
-from connectors.fakes.base import STATUSES, FakeServer, Request, Response
+from connectors.fakes.base import STATUSES, FakeServer, Response
 from connectors.fakes.trello_limits import RateLimitState, TrelloLimits
 
 HEX24 = 24
@@ -362,7 +362,8 @@ def _matches(action: dict[str, Any], rules: list[str]) -> bool:
         if rule == "all":
             return True
         kind, _, field_name = rule.partition(":")
-        if action["type"] == kind and (not field_name or field_name in action["data"].get("old", {})):
+        changed = action["data"].get("old", {})
+        if action["type"] == kind and (not field_name or field_name in changed):
             return True
     return False
 
