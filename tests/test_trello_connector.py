@@ -259,3 +259,20 @@ def test_garbage_cursor_falls_back_to_a_full_pull(
         fake: FakeTrello, make_connector: MakeConnector, team: dict[str, str]) -> None:
     card = fake.create_ticket("x", team["client"], at=T0)
     assert card in drain(make_connector().pull("not json"))[0]
+
+
+def test_incremental_pages_a_long_card_history(
+        fake: FakeTrello, make_connector: MakeConnector, team: dict[str, str]) -> None:
+    card = fake.create_ticket("Chatty", team["client"], at=T0)
+    for i in range(1100):
+        fake.add_comment(card, f"c{i}", team["client"], at=T0 + timedelta(seconds=i + 1))
+    connector = make_connector()
+    _, cursor, _ = drain(connector.pull(None))
+    fake.move(card, "Done", team["team"], at=T0 + timedelta(hours=2))
+    before = connector.requests_made
+    bundle = drain(connector.pull(cursor))[0][card]
+    # actions since, lists, the card with 1000 nested actions, the rest of its actions
+    assert connector.requests_made - before == 4
+    assert len(bundle.comments) == 1100
+    assert bundle.ticket.requester.remote_id == team["client"]
+    assert [c.to_status for c in bundle.changes] == ["Done"]

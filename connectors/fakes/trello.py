@@ -140,7 +140,7 @@ class FakeTrello(FakeServer):
         data["board"] = self._board_ref()
         action = {"id": action_id, "idMemberCreator": by, "data": data, "appCreator": None,
                   "type": kind, "date": iso(when), "limits": {},
-                  "memberCreator": dict(self.members[by])}
+                  "memberCreator": self.members[by]}
         if kind == "commentCard":
             action["limits"] = {"reactions": {
                 "perAction": {"status": "ok", "disableAt": 900, "warnAt": 720},
@@ -149,6 +149,10 @@ class FakeTrello(FakeServer):
         self._by_id[action_id] = action
         self._sorted = False
         return action
+
+    @property
+    def action_count(self) -> int:
+        return len(self._actions)
 
     def action(self, action_id: str) -> dict[str, Any] | None:
         with self.lock:

@@ -33,6 +33,7 @@ class RateLimitState:
     limits: TrelloLimits
     clock: Callable[[], float] = time.monotonic
     refused: int = 0
+    admitted: list[float] = field(default_factory=list)  # clock() of each accepted request
     _windows: dict[tuple[str, str], deque[float]] = field(default_factory=dict)
 
     def check(self, key: str, token: str, path: str) -> tuple[str, str] | None:
@@ -53,4 +54,5 @@ class RateLimitState:
             windows.append(window)
         for window in windows:
             window.append(now)
+        self.admitted.append(now)
         return None
