@@ -52,6 +52,9 @@ TRELLO_API = "https://api.trello.com/1"
 PAGE = 1000  # Trello's largest action page
 BUNDLES_PER_PAGE = 200
 OVERLAP = timedelta(minutes=5)
+#: only what normalizing needs: about half the bytes of a default action
+ACTION_FIELDS = {"fields": "id,type,date,data,idMemberCreator",
+                 "memberCreator_fields": "fullName,username"}
 DEFAULT_POLICY = RetryPolicy(rate_limit=(90, 10.0), rate_limited_wait=10.0)
 
 
@@ -258,7 +261,7 @@ class TrelloConnector:
         """Every action newer than ``since`` (and older than ``before``), newest first."""
         out: list[dict[str, Any]] = []
         while True:
-            params: dict[str, Any] = {"filter": ACTION_FILTER, "limit": PAGE}
+            params: dict[str, Any] = {"filter": ACTION_FILTER, "limit": PAGE, **ACTION_FIELDS}
             if since:
                 params["since"] = since
             if before:

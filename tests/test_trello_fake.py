@@ -148,6 +148,10 @@ def test_actions_filter_since_before_limit(fake: FakeTrello, seeded: dict[str, s
     since_date = get(fake, f"/boards/{board}/actions", filter="all",
                      since=(T0 + timedelta(minutes=90)).isoformat())
     assert {a["type"] for a in since_date} == {"commentCard", "addLabelToCard"}
+    slim = get(fake, f"/boards/{board}/actions", filter="all", fields="type,date",
+               memberCreator_fields="fullName")
+    assert {k for a in slim for k in a} == {"id", "type", "date", "memberCreator"}
+    assert {k for a in slim for k in a["memberCreator"]} == {"id", "fullName"}
     too_many = requests.get(f"{fake.base_url}/boards/{board}/actions", timeout=5,
                             params={"key": fake.key, "token": fake.token, "limit": 1001})
     assert too_many.status_code == 400

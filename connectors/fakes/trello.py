@@ -11,8 +11,11 @@ from __future__ import annotations
 
 import bisect
 import itertools
+import json
 import random
+import socket
 from datetime import UTC, datetime
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 
 from connectors.fakes.base import STATUSES, FakeServer, Response
@@ -69,6 +72,7 @@ class FakeTrello(FakeServer):
         self._actions: list[dict[str, Any]] = []
         self._keys: list[tuple[datetime, str]] = []
         self._by_id: dict[str, dict[str, Any]] = {}
+        self._encoded: dict[str, dict[tuple[str, str], bytes]] = {}  # action id -> JSON
         self._sorted = True
         self._routes_setup()
 
@@ -165,10 +169,25 @@ class FakeTrello(FakeServer):
             self._sorted = True
         return self._actions, self._keys
 
+    def encode_actions(self, actions: list[dict[str, Any]], fields: str | None = None,
+                       member_fields: str | None = None) -> bytes:
+        """A JSON array of ``actions`` cut to ``fields`` / ``memberCreator_fields``; each
+        action's JSON is cached until the action changes."""
+        shape = (fields or "all", member_fields or "all")
+        parts = []
+        for action in actions:
+            cache = self._encoded.setdefault(action["id"], {})
+            cached = cache.get(shape)
+            if cached is None:
+                cached = cache[shape] = json.dumps(_project(action, *shape)).encode()
+            parts.append(cached)
+        return b"[" + b",".join(parts) + b"]"
+
     def _drop_actions(self, doomed: set[str]) -> None:
         self._actions = [a for a in self._actions if a["id"] not in doomed]
         for action_id in doomed:
             self._by_id.pop(action_id, None)
+            self._encoded.pop(action_id, None)
         self._sorted = False
 
     # -- FakeTracker -----------------------------------------------------------------------------
@@ -233,6 +252,7 @@ class FakeTrello(FakeServer):
             action = self._by_id[comment_id]
             card = self.cards[action["data"]["card"]["id"]]
             old = action["data"]["text"]
+            self._encoded.pop(comment_id, None)
             action["data"]["text"] = text
             stamp = self._act("updateComment", by or action["idMemberCreator"], card, {
                 "action": {"id": comment_id, "text": text}, "old": {"text": old}}, at)
@@ -340,6 +360,12 @@ class FakeTrello(FakeServer):
         return parse_date(value), ("g" if high else "")
 
     # -- HTTP ----------------------------------------------------------------------------------
+    def _serve(self, h: BaseHTTPRequestHandler) -> None:
+        # headers and body go out in two writes: without TCP_NODELAY, Nagle plus delayed ACKs
+        # hold every keep-alive response ~40 ms
+        h.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        super()._serve(h)
+
     def _dispatch(self, method: str, path: str, query: dict[str, list[str]],
                   headers: dict[str, str], body: bytes) -> Response:
         key = (query.get("key") or [""])[-1]
@@ -359,6 +385,17 @@ class FakeTrello(FakeServer):
         from connectors.fakes import trello_routes
 
         trello_routes.install(self)
+
+
+def _project(action: dict[str, Any], fields: str, member_fields: str) -> dict[str, Any]:
+    if fields != "all":
+        wanted = set(fields.split(",")) | {"id"}
+        action = {k: v for k, v in action.items() if k in wanted or k == "memberCreator"}
+    if member_fields != "all":
+        wanted = set(member_fields.split(",")) | {"id"}
+        member = action["memberCreator"]
+        action = {**action, "memberCreator": {k: v for k, v in member.items() if k in wanted}}
+    return action
 
 
 def _matches(action: dict[str, Any], rules: list[str]) -> bool:

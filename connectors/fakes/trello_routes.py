@@ -73,7 +73,10 @@ def install(fake: FakeTrello) -> None:
             return NOT_FOUND
         found = fake.query_actions(None, req.arg("filter") or "all", req.arg("limit", "50") or "",
                                    req.arg("since"), req.arg("before"))
-        return found if isinstance(found, Response) else Response(200, found)
+        if isinstance(found, Response):
+            return found
+        return Response(200, fake.encode_actions(found, req.arg("fields"),
+                                                 req.arg("memberCreator_fields")))
 
     def card(req: Request) -> Response:
         found = fake.cards.get(req.params["id"])
@@ -95,7 +98,10 @@ def install(fake: FakeTrello) -> None:
         found = fake.query_actions(req.params["id"], req.arg("filter") or CARD_ACTIONS_DEFAULT,
                                    req.arg("limit", "50") or "", req.arg("since"),
                                    req.arg("before"))
-        return found if isinstance(found, Response) else Response(200, found)
+        if isinstance(found, Response):
+            return found
+        return Response(200, fake.encode_actions(found, req.arg("fields"),
+                                                 req.arg("memberCreator_fields")))
 
     def post_comment(req: Request) -> Response:
         card_id = req.params["id"]
