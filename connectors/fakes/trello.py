@@ -20,9 +20,9 @@ from typing import Any
 
 from connectors.fakes.base import STATUSES, FakeServer, Response
 from connectors.fakes.trello_limits import RateLimitState, TrelloLimits
+from connectors.fakes.trello_routes import action_matches, card_json, install_routes, project_action
 
 HEX24 = 24
-CARD_ACTIONS_DEFAULT = "commentCard,updateCard:idList"
 COLORS = ("green", "yellow", "orange", "red", "purple", "blue", "sky", "lime", "pink", "black")
 
 
@@ -179,7 +179,7 @@ class FakeTrello(FakeServer):
             cache = self._encoded.setdefault(action["id"], {})
             cached = cache.get(shape)
             if cached is None:
-                cached = cache[shape] = json.dumps(_project(action, *shape)).encode()
+                cached = cache[shape] = json.dumps(project_action(action, *shape)).encode()
             parts.append(cached)
         return b"[" + b",".join(parts) + b"]"
 
@@ -321,8 +321,6 @@ class FakeTrello(FakeServer):
 
     # -- representations ------------------------------------------------------------------------
     def card_json(self, card: dict[str, Any], fields: str | None = None) -> dict[str, Any]:
-        from connectors.fakes.trello_routes import card_json
-
         return card_json(self, card, fields)
 
     def query_actions(self, card_id: str | None, wanted: str, limit: str,
@@ -347,7 +345,7 @@ class FakeTrello(FakeServer):
             action = actions[i]
             if card_id is not None and action["data"].get("card", {}).get("id") != card_id:
                 continue
-            if _matches(action, rules):
+            if action_matches(action, rules):
                 out.append(action)
         return out
 
@@ -382,31 +380,7 @@ class FakeTrello(FakeServer):
             return super()._dispatch(method, path, query, headers, body)
 
     def _routes_setup(self) -> None:
-        from connectors.fakes import trello_routes
-
-        trello_routes.install(self)
-
-
-def _project(action: dict[str, Any], fields: str, member_fields: str) -> dict[str, Any]:
-    if fields != "all":
-        wanted = set(fields.split(",")) | {"id"}
-        action = {k: v for k, v in action.items() if k in wanted or k == "memberCreator"}
-    if member_fields != "all":
-        wanted = set(member_fields.split(",")) | {"id"}
-        member = action["memberCreator"]
-        action = {**action, "memberCreator": {k: v for k, v in member.items() if k in wanted}}
-    return action
-
-
-def _matches(action: dict[str, Any], rules: list[str]) -> bool:
-    for rule in rules:
-        if rule == "all":
-            return True
-        kind, _, field_name = rule.partition(":")
-        changed = action["data"].get("old", {})
-        if action["type"] == kind and (not field_name or field_name in changed):
-            return True
-    return False
+        install_routes(self)
 
 
 def settings_for(fake: FakeTrello, **overrides: Any) -> dict[str, Any]:

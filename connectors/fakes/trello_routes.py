@@ -13,12 +13,11 @@ if TYPE_CHECKING:
 NOT_FOUND = Response(404, b"The requested resource was not found.",
                      {"Content-Type": "text/plain; charset=utf-8"})
 ID = r"(?P<id>[^/]+)"
+CARD_ACTIONS_DEFAULT = "commentCard,updateCard:idList"
 
 
-def install(fake: FakeTrello) -> None:
+def install_routes(fake: FakeTrello) -> None:
     """Register every route of the fake on ``fake``."""
-    from connectors.fakes.trello import CARD_ACTIONS_DEFAULT
-
     def member_me(req: Request) -> Response:
         member = fake.members[fake.tokens[req.arg("token") or ""]]
         return Response(200, {**member, "idBoards": [fake.board_id],
@@ -227,3 +226,27 @@ def card_json(fake: FakeTrello, card: dict[str, Any], fields: str | None = None)
         return full
     wanted = {f.strip() for f in fields.split(",")} | {"id"}
     return {k: v for k, v in full.items() if k in wanted}
+
+
+def project_action(action: dict[str, Any], fields: str, member_fields: str) -> dict[str, Any]:
+    """``action`` cut to ``fields`` and its ``memberCreator`` to ``member_fields``."""
+    if fields != "all":
+        wanted = set(fields.split(",")) | {"id"}
+        action = {k: v for k, v in action.items() if k in wanted or k == "memberCreator"}
+    if member_fields != "all":
+        wanted = set(member_fields.split(",")) | {"id"}
+        member = action["memberCreator"]
+        action = {**action, "memberCreator": {k: v for k, v in member.items() if k in wanted}}
+    return action
+
+
+def action_matches(action: dict[str, Any], rules: list[str]) -> bool:
+    """Trello action filters: ``type`` or ``type:field`` (the field changed), or ``all``."""
+    for rule in rules:
+        if rule == "all":
+            return True
+        kind, _, field_name = rule.partition(":")
+        changed = action["data"].get("old", {})
+        if action["type"] == kind and (not field_name or field_name in changed):
+            return True
+    return False
