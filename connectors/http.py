@@ -36,6 +36,8 @@ class RetryPolicy:
     timeout: float = 30.0  # per request (connect and read)
     #: requests per window per token, enforced client side (``None``: no pacing)
     rate_limit: tuple[int, float] | None = None
+    #: least wait after a 429 that names no Retry-After (Trello sends none; ~10 s there)
+    rate_limited_wait: float = 0.0
     sleep: Callable[[float], None] = field(default=time.sleep, compare=False)
 
     def backoff(self, attempt: int) -> float:
@@ -89,10 +91,19 @@ def parse_retry_after(headers: Mapping[str, str], now: datetime | None = None) -
     return None
 
 
-def retry_delay(policy: RetryPolicy, attempt: int, headers: Mapping[str, str]) -> float:
-    """The wait before retry ``attempt``: the server's word if it gave one, else backoff."""
+def retry_delay(policy: RetryPolicy, attempt: int, headers: Mapping[str, str],
+                status: int | None = None) -> float:
+    """The wait before retry ``attempt``: the server's word if it gave one, else backoff.
+
+    A 429 without any wait hint waits at least ``policy.rate_limited_wait``.
+    """
     told = parse_retry_after(headers)
-    return told if told is not None else policy.backoff(attempt)
+    if told is not None:
+        return told
+    wait = policy.backoff(attempt)
+    if status == 429:
+        wait = max(wait, policy.rate_limited_wait)
+    return wait
 
 
 class RateLimiter:
@@ -148,6 +159,7 @@ class RetryingAdapter(HTTPAdapter):
                 self.limiter.acquire()
             self.requests_made += 1
             failure: str
+            status: int | None = None
             headers: Mapping[str, str] = {}
             last_response: requests.Response | None = None
             try:
@@ -175,7 +187,7 @@ class RetryingAdapter(HTTPAdapter):
                 headers = response.headers
                 last_response = response
             attempt += 1
-            delay = retry_delay(self.policy, attempt - 1, headers)
+            delay = retry_delay(self.policy, attempt - 1, headers, status)
             if attempt >= self.policy.max_attempts or waited + delay > self.policy.max_total_wait:
                 if last_response is not None:
                     return last_response  # the library raises its own error; the connector maps it
