@@ -22,6 +22,7 @@ import json
 import logging
 from collections.abc import Callable, Iterator, Mapping
 from datetime import tzinfo
+from functools import partial
 from typing import Any, ClassVar, Literal, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -251,17 +252,10 @@ class JiraConnector:
         token: str | None = None
         start = 0
         while True:
-            if self._cloud:
-                def call() -> Any:
-                    return client.enhanced_search_issues(
-                        jql, nextPageToken=token, maxResults=PAGE_SIZE, fields=list(fields),
-                        expand=expand, json_result=True)
-            else:
-                def call() -> Any:
-                    return client.search_issues(
-                        jql, startAt=start, maxResults=PAGE_SIZE, fields=list(fields),
-                        expand=expand, json_result=True)
-            page = self._guard(call)
+            call = (partial(client.enhanced_search_issues, jql, nextPageToken=token)
+                    if self._cloud else partial(client.search_issues, jql, startAt=start))
+            page = self._guard(partial(call, maxResults=PAGE_SIZE, fields=list(fields),
+                                       expand=expand, json_result=True))
             issues = page.get("issues") if isinstance(page, dict) else None
             if not isinstance(issues, list):
                 raise RemoteFatalError("jira: search answered without issues", tracker="jira")

@@ -80,7 +80,7 @@ class _Parser:
         return token
 
     def parse(self) -> Query:
-        predicate: Callable[[dict[str, Any]], bool] = lambda _v: True
+        predicate: Callable[[dict[str, Any]], bool] = _always
         if self.peek() is not None and (self.peek() or "").upper() != "ORDER":
             predicate = self.expr()
         order_field: str | None = None
@@ -140,6 +140,10 @@ class _Parser:
             if sep != ",":
                 raise JqlError("expected , or )")
         return lambda view: any(_has(view, field, v) for v in values)
+
+
+def _always(_view: dict[str, Any]) -> bool:
+    return True
 
 
 def _has(view: dict[str, Any], field: str, literal: str) -> bool:
