@@ -36,7 +36,7 @@ __all__ = ["EMBEDDED_COMMENTS", "EMBEDDED_HISTORIES", "EMBEDDED_WORKLOGS", "Fake
            "settings_for"]
 
 
-class FakeJira(JiraViews, FakeServer):
+class FakeJira(FakeServer, JiraViews):
     """Fake Jira with one project (``WEB``), a bot account owning the token, and people."""
 
     def __init__(self, deployment: Deployment = "cloud", *, project: str = "WEB",
