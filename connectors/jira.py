@@ -30,7 +30,7 @@ import requests
 from jira import JIRA, JIRAError
 
 from connectors import jira_records as records
-from connectors.base import Page, Person, SkippedRecord, TicketBundle, TrackerSettings
+from connectors.base import Page, Person, SkippedRecord, Ticket, TicketBundle, TrackerSettings
 from connectors.errors import (
     BadRecordError,
     CredentialsRefused,
@@ -202,14 +202,14 @@ class JiraConnector:
                     if not state.is_new(ticket.remote_id, ticket.updated_at):
                         continue
                     state.advance(ticket.remote_id, ticket.updated_at)
-                    bundles.append(self._bundle(raw))
+                    bundles.append(self._bundle(raw, ticket))
                 except BadRecordError as exc:
                     rid = exc.remote_id or (str(raw["id"]) if raw.get("id") else None)
                     log.warning("jira: skipped issue %s: %s", rid, exc)
                     skipped.append(SkippedRecord(rid, str(exc)))
             yield Page(tuple(bundles), state.dump() or cursor, tuple(skipped))
 
-    def _bundle(self, raw: Mapping[str, Any]) -> TicketBundle:
+    def _bundle(self, raw: Mapping[str, Any], ticket: Ticket) -> TicketBundle:
         """Normalize one issue, fetching an embedded list only when Jira truncated it."""
         issue_id = str(raw["id"])
         fields = raw["fields"]
@@ -222,7 +222,7 @@ class JiraConnector:
         histories = _embedded(raw.get("changelog"), "histories")
         if histories is None:
             histories = self._histories(issue_id)
-        return records.bundle(raw, self.settings.url, histories, comments, worklogs)
+        return records.bundle(ticket, histories, comments, worklogs)
 
     def _histories(self, issue_id: str) -> list[Any]:
         if self._cloud:

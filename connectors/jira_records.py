@@ -39,7 +39,7 @@ def iso_utc(when: datetime) -> str:
 
 def person(raw: Any) -> Person:
     """A Jira user: ``accountId`` on Cloud, the user ``key`` (else ``name``) on Data Center."""
-    if not isinstance(raw, Mapping):
+    if not isinstance(raw, dict):
         return ANONYMOUS
     remote_id = raw.get("accountId") or raw.get("key") or raw.get("name")
     if not remote_id:
@@ -64,13 +64,13 @@ def adf_text(body: Any) -> str:
 
 def ticket(raw: Mapping[str, Any], server: str) -> Ticket:
     fields = raw.get("fields")
-    if not isinstance(fields, Mapping):
+    if not isinstance(fields, dict):
         raise BadRecordError("issue has no fields", remote_id=_id(raw))
     status = fields.get("status")
-    if not isinstance(status, Mapping) or not status.get("name"):
+    if not isinstance(status, dict) or not status.get("name"):
         raise BadRecordError("issue has no status", remote_id=_id(raw))
     requester = fields.get("reporter") or fields.get("creator")
-    if not isinstance(requester, Mapping):
+    if not isinstance(requester, dict):
         raise BadRecordError("issue has neither reporter nor creator", remote_id=_id(raw))
     key = raw.get("key")
     labels = fields.get("labels") or []
@@ -89,10 +89,10 @@ def status_changes(ticket_id: str, histories: Iterable[Any]) -> tuple[StatusChan
     """Status moves from changelog histories (items whose field is ``status``), oldest first."""
     out: list[StatusChange] = []
     for history in histories:
-        if not isinstance(history, Mapping):
+        if not isinstance(history, dict):
             raise BadRecordError("changelog entry unreadable", remote_id=ticket_id)
         for item in history.get("items") or []:
-            if not isinstance(item, Mapping) or item.get("field") != "status":
+            if not isinstance(item, dict) or item.get("field") != "status":
                 continue
             to_status = item.get("toString")
             if not to_status:
@@ -126,9 +126,9 @@ def time_entries(ticket_id: str, raw: Iterable[Any]) -> tuple[TimeEntry, ...]:
     return tuple(out)
 
 
-def bundle(raw: Mapping[str, Any], server: str, histories: Iterable[Any],
-           comment_list: Iterable[Any], worklog_list: Iterable[Any]) -> TicketBundle:
-    t = ticket(raw, server)
+def bundle(t: Ticket, histories: Iterable[Any], comment_list: Iterable[Any],
+           worklog_list: Iterable[Any]) -> TicketBundle:
+    """The ticket with its history; ``histories`` in any order (Jira embeds newest first)."""
     return TicketBundle(t, status_changes(t.remote_id, histories),
                         comments(t.remote_id, comment_list),
                         time_entries(t.remote_id, worklog_list))
@@ -136,7 +136,7 @@ def bundle(raw: Mapping[str, Any], server: str, histories: Iterable[Any],
 
 def _mappings(raw: Iterable[Any], ticket_id: str) -> list[Mapping[str, Any]]:
     items = list(raw)
-    if not all(isinstance(i, Mapping) and "id" in i for i in items):
+    if not all(isinstance(i, dict) and "id" in i for i in items):
         raise BadRecordError("unreadable comment or worklog", remote_id=ticket_id)
     return items
 

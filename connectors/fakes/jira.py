@@ -50,6 +50,7 @@ class FakeJira(FakeServer, JiraViews):
         self.email = email
         self.users: dict[str, User] = {}
         self.issues: dict[int, Issue] = {}
+        self._by_key: dict[str, int] = {}
         self._next = {"issue": 10001, "key": 1, "comment": 30001, "worklog": 40001,
                       "history": 20001, "user": 10100}
         self.statuses: dict[str, str] = {}
@@ -103,6 +104,7 @@ class FakeJira(FakeServer, JiraViews):
             issue = Issue(self._take("issue"), f"{self.project}-{self._take('key')}", title,
                           status, list(labels), by, by, at, at)
             self.issues[issue.id] = issue
+            self._by_key[issue.key] = issue.id
             return str(issue.id)
 
     def move(self, ticket_id: str, to_status: str, by: str, at: datetime | None = None) -> None:
@@ -162,10 +164,11 @@ class FakeJira(FakeServer, JiraViews):
 
     # -- state helpers ----------------------------------------------------------------------
     def _get(self, id_or_key: str) -> Issue:
-        for issue in self.issues.values():
-            if (str(issue.id) == id_or_key or issue.key == id_or_key) and not issue.deleted:
-                return issue
-        raise KeyError(id_or_key)
+        issue = (self.issues.get(int(id_or_key)) if id_or_key.isdigit()
+                 else self.issues.get(self._by_key.get(id_or_key, -1)))
+        if issue is None or issue.deleted:
+            raise KeyError(id_or_key)
+        return issue
 
     def _status_id(self, name: str) -> str:
         if name not in self.statuses:
