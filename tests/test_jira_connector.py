@@ -126,8 +126,14 @@ def test_truncated_embedded_lists_are_fetched_only_when_truncated(
     assert all(f"/issue/{busy}/" in p or p.endswith(f"/issue/{busy}") for p in extra)
     assert any(p.endswith("/comment") for p in extra)
     assert any(p.endswith("/worklog") for p in extra)
-    if fake.deployment == "cloud":  # DC embeds the whole changelog
+    if fake.deployment == "cloud":
         assert any(p.endswith("/changelog") for p in extra)
+    else:  # DC has no changelog endpoint: the issue resource carries the whole changelog
+        assert [r.query.get("expand") for r in fake.requests_to(f"/issue/{busy}")
+                if r.path.endswith(f"/issue/{busy}")] == [["changelog"]]
+    # comments (25 < one page), worklogs (idem), changelog: 2 pages of 100 on Cloud, 1 issue on DC
+    follow_ups = 4 if fake.deployment == "cloud" else 3
+    assert len([r for r in fake.log if "/issue/" in r.path]) == follow_ups
 
 
 # -- the cursor -------------------------------------------------------------------------------
@@ -163,7 +169,6 @@ def test_list_ids_pages_with_id_only_and_raises_rather_than_be_partial(
     assert connector.list_ids() == ids
     assert {tuple(r.query.get("fields", [])) for r in searches(fake)} == {("id",)}
     fake.inject(Fault("503", times=1000, method="GET", path_contains="/search"))
-    fake.faults[0].times = 1000
     with pytest.raises(RemoteRetriableError):
         connector.list_ids()
 

@@ -3,7 +3,7 @@
 Serves the REST v2 endpoints the connector and the ``jira`` library use, with the shapes of
 /work/shared/trackers/payloads/jira/: serverInfo, myself, field, both search endpoints with
 their own paging, issue comments (GET paged, POST 201), changelog, worklogs, issue. Search embeds
-at most 20 comments, 20 worklogs and (Cloud) 100 changelog histories, and says so with ``total``.
+at most 20 comments, 20 worklogs and 100 changelog histories, and says so with ``total``.
 """
 
 from __future__ import annotations

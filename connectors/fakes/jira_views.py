@@ -166,7 +166,7 @@ class JiraViews:
             "fields": {k: v for k, v in values.items() if k in wanted}}
         if changelog:
             newest_first = list(reversed(issue.histories))
-            if self.deployment == "cloud" and embed_limit:
+            if embed_limit:
                 newest_first = newest_first[:EMBEDDED_HISTORIES]
             body["changelog"] = {"startAt": 0, "maxResults": len(newest_first),
                                  "total": len(issue.histories),
