@@ -42,9 +42,9 @@ KNOWN_SPEC_STRICTER: list[tuple[str, str, str, str, str, str]] = [
      r"^(None for not nullable|None is not of type 'string')$",
      "changelog items have from/to null for label or summary changes (so does the "
      "document's own example)"),
-    ("datacenter", "GET", r"/search$", "response",
+    ("datacenter", "GET", r"(/search|/issue/[^/]+)$", "response",
      r"^(None for not nullable|None is not of type 'string')$",
-     "the same null from/to, in the changelog the legacy search embeds"),
+     "the same null from/to, in the changelog the legacy search and the issue resource embed"),
     ("datacenter", "GET", r"/search$", "request",
      r"^'True' is not one of \['strict', 'warn', 'none', 'true', 'false'\]$",
      "jira sends validateQuery=True (a Python bool); Data Center accepts it, the Cloud document "
