@@ -182,3 +182,15 @@ def test_503_on_add_comment_posts_nothing_and_is_retriable(
         connector.post_comment(t, "hello rb-cccccccccc")
     assert fake.comment_bodies(t) == []
     assert len(fake.requests_to("/comment", method="POST")) == 1
+
+
+def test_registered_and_shaped_as_a_connector(fake: FakeJira,
+                                               make_connector: MakeConnector) -> None:
+    import connectors
+
+    assert connectors.get("jira") is JiraConnector
+    assert connectors.settings_model("jira") is JiraSettings
+    assert isinstance(make_connector(), Connector)
+    assert make_connector().requests_made == 0  # nothing is sent before the first call
+    with pytest.raises(ValueError):
+        JiraSettings.model_validate(settings_for(fake, deployment="server"))
