@@ -1,0 +1,196 @@
+"""Turning Jira REST v2 JSON into normalized records, and the Jira pull cursor.
+
+Pure functions: no HTTP here. A record that cannot be read raises :class:`BadRecordError`.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, tzinfo
+from typing import Any
+
+from connectors.base import Comment, Person, StatusChange, Ticket, TicketBundle, TimeEntry, utc
+from connectors.errors import BadRecordError
+
+#: How far before the cursor an incremental pull re-reads (JQL has minute precision and search
+#: is eventually consistent).
+OVERLAP = timedelta(minutes=5)
+ANONYMOUS = Person("anonymous", "Anonymous")
+
+
+def parse_time(value: Any, what: str = "time") -> datetime:
+    """A Jira timestamp (``2025-03-04T16:02:11.408+0100``) as aware UTC."""
+    if not isinstance(value, str):
+        raise BadRecordError(f"{what} is missing")
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError as exc:
+        raise BadRecordError(f"{what} {value!r} is not a timestamp") from exc
+    if parsed.tzinfo is None:
+        raise BadRecordError(f"{what} {value!r} has no offset")
+    return utc(parsed)
+
+
+def iso_utc(when: datetime) -> str:
+    return utc(when).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+
+
+def person(raw: Any) -> Person:
+    """A Jira user: ``accountId`` on Cloud, the user ``key`` (else ``name``) on Data Center."""
+    if not isinstance(raw, dict):
+        return ANONYMOUS
+    remote_id = raw.get("accountId") or raw.get("key") or raw.get("name")
+    if not remote_id:
+        return ANONYMOUS
+    name = raw.get("displayName") or raw.get("name") or str(remote_id)
+    email = raw.get("emailAddress")
+    return Person(str(remote_id), str(name), str(email) if email else None)
+
+
+def adf_text(body: Any) -> str:
+    """A comment body: v2 sends a string; an ADF document (v3) is flattened to its text."""
+    if isinstance(body, str):
+        return body
+    if isinstance(body, Mapping):
+        if body.get("type") == "text":
+            return str(body.get("text", ""))
+        parts = [adf_text(c) for c in body.get("content", []) or []]
+        joiner = "\n" if body.get("type") in ("doc",) else ""
+        return joiner.join(parts)
+    raise BadRecordError("comment body is neither text nor a document")
+
+
+def ticket(raw: Mapping[str, Any], server: str) -> Ticket:
+    fields = raw.get("fields")
+    if not isinstance(fields, dict):
+        raise BadRecordError("issue has no fields", remote_id=_id(raw))
+    status = fields.get("status")
+    if not isinstance(status, dict) or not status.get("name"):
+        raise BadRecordError("issue has no status", remote_id=_id(raw))
+    requester = fields.get("reporter") or fields.get("creator")
+    if not isinstance(requester, dict):
+        raise BadRecordError("issue has neither reporter nor creator", remote_id=_id(raw))
+    key = raw.get("key")
+    labels = fields.get("labels") or []
+    if not isinstance(key, str) or not isinstance(labels, list):
+        raise BadRecordError("issue key or labels unreadable", remote_id=_id(raw))
+    return Ticket(
+        remote_id=_id(raw), key=key, url=f"{server.rstrip('/')}/browse/{key}",
+        title=str(fields.get("summary") or ""), status=str(status["name"]),
+        labels=tuple(str(label) for label in labels),
+        created_at=parse_time(fields.get("created"), "created"),
+        updated_at=parse_time(fields.get("updated"), "updated"),
+        requester=person(requester))
+
+
+def status_changes(ticket_id: str, histories: Iterable[Any]) -> tuple[StatusChange, ...]:
+    """Status moves from changelog histories (items whose field is ``status``), oldest first."""
+    out: list[StatusChange] = []
+    for history in histories:
+        if not isinstance(history, dict):
+            raise BadRecordError("changelog entry unreadable", remote_id=ticket_id)
+        for item in history.get("items") or []:
+            if not isinstance(item, dict) or item.get("field") != "status":
+                continue
+            to_status = item.get("toString")
+            if not to_status:
+                raise BadRecordError("status change without a target", remote_id=ticket_id)
+            out.append(StatusChange(
+                ticket_id=ticket_id, at=parse_time(history.get("created"), "change time"),
+                by=person(history.get("author")), from_status=item.get("fromString") or None,
+                to_status=str(to_status), remote_id=str(history.get("id", ""))))
+    out.sort(key=lambda c: (c.at, _num(c.remote_id)))
+    return tuple(out)
+
+
+def comments(ticket_id: str, raw: Iterable[Any]) -> tuple[Comment, ...]:
+    out = [Comment(remote_id=str(c["id"]), ticket_id=ticket_id,
+                   at=parse_time(c.get("created"), "comment time"), by=person(c.get("author")),
+                   body=adf_text(c.get("body", ""))) for c in _mappings(raw, ticket_id)]
+    out.sort(key=lambda c: (c.at, _num(c.remote_id)))
+    return tuple(out)
+
+
+def time_entries(ticket_id: str, raw: Iterable[Any]) -> tuple[TimeEntry, ...]:
+    out: list[TimeEntry] = []
+    for w in _mappings(raw, ticket_id):
+        seconds = w.get("timeSpentSeconds")
+        if not isinstance(seconds, int) or isinstance(seconds, bool):
+            raise BadRecordError("worklog without timeSpentSeconds", remote_id=ticket_id)
+        out.append(TimeEntry(remote_id=str(w["id"]), ticket_id=ticket_id,
+                             at=parse_time(w.get("started"), "worklog start"),
+                             by=person(w.get("author")), seconds=seconds))
+    out.sort(key=lambda t: (t.at, _num(t.remote_id)))
+    return tuple(out)
+
+
+def bundle(t: Ticket, histories: Iterable[Any], comment_list: Iterable[Any],
+           worklog_list: Iterable[Any]) -> TicketBundle:
+    """The ticket with its history; ``histories`` in any order (Jira embeds newest first)."""
+    return TicketBundle(t, status_changes(t.remote_id, histories),
+                        comments(t.remote_id, comment_list),
+                        time_entries(t.remote_id, worklog_list))
+
+
+def _mappings(raw: Iterable[Any], ticket_id: str) -> list[Mapping[str, Any]]:
+    items = list(raw)
+    if not all(isinstance(i, dict) and "id" in i for i in items):
+        raise BadRecordError("unreadable comment or worklog", remote_id=ticket_id)
+    return items
+
+
+def _id(raw: Mapping[str, Any]) -> str:
+    value = raw.get("id")
+    if value is None:
+        raise BadRecordError("issue without id")
+    return str(value)
+
+
+def _num(value: str) -> tuple[int, str]:
+    return (int(value), "") if value.isdigit() else (0, value)
+
+
+# -- the cursor -----------------------------------------------------------------------------
+@dataclass
+class Cursor:
+    """The newest ``updated`` seen, and the ``(id, updated)`` pairs inside the overlap window."""
+
+    updated: datetime | None = None
+    seen: set[tuple[str, str]] = field(default_factory=set)
+
+    @classmethod
+    def load(cls, text: str | None) -> Cursor:
+        if not text:
+            return cls()
+        try:
+            data = json.loads(text)
+            updated = datetime.fromisoformat(data["updated"].replace("Z", "+00:00"))
+            seen = {(str(i), str(u)) for i, u in data.get("seen", [])}
+        except (ValueError, KeyError, TypeError, AttributeError) as exc:
+            raise ValueError(f"not a Jira cursor: {text[:60]!r}") from exc
+        return cls(utc(updated), seen)
+
+    def dump(self) -> str | None:
+        if self.updated is None:
+            return None
+        floor = iso_utc(self.updated - OVERLAP)
+        self.seen = {(i, u) for i, u in self.seen if u >= floor}
+        return json.dumps({"updated": iso_utc(self.updated),
+                           "seen": sorted([i, u] for i, u in self.seen)})
+
+    def is_new(self, issue_id: str, updated: datetime) -> bool:
+        return (issue_id, iso_utc(updated)) not in self.seen
+
+    def advance(self, issue_id: str, updated: datetime) -> None:
+        """Record a yielded issue (pairs out of the overlap window are dropped on dump)."""
+        if self.updated is None or updated > self.updated:
+            self.updated = updated
+        self.seen.add((issue_id, iso_utc(updated)))
+
+
+def jql_since(cursor_time: datetime, zone: tzinfo) -> str:
+    """``"yyyy-MM-dd HH:mm"`` in the API user's zone, the overlap before ``cursor_time``."""
+    local = (cursor_time - OVERLAP).astimezone(zone)
+    return local.strftime("%Y-%m-%d %H:%M")
