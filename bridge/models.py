@@ -123,7 +123,7 @@ class OutboxRow(SQLModel, table=True):
     kind: str
     marker: str
     body: str
-    #: pending | posted | discarded | held
+    #: one of OUTBOX_STATES
     state: str = "pending"
     remote_comment_id: str | None = None
     created_at: datetime = utc_column(now=True)
@@ -146,4 +146,6 @@ class RunRow(SQLModel, table=True):
     error: str | None = None
 
 
-OUTBOX_STATES = ("pending", "posted", "discarded", "held")
+#: held: waits for `outbox approve` (review mode); sending: a post was started (a crash may
+#: have left it on the tracker, so it is looked for before posting again)
+OUTBOX_STATES = ("pending", "sending", "posted", "discarded", "held")

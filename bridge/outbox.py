@@ -1,0 +1,127 @@
+"""The outbox: notices queued in the store, then posted exactly once (DESIGN §6).
+
+A notice goes ``pending`` (or ``held`` in review mode) → ``sending`` (committed before the
+POST) → ``posted`` (with the remote comment id). A row found in ``sending`` was interrupted
+after the POST may have reached the tracker, so the tracker is asked (``find_comment``) before
+it is posted again. A marker already standing in the ticket's stored comments marks the row
+posted without posting.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+from bridge.config import ClientConfig
+from bridge.errors import ConfigError
+from bridge.models import OutboxRow, utc_now
+from bridge.notices import Notice, find_marker
+from bridge.store import Store
+from connectors.base import Comment, Connector
+from connectors.errors import RemoteFatalError, RemoteRetriableError
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class PostResult:
+    posted: list[OutboxRow] = field(default_factory=list)
+    already_there: list[OutboxRow] = field(default_factory=list)
+    failed: list[tuple[OutboxRow, str]] = field(default_factory=list)
+
+
+def queue_notices(store: Store, config: ClientConfig, notices: Iterable[Notice],
+                  live_tickets: set[str]) -> list[OutboxRow]:
+    """Write notices not yet in the outbox; ``held`` in review mode. Returns the new rows."""
+    if config.comments.mode == "off":
+        return []
+    state = "held" if config.comments.mode == "review" else "pending"
+    rows = [
+        OutboxRow(client=config.client, key=n.key, ticket_id=n.ticket_id, kind=n.kind,
+                  marker=n.marker, body=n.body, state=state)
+        for n in notices
+        if n.ticket_id in live_tickets
+    ]
+    return store.add_notices(rows)
+
+
+def unqueued(store: Store, config: ClientConfig, notices: Sequence[Notice],
+             live_tickets: set[str]) -> list[Notice]:
+    """The notices a sync would queue now (for ``--dry-run``)."""
+    known = {row.key for row in store.outbox(config.client)}
+    return [n for n in notices if n.key not in known and n.ticket_id in live_tickets]
+
+
+def bridge_comment_ids(store: Store, client: str) -> set[str]:
+    """Remote ids of every comment the bridge posted for ``client``."""
+    return {r.remote_comment_id for r in store.outbox(client, ("posted",))
+            if r.remote_comment_id}
+
+
+def is_bridge_comment(comment: Comment, posted_ids: set[str]) -> bool:
+    """A comment the bridge wrote: its id is in the outbox, or it carries a marker."""
+    return comment.remote_id in posted_ids or find_marker(comment.body) is not None
+
+
+def post_pending(store: Store, client: str, connector: Connector,
+                 stored_comments: Sequence[Comment]) -> PostResult:
+    """Post every ``pending`` or interrupted ``sending`` notice of ``client`` once."""
+    by_marker: dict[tuple[str, str], str] = {}
+    for comment in stored_comments:
+        marker = find_marker(comment.body)
+        if marker is not None:
+            by_marker[(comment.ticket_id, marker)] = comment.remote_id
+    result = PostResult()
+    for row in store.outbox(client, ("pending", "sending")):
+        assert row.id is not None
+        existing = by_marker.get((row.ticket_id, row.marker))
+        if existing is None and row.state == "sending":
+            existing = connector.find_comment(row.ticket_id, row.marker)
+        if existing is not None:
+            store.update_notice(row.id, state="posted", remote_comment_id=existing,
+                                posted_at=utc_now(), error=None)
+            result.already_there.append(row)
+            continue
+        store.update_notice(row.id, state="sending")
+        try:
+            comment_id = connector.post_comment(row.ticket_id, row.body)
+        except RemoteRetriableError:
+            raise  # the row stays `sending`: the next run looks for it before posting
+        except RemoteFatalError as exc:
+            if exc.status in (401, 403):
+                raise
+            # refused (e.g. the ticket is gone): nothing was posted, try again next run
+            store.update_notice(row.id, state="pending", error=str(exc))
+            result.failed.append((row, str(exc)))
+            log.warning("%s: notice %s on %s refused: %s", client, row.marker, row.ticket_id, exc)
+            continue
+        store.update_notice(row.id, state="posted", remote_comment_id=comment_id,
+                            posted_at=utc_now(), error=None)
+        result.posted.append(row)
+    return result
+
+
+def approve(store: Store, client: str, ids: Sequence[int] = ()) -> int:
+    """Release held notices (all, or those in ``ids``) for posting. Returns how many."""
+    return _move(store, client, "held", "pending", ids)
+
+
+def discard(store: Store, client: str, ids: Sequence[int] = ()) -> int:
+    """Drop held or pending notices (all, or those in ``ids``); they are never posted."""
+    return _move(store, client, ("held", "pending"), "discarded", ids)
+
+
+def _move(store: Store, client: str, source: str | tuple[str, ...], target: str,
+          ids: Sequence[int]) -> int:
+    states = (source,) if isinstance(source, str) else source
+    rows = [r for r in store.outbox(client, states) if not ids or r.id in ids]
+    missing = set(ids) - {r.id for r in rows}
+    if missing:
+        ids_text = ", ".join(map(str, sorted(missing)))
+        raise ConfigError([f"{client}: no {'/'.join(states)} notice with id {ids_text}"])
+    with store.session() as s:
+        for row in rows:
+            assert row.id is not None
+            store.update_notice(row.id, state=target, session=s)
+    return len(rows)
