@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 import threading
 from bisect import bisect_left, bisect_right
+from collections.abc import Sequence
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo
@@ -88,6 +89,28 @@ class BusinessClock:
                 break
             self._extend()
         return self._opens[found] + (target - self._before[found])
+
+    def add_many(self, starts: Sequence[datetime], amount: int) -> list[datetime]:
+        """``add_micros`` for many moments at once (the engine's SLA pass)."""
+        if not starts:
+            return []
+        with self._lock:
+            self._cover_from(min(starts))
+            latest = _micros(max(starts))
+            while not self._closes or self._closes[-1] <= latest or (
+                    self._through[-1] - self._through[bisect_right(self._closes, latest)] < amount):
+                self._extend()
+            opens, closes, before, through = self._opens, self._closes, self._before, self._through
+            result: list[datetime] = []
+            append, fromtimestamp = result.append, datetime.fromtimestamp
+            for start in starts:
+                begin = (start - EPOCH) // MICROSECOND
+                index = bisect_right(closes, begin)
+                opened = opens[index]
+                target = before[index] + (begin - opened if begin > opened else 0) + amount
+                found = bisect_left(through, target, index)
+                append(fromtimestamp((opens[found] + target - before[found]) / 1e6, UTC))
+            return result
 
     def _cover_from(self, start: datetime) -> None:
         # A window never spans midnight, so a moment's window is on its local date or later.

@@ -12,7 +12,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 
 from bridge.config import ClientConfig
-from bridge.ledger import Canonical, Event, RequestKind, RequestStatus
+from bridge.ledger import Canonical, RequestKind, RequestStatus
 from connectors.base import COMPLETED_STATUS, Person, StatusChange, StatusMap, Ticket, TimeEntry
 
 CANONICAL: tuple[Canonical, ...] = ("open", "in_progress", "delivered", "done")
@@ -56,11 +56,11 @@ class Roster:
         return bool(self.ids)
 
     def __contains__(self, person: object) -> bool:
-        if not isinstance(person, Person):
-            return False
-        if person.remote_id in self.ids:
+        if person.remote_id in self.ids:  # type: ignore[attr-defined]
             return True
-        return bool(self.emails) and (person.email or "").casefold() in self.emails
+        if not self.emails or not isinstance(person, Person) or not person.email:
+            return False
+        return person.email.casefold() in self.emails
 
 
 class Draft:
@@ -70,10 +70,10 @@ class Draft:
         "at",
         "by",
         "delivered_at",
+        "delivery",
         "designated",
         "due_at",
         "entries",
-        "events",
         "kind",
         "label_round",
         "reason",
@@ -93,11 +93,11 @@ class Draft:
         self.source = source
         self.status: RequestStatus = "counted"
         self.designated = True
-        self.reason = ""
+        self.reason = "counted"
         self.label_round: int | None = None
         self.delivered_at: datetime | None = None
-        self.events: list[Event] = [source]
-        self.entries: list[TimeEntry] = []
+        self.delivery: StatusChange | None = None
+        self.entries: list[TimeEntry] | None = None
         self.seconds = 0
         self.round: int | None = None
         self.due_at: datetime | None = None
@@ -108,6 +108,7 @@ class Classifier:
 
     def __init__(self, config: ClientConfig) -> None:
         self.states = status_mapping(config.tracker.statuses)
+        self.finished = frozenset(n for n, state in self.states.items() if state in FINISHED)
         self.team = Roster(config.contacts.team)
         self.clients = Roster(config.contacts.client)
         self.ignore_undesignated = config.contacts.non_designated == "ignore"
@@ -115,82 +116,118 @@ class Classifier:
         self.request_labels = frozenset(label.casefold() for label in scope.request_labels)
         self.excluded = frozenset(label.casefold() for label in scope.excluded_labels)
         self.out_of_scope = frozenset(label.casefold() for label in scope.out_of_scope_labels)
+        self.reads_labels = bool(self.request_labels or self.excluded or self.out_of_scope)
         self.by_label = config.rounds.grouping == "label"
         self.round_label = re.compile(config.rounds.label_regex().pattern, re.IGNORECASE)
 
     def requests_of(self, ticket: Ticket, changes: Sequence[StatusChange]) -> list[Draft]:
-        """The ticket's requests in time order, with status, designation and delivery."""
-        labels = frozenset(label.casefold() for label in ticket.labels)
-        if self.request_labels and not labels & self.request_labels:
-            return []
-        found: list[tuple[Draft, int]] = []  # each request with the index of its first later change
-        requester = ticket.requester
-        if self.request_labels or requester not in self.team:
-            found.append((Draft(ticket, ticket.created_at, requester, "new", ticket), 0))
-        states = self.states
-        previous: str | None = None
-        for index, change in enumerate(changes):
-            before = change.from_status if change.from_status is not None else previous
-            previous = change.to_status
-            if before is None or canonical(before, states) not in FINISHED:
-                continue
-            if canonical(change.to_status, states) in ONGOING and change.by not in self.team:
-                found.append((Draft(ticket, change.at, change.by, "reopen", change), index + 1))
-        if not found:
-            return []
-        found.sort(key=lambda pair: pair[0].at)
-        drafts: list[Draft] = []
-        last_second: datetime | None = None
-        for draft, first_change in found:
-            # One request per ticket and second: notice keys have a precision of one second.
-            second = draft.at.replace(microsecond=0)
-            if second == last_second:
-                continue
-            last_second = second
-            self._deliver(draft, changes, first_change)
-            self._classify(draft, labels, ticket)
-            drafts.append(draft)
-        return drafts
+        """The ticket's requests in time order, with status, designation and delivery.
 
-    def _deliver(self, draft: Draft, changes: Sequence[StatusChange], start: int) -> None:
-        states = self.states
-        for change in changes[start:]:
-            if change.at >= draft.at and canonical(change.to_status, states) in FINISHED:
-                draft.delivered_at = change.at
-                draft.events.append(change)
-                return
-        ticket = draft.ticket
-        if not changes and draft.kind == "new" and canonical(ticket.status, states) in FINISHED:
+        ``changes`` are the ticket's status changes in time order. One pass finds the reopens
+        and each request's delivery: the first move to delivered/done at or after it. (Hot
+        path of the engine: written for speed.)
+        """
+        labels: frozenset[str] = frozenset()
+        if self.reads_labels:
+            labels = frozenset(label.casefold() for label in ticket.labels)
+            if self.request_labels and labels.isdisjoint(self.request_labels):
+                return []
+        team = self.team
+        found: list[Draft] = []
+        waiting: list[Draft] = []  # requests not yet delivered
+        requester = ticket.requester
+        if self.request_labels or requester not in team:
+            first = Draft(ticket, ticket.created_at, requester, "new", ticket)
+            found.append(first)
+            waiting.append(first)
+        if changes:
+            finished = self.finished
+            previous: str | None = None
+            for change in changes:
+                to_status = change.to_status
+                if to_status in finished:
+                    if waiting:
+                        waiting = _deliver(waiting, change)
+                else:
+                    before = change.from_status
+                    if before is None:
+                        before = previous
+                    if before in finished and change.by not in team:
+                        draft = Draft(ticket, change.at, change.by, "reopen", change)
+                        found.append(draft)
+                        waiting.append(draft)
+                previous = to_status
+        elif found and ticket.status in self.finished:
             # Created straight into a delivered/done status, with no move on record.
-            draft.delivered_at = ticket.created_at
+            found[0].delivered_at = ticket.created_at
+        if not found:
+            return found
+        if len(found) > 1:
+            found = _one_per_second(found)
+        if labels or self.clients or self.by_label:
+            for draft in found:
+                self._classify(draft, labels, ticket)
+        return found
 
     def _classify(self, draft: Draft, labels: frozenset[str], ticket: Ticket) -> None:
         person = draft.by
-        on_team = person in self.team
-        draft.designated = on_team or not self.clients or person in self.clients
-        if labels & self.excluded:
+        if self.clients and person not in self.clients and person not in self.team:
+            draft.designated = False
+            draft.reason = f"counted, though {_who(person)} is not a designated contact"
+        if labels and not labels.isdisjoint(self.excluded):
             draft.status = "excluded"
             draft.reason = f"label {_named(ticket, self.excluded)} is excluded from the ledger"
-        elif labels & self.out_of_scope:
+        elif labels and not labels.isdisjoint(self.out_of_scope):
             draft.status = "out_of_scope"
             draft.reason = f"label {_named(ticket, self.out_of_scope)} puts it outside the quote"
         elif not draft.designated and self.ignore_undesignated:
             draft.status = "not_designated"
-            draft.reason = f"{person.name or person.remote_id} is not a designated contact"
-        else:
-            draft.label_round = self._round_label(ticket) if self.by_label else None
-            if self.by_label and draft.label_round is None:
+            draft.reason = f"{_who(person)} is not a designated contact"
+        elif self.by_label:
+            draft.label_round = self._round_label(ticket)
+            if draft.label_round is None:
                 draft.status = "unassigned"
                 draft.reason = "no round label on the ticket"
-            else:
-                draft.status = "counted"
-                draft.reason = "counted" if draft.designated else (
-                    f"counted, though {person.name or person.remote_id} is not a designated contact"
-                )
 
     def _round_label(self, ticket: Ticket) -> int | None:
         numbers = [int(m.group(1)) for m in map(self.round_label.match, ticket.labels) if m]
         return min(numbers) if numbers else None
+
+
+def _deliver(waiting: list[Draft], change: StatusChange) -> list[Draft]:
+    """Mark the waiting requests made at or before ``change`` delivered; return the others."""
+    if len(waiting) == 1:
+        draft = waiting[0]
+        if change.at < draft.at:
+            return waiting
+        draft.delivered_at = change.at
+        draft.delivery = change
+        return []
+    still: list[Draft] = []
+    for draft in waiting:
+        if change.at >= draft.at:
+            draft.delivered_at = change.at
+            draft.delivery = change
+        else:
+            still.append(draft)
+    return still
+
+
+def _one_per_second(found: list[Draft]) -> list[Draft]:
+    """Keep one request per second (the first): a notice key has a precision of one second."""
+    found.sort(key=lambda d: d.at)
+    kept: list[Draft] = []
+    last: datetime | None = None
+    for draft in found:
+        second = draft.at.replace(microsecond=0)
+        if second != last:
+            kept.append(draft)
+            last = second
+    return kept
+
+
+def _who(person: Person) -> str:
+    return person.name or person.remote_id
 
 
 def _named(ticket: Ticket, wanted: frozenset[str]) -> str:

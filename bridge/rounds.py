@@ -14,22 +14,14 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from itertools import groupby
+from operator import attrgetter
 
 from bridge.business_time import BusinessClock
 from bridge.classify import Classifier, Draft, id_order
 from bridge.config import ClientConfig, Quote
 from bridge.grouping import RoundDraft, group
-from bridge.ledger import (
-    Event,
-    Ledger,
-    NoticeKind,
-    Overage,
-    Request,
-    RequestRef,
-    RequestStatus,
-    Round,
-    hours,
-)
+from bridge.ledger import Ledger, NoticeKind, Overage, Request, RequestStatus, Round, hours
 from connectors.base import Comment, StatusChange, Ticket, TimeEntry, utc
 
 __all__ = ["Ledger", "LedgerInput", "compute_ledger", "notice_kinds"]
@@ -67,10 +59,9 @@ def compute_ledger(records: LedgerInput, config: ClientConfig, now: datetime) ->
     included = config.quote.rounds_included
     extra_numbers = {r.number for r in round_drafts[included:]}
     _due_dates(counted, config)
-    requests = tuple(_request(d, now, d.round in extra_numbers) for d in drafts)
-    rounds = tuple(_round(r, r.number in extra_numbers) for r in round_drafts)
+    requests = _build_requests(drafts, now, extra_numbers)
+    rounds = tuple(_round(r, r.number in extra_numbers, requests) for r in round_drafts)
     used = len(rounds)
-    extra = [r for r in rounds if r.extra]
     return Ledger(
         client=config.client,
         client_name=config.name or config.client,
@@ -80,11 +71,11 @@ def compute_ledger(records: LedgerInput, config: ClientConfig, now: datetime) ->
         rounds_used=used,
         rounds_included=included,
         rounds_remaining=max(0, included - used),
-        extra_rounds=len(extra),
+        extra_rounds=len(extra_numbers),
         seconds_spent=sum(d.seconds for d in counted),
         overage=overage(config.quote, rounds),
         rounds=rounds,
-        requests=requests,
+        requests=tuple(requests.values()),
         computed_at=now,
     )
 
@@ -107,10 +98,6 @@ def overage(quote: Quote, rounds: Iterable[Round]) -> Overage:
     return Overage(billed_rounds, hours(billed_seconds), round(amount, 2), quote.currency)
 
 
-def _event_time(event: Event) -> datetime:
-    return event.created_at if isinstance(event, Ticket) else event.at
-
-
 def _requests(records: LedgerInput, classifier: Classifier) -> list[Draft]:
     changes_by_ticket: dict[str, list[StatusChange]] = defaultdict(list)
     for change in records.changes:
@@ -122,83 +109,106 @@ def _requests(records: LedgerInput, classifier: Classifier) -> list[Draft]:
             continue
         changes = changes_by_ticket.get(ticket.remote_id, no_changes)
         if len(changes) > 1:
-            changes.sort(key=_change_order)
+            changes.sort(key=_CHANGE_ORDER)
         drafts.extend(classifier.requests_of(ticket, changes))
-    drafts.sort(key=_request_order)
-    return drafts
+    drafts.sort(key=_AT)
+    return _break_ties(drafts)
 
 
-def _change_order(change: StatusChange) -> tuple[datetime, str, str, str, str]:
-    return (change.at, change.remote_id, change.from_status or "", change.to_status,
-            change.by.remote_id)
+#: Changes at one instant are taken by remote id; a tie beyond that is the same move.
+_CHANGE_ORDER = attrgetter("at", "remote_id", "to_status")
+_AT = attrgetter("at")
 
 
-def _request_order(draft: Draft) -> tuple[datetime, tuple[int, int, str]]:
-    return (draft.at, id_order(draft.ticket.remote_id))
+def _break_ties(drafts: list[Draft]) -> list[Draft]:
+    """Requests at the same instant are taken in the order of their ticket's remote id."""
+    times = [d.at for d in drafts]
+    if len(set(times)) == len(times):
+        return drafts
+    result: list[Draft] = []
+    for _, same in groupby(drafts, key=_AT):
+        run = list(same)
+        if len(run) > 1:
+            run.sort(key=lambda d: id_order(d.ticket.remote_id))
+        result.extend(run)
+    return result
 
 
 def _attribute_time(drafts: Sequence[Draft], entries: Iterable[TimeEntry]) -> None:
     """An entry goes to the latest request on its ticket at or before it; entries before the
     ticket's first request go to that first request."""
-    by_ticket: dict[str, list[Draft]] = defaultdict(list)
+    first: dict[str, Draft] = {}
+    several: dict[str, list[Draft]] = {}
     for draft in drafts:  # sorted by time, so each ticket's list is too
-        by_ticket[draft.ticket.remote_id].append(draft)
-    times = {tid: [d.at for d in found] for tid, found in by_ticket.items() if len(found) > 1}
+        tid = draft.ticket.remote_id
+        if tid not in first:
+            first[tid] = draft
+        elif tid in several:
+            several[tid].append(draft)
+        else:
+            several[tid] = [first[tid], draft]
+    times = {tid: [d.at for d in found] for tid, found in several.items()}
     for entry in entries:
-        found = by_ticket.get(entry.ticket_id)
-        if not found:
+        owner = first.get(entry.ticket_id)
+        if owner is None:
             continue
-        draft = found[0] if len(found) == 1 else found[max(0, bisect_right(times[entry.ticket_id],
-                                                                           entry.at) - 1)]
+        found = several.get(entry.ticket_id)
+        draft = owner if found is None else found[
+            max(0, bisect_right(times[entry.ticket_id], entry.at) - 1)]
         draft.seconds += entry.seconds
-        draft.entries.append(entry)
+        if draft.entries is None:
+            draft.entries = [entry]
+        else:
+            draft.entries.append(entry)
 
 
 def _due_dates(counted: Sequence[Draft], config: ClientConfig) -> None:
     clock = BusinessClock(config.sla, config.zone)
     amount = clock.duration_micros(config.sla.handle_within)
-    for draft in counted:
-        draft.due_at = clock.add_micros(draft.at, amount)
+    dues = clock.add_many([d.at for d in counted], amount)
+    for draft, due in zip(counted, dues, strict=True):
+        draft.due_at = due
 
 
-def _request(draft: Draft, now: datetime, extra: bool) -> Request:
-    ticket = draft.ticket
-    due, delivered = draft.due_at, draft.delivered_at
-    late = None if due is None else (delivered > due if delivered is not None else now > due)
-    events = draft.events
-    if draft.entries:
-        draft.entries.sort(key=lambda e: (e.at, e.remote_id))
-        events.extend(draft.entries)
-        events.sort(key=_event_time)
-    return Request(
-        ticket=ticket.key,
-        remote_id=ticket.remote_id,
-        url=ticket.url,
-        title=ticket.title,
-        at=draft.at,
-        by=draft.by.remote_id,
-        by_name=draft.by.name,
-        kind=draft.kind,
-        status=draft.status,
-        designated=draft.designated,
-        round=draft.round,
-        due_at=due,
-        delivered_at=delivered,
-        late=late,
-        seconds=draft.seconds,
-        notices=notice_kinds(draft.status, extra, draft.designated),
-        reason=draft.reason,
-        events=tuple(events),
-    )
+_NOTICES = {
+    (status, extra, designated): notice_kinds(status, extra, designated)
+    for status in ("counted", "out_of_scope", "excluded", "not_designated", "unassigned")
+    for extra in (False, True)
+    for designated in (False, True)
+}
 
 
-def _round(found: RoundDraft, extra: bool) -> Round:
-    refs = tuple(RequestRef(d.ticket.key, d.ticket.remote_id, d.at) for d in found.members)
+def _build_requests(drafts: Sequence[Draft], now: datetime,
+                    extra_numbers: set[int]) -> dict[Draft, Request]:
+    notices = _NOTICES
+    result: dict[Draft, Request] = {}
+    for d in drafts:
+        ticket = d.ticket
+        due, delivered = d.due_at, d.delivered_at
+        late = None if due is None else (delivered > due if delivered is not None else now > due)
+        entries: tuple[TimeEntry, ...] = ()
+        if d.entries is not None:
+            if len(d.entries) > 1:
+                d.entries.sort(key=_ENTRY_ORDER)
+            entries = tuple(d.entries)
+        result[d] = Request(
+            ticket.key, ticket.remote_id, ticket.url, ticket.title, d.at, d.by.remote_id,
+            d.by.name, d.kind, d.status, d.designated, d.round, due, delivered, late, d.seconds,
+            notices[d.status, d.round in extra_numbers, d.designated], d.reason, d.source,
+            d.delivery, entries,
+        )
+    return result
+
+
+_ENTRY_ORDER = attrgetter("at", "remote_id")
+
+
+def _round(found: RoundDraft, extra: bool, requests: dict[Draft, Request]) -> Round:
     return Round(
         number=found.number,
         opened_at=found.opened_at,
         closed_at=found.closed_at,
-        requests=refs,
+        requests=tuple(requests[d] for d in found.members),
         extra=extra,
         seconds=sum(d.seconds for d in found.members),
     )
