@@ -93,7 +93,7 @@ class Draft:
         self.source = source
         self.status: RequestStatus = "counted"
         self.designated = True
-        self.reason = "counted"
+        self.reason = "within the scope of the quote"
         self.label_round: int | None = None
         self.delivered_at: datetime | None = None
         self.delivery: StatusChange | None = None
@@ -173,7 +173,7 @@ class Classifier:
         person = draft.by
         if self.clients and person not in self.clients and person not in self.team:
             draft.designated = False
-            draft.reason = f"counted, though {_who(person)} is not a designated contact"
+            draft.reason = f"within the scope, though {_who(person)} is not a designated contact"
         if labels and not labels.isdisjoint(self.excluded):
             draft.status = "excluded"
             draft.reason = f"label {_named(ticket, self.excluded)} is excluded from the ledger"

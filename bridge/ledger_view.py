@@ -145,7 +145,9 @@ def explain(ledger: Ledger, ticket: str) -> str:
     if not found:
         return f"{ticket}: no request on this ticket in the ledger of {ledger.client}."
     zone = ZoneInfo(ledger.timezone)
-    return "\n\n".join(_explain_one(ledger, request, zone) for request in found)
+    parts = [f"{ledger.client_name}: times in {ledger.timezone}"]
+    parts.extend(_explain_one(ledger, request, zone) for request in found)
+    return "\n\n".join(parts)
 
 
 def _explain_one(ledger: Ledger, request: Request, zone: ZoneInfo) -> str:
@@ -201,9 +203,9 @@ def _round_lines(ledger: Ledger, request: Request, zone: ZoneInfo) -> list[str]:
         why += ", so it opened this round"
     else:
         why = "the round was open: not every request in it was delivered yet"
-    closed = _local(found.closed_at, zone) if found.closed_at else "still open"
+    closed = f"closed {_local(found.closed_at, zone)}" if found.closed_at else "still open"
     return [f"  round {found.number} ({grouping} grouping): {why}",
-            f"    round opened {_local(found.opened_at, zone)}, closed {closed}, "
+            f"    round opened {_local(found.opened_at, zone)}, {closed}, "
             f"{len(found.requests)} request(s), {_hours(found.hours)}"
             + (", beyond the quote" if found.extra else ", within the quote")]
 
