@@ -2,7 +2,7 @@
 
 Each round holds 90 new tickets and 10 reopened ones from the round before, every request
 with a time entry and moves to In Progress, In Review and Done; rounds follow one another
-(delivery grouping). Reports the wall time of ``compute_ledger`` (best of ``--repeat`` runs),
+(delivery grouping). Reports the wall and CPU time of ``compute_ledger`` (best of ``--repeat`` runs),
 the peak memory it allocates (tracemalloc, a separate run) and the process's peak RSS.
 Target: under 1 s and 300 MB.
 
@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import gc
+import os
 import resource
 import sys
 import time
@@ -113,12 +114,13 @@ def main() -> None:
     cfg = config(args.grouping)
     now = BASE + timedelta(days=2 * args.rounds + 10)
 
-    best = float("inf")
+    best = best_cpu = float("inf")
     for _ in range(args.repeat):
         gc.collect()
-        started = time.perf_counter()
+        started, started_cpu = time.perf_counter(), time.process_time()
         ledger = compute_ledger(records, cfg, now)
         best = min(best, time.perf_counter() - started)
+        best_cpu = min(best_cpu, time.process_time() - started_cpu)
         del ledger
     gc.collect()
     tracemalloc.start()
@@ -130,10 +132,13 @@ def main() -> None:
     print(f"requests: {len(ledger.requests):,}  rounds: {ledger.rounds_used:,}  "
           f"counted: {sum(r.status == 'counted' for r in ledger.requests):,}  "
           f"grouping: {args.grouping}")
-    print(f"compute_ledger wall time (best of {args.repeat}): {best:.3f} s")
+    print(f"compute_ledger wall time (best of {args.repeat}): {best:.3f} s "
+          f"(CPU time {best_cpu:.3f} s; load average {os.getloadavg()[0]:.2f} "
+          f"on {os.cpu_count()} CPUs)")
     print(f"compute_ledger peak allocated (tracemalloc): {peak / 2**20:.1f} MiB")
     print(f"process peak RSS (input records included): {rss_kib / 1024:.1f} MiB")
     print("reproduce: python bench/ledger.py " + " ".join(sys.argv[1:]))
+    print("(the target applies to the wall time on an idle machine; under load, read CPU time)")
     if args.grouping == "delivery" and args.rounds == 1000 and args.per_round == 100:
         ok = (len(ledger.requests) == 100_000 and ledger.rounds_used == 1000
               and best < 1.0 and peak < 300 * 2**20)

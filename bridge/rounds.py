@@ -9,8 +9,8 @@ Deleted tickets are left out: the client removed them, so they are no request an
 
 from __future__ import annotations
 
+import gc
 from bisect import bisect_right
-from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -18,7 +18,7 @@ from itertools import groupby
 from operator import attrgetter
 
 from bridge.business_time import BusinessClock
-from bridge.classify import Classifier, Draft, id_order
+from bridge.classify import Classifier, Draft, Moves, id_order
 from bridge.config import ClientConfig, Quote
 from bridge.grouping import RoundDraft, group
 from bridge.ledger import Ledger, NoticeKind, Overage, Request, RequestStatus, Round, hours
@@ -51,9 +51,20 @@ def notice_kinds(status: RequestStatus, extra: bool, designated: bool) -> tuple[
 
 def compute_ledger(records: LedgerInput, config: ClientConfig, now: datetime) -> Ledger:
     """Derive the client's ledger from its records, as of ``now``."""
-    now = utc(now)
-    drafts = _requests(records, Classifier(config))
-    _attribute_time(drafts, records.time_entries)
+    # The engine allocates a few objects per record and frees none of them before it returns:
+    # the cyclic collector would only walk them again and again (a quarter of the run time).
+    paused = gc.isenabled()
+    gc.disable()
+    try:
+        return _compute(records, config, utc(now))
+    finally:
+        if paused:
+            gc.enable()
+
+
+def _compute(records: LedgerInput, config: ClientConfig, now: datetime) -> Ledger:
+    drafts, by_ticket = _requests(records, Classifier(config))
+    _attribute_time(by_ticket, records.time_entries)
     counted = [d for d in drafts if d.status == "counted"]
     round_drafts = group(counted, config.rounds, config.zone)
     included = config.quote.rounds_included
@@ -98,25 +109,22 @@ def overage(quote: Quote, rounds: Iterable[Round]) -> Overage:
     return Overage(billed_rounds, hours(billed_seconds), round(amount, 2), quote.currency)
 
 
-def _requests(records: LedgerInput, classifier: Classifier) -> list[Draft]:
-    changes_by_ticket: dict[str, list[StatusChange]] = defaultdict(list)
-    for change in records.changes:
-        changes_by_ticket[change.ticket_id].append(change)
+def _requests(records: LedgerInput,
+              classifier: Classifier) -> tuple[list[Draft], dict[str, list[Draft]]]:
+    """Every request, sorted, and each ticket's requests in time order."""
+    moves = Moves(records.changes, classifier.states)
     drafts: list[Draft] = []
-    no_changes: list[StatusChange] = []
+    by_ticket: dict[str, list[Draft]] = {}
     for ticket in records.tickets:
-        if ticket.deleted:
-            continue
-        changes = changes_by_ticket.get(ticket.remote_id, no_changes)
-        if len(changes) > 1:
-            changes.sort(key=_CHANGE_ORDER)
-        drafts.extend(classifier.requests_of(ticket, changes))
+        if not ticket.deleted:
+            found = classifier.requests_of(ticket, moves)
+            if found:
+                by_ticket[ticket.remote_id] = found
+                drafts.extend(found)
     drafts.sort(key=_AT)
-    return _break_ties(drafts)
+    return _break_ties(drafts), by_ticket
 
 
-#: Changes at one instant are taken by remote id; a tie beyond that is the same move.
-_CHANGE_ORDER = attrgetter("at", "remote_id", "to_status")
 _AT = attrgetter("at")
 
 
@@ -134,27 +142,21 @@ def _break_ties(drafts: list[Draft]) -> list[Draft]:
     return result
 
 
-def _attribute_time(drafts: Sequence[Draft], entries: Iterable[TimeEntry]) -> None:
+def _attribute_time(by_ticket: dict[str, list[Draft]], entries: Iterable[TimeEntry]) -> None:
     """An entry goes to the latest request on its ticket at or before it; entries before the
     ticket's first request go to that first request."""
-    first: dict[str, Draft] = {}
-    several: dict[str, list[Draft]] = {}
-    for draft in drafts:  # sorted by time, so each ticket's list is too
-        tid = draft.ticket.remote_id
-        if tid not in first:
-            first[tid] = draft
-        elif tid in several:
-            several[tid].append(draft)
-        else:
-            several[tid] = [first[tid], draft]
-    times = {tid: [d.at for d in found] for tid, found in several.items()}
+    times: dict[str, list[datetime]] = {}
     for entry in entries:
-        owner = first.get(entry.ticket_id)
-        if owner is None:
+        found = by_ticket.get(entry.ticket_id)
+        if found is None:
             continue
-        found = several.get(entry.ticket_id)
-        draft = owner if found is None else found[
-            max(0, bisect_right(times[entry.ticket_id], entry.at) - 1)]
+        if len(found) == 1:
+            draft = found[0]
+        else:
+            moments = times.get(entry.ticket_id)
+            if moments is None:
+                moments = times[entry.ticket_id] = [d.at for d in found]
+            draft = found[max(0, bisect_right(moments, entry.at) - 1)]
         draft.seconds += entry.seconds
         if draft.entries is None:
             draft.entries = [entry]
@@ -180,7 +182,7 @@ _NOTICES = {
 
 def _build_requests(drafts: Sequence[Draft], now: datetime,
                     extra_numbers: set[int]) -> dict[Draft, Request]:
-    notices = _NOTICES
+    notices, new = _NOTICES, tuple.__new__  # tuple.__new__ skips the named tuple's slow __new__
     result: dict[Draft, Request] = {}
     for d in drafts:
         ticket = d.ticket
@@ -191,12 +193,13 @@ def _build_requests(drafts: Sequence[Draft], now: datetime,
             if len(d.entries) > 1:
                 d.entries.sort(key=_ENTRY_ORDER)
             entries = tuple(d.entries)
-        result[d] = Request(
-            ticket.key, ticket.remote_id, ticket.url, ticket.title, d.at, d.by.remote_id,
-            d.by.name, d.kind, d.status, d.designated, d.round, due, delivered, late, d.seconds,
+        by = d.by
+        result[d] = new(Request, (
+            ticket.key, ticket.remote_id, ticket.url, ticket.title, d.at, by.remote_id, by.name,
+            d.kind, d.status, d.designated, d.round, due, delivered, late, d.seconds,
             notices[d.status, d.round in extra_numbers, d.designated], d.reason, d.source,
             d.delivery, entries,
-        )
+        ))
     return result
 
 
