@@ -2,8 +2,8 @@
 
 Each round holds 90 new tickets and 10 reopened ones from the round before, every request
 with a time entry and moves to In Progress, In Review and Done; rounds follow one another
-(delivery grouping). Reports the wall and CPU time of ``compute_ledger`` (best of ``--repeat`` runs),
-the peak memory it allocates (tracemalloc, a separate run) and the process's peak RSS.
+(delivery grouping). Reports the wall and CPU time of ``compute_ledger`` (best of ``--repeat``
+runs), the peak memory it allocates (tracemalloc, a separate run) and the process's peak RSS.
 Target: under 1 s and 300 MB.
 
     python bench/ledger.py [--rounds 1000] [--per-round 100] [--grouping delivery]
@@ -54,7 +54,8 @@ def build(rounds: int, per_round: int) -> LedgerInput:
             tid = str(10_000 + number * new_per_round + i)
             at = start + timedelta(minutes=i)
             ticket = Ticket(tid, f"WEB-{tid}", f"https://acme.example/browse/WEB-{tid}",
-                            f"Change {tid}", "Done", ("round-x",), at, delivered, CLIENT)
+                            f"Change {tid}", "Done", (f"round-{number + 1}",), at, delivered,
+                            CLIENT)
             current.append(ticket)
             changes.append(StatusChange(tid, at + timedelta(hours=1), TEAM, "To Do", "In Progress",
                                         f"{tid}-1"))

@@ -173,6 +173,7 @@ class Classifier:
         self.reads_labels = bool(self.request_labels or self.excluded or self.out_of_scope)
         self.by_label = config.rounds.grouping == "label"
         self.round_label = re.compile(config.rounds.label_regex().pattern, re.IGNORECASE)
+        self._round_labels: dict[tuple[str, ...], int | None] = {}
 
     def requests_of(self, ticket: Ticket, moves: Moves) -> list[Draft]:
         """The ticket's requests in time order, with status, designation and delivery.
@@ -240,8 +241,13 @@ class Classifier:
                 draft.reason = "no round label on the ticket"
 
     def _round_label(self, ticket: Ticket) -> int | None:
-        numbers = [int(m.group(1)) for m in map(self.round_label.match, ticket.labels) if m]
-        return min(numbers) if numbers else None
+        """The round number of the ticket's round label (the smallest, if it has several)."""
+        labels = ticket.labels
+        if labels in self._round_labels:  # label sets repeat: cache their reading
+            return self._round_labels[labels]
+        numbers = [int(m.group(1)) for m in map(self.round_label.match, labels) if m]
+        number = self._round_labels[labels] = min(numbers) if numbers else None
+        return number
 
 
 def _change_key(change: StatusChange) -> tuple[datetime, str, str]:

@@ -112,17 +112,46 @@ def by_slots(drafts: Sequence[Draft], cron: str, zone: ZoneInfo) -> list[RoundDr
     expression is read in the client's time zone. Empty slots make no round."""
     result: list[RoundDraft] = []
     current: RoundDraft | None = None
+    slots = Slots(cron, zone)
     for draft in drafts:
         if current is None or current.closed_at is None or draft.at > current.closed_at:
-            current = RoundDraft(len(result) + 1, draft.at, next_slot(cron, draft.at, zone))
+            current = RoundDraft(len(result) + 1, draft.at, slots.at_or_after(draft.at))
             result.append(current)
         current.members.append(draft)
         draft.round = current.number
     return result
 
 
+class Slots:
+    """Walks a cron schedule forwards (building a croniter is slow: reuse one while the
+    requests are close, start a new one after a long gap)."""
+
+    STEPS = 8
+
+    def __init__(self, cron: str, zone: ZoneInfo) -> None:
+        self.cron, self.zone = cron, zone
+        self._iterator: croniter | None = None
+        self._slot: datetime | None = None
+
+    def at_or_after(self, moment: datetime) -> datetime:
+        """The first slot at or after ``moment`` (moments must not go backwards), in UTC."""
+        for _ in range(self.STEPS):
+            if self._iterator is None or self._slot is None:
+                break
+            if self._slot >= moment:
+                return self._slot
+            self._slot = self._next()
+        start = moment.astimezone(self.zone) - MICROSECOND
+        self._iterator = croniter(self.cron, start)
+        self._slot = self._next()
+        return self._slot
+
+    def _next(self) -> datetime:
+        assert self._iterator is not None
+        slot: datetime = self._iterator.get_next(datetime)
+        return slot.astimezone(UTC)
+
+
 def next_slot(cron: str, moment: datetime, zone: ZoneInfo) -> datetime:
     """The first slot at or after ``moment``, in UTC."""
-    start = moment.astimezone(zone) - MICROSECOND
-    slot: datetime = croniter(cron, start).get_next(datetime)
-    return slot.astimezone(UTC)
+    return Slots(cron, zone).at_or_after(moment)
