@@ -16,7 +16,7 @@ from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from typing import Any, TypeVar, cast
 
-from sqlalchemy import Engine, Table, delete, desc, insert, select, update
+from sqlalchemy import Engine, Table, delete, desc, insert, select, true, update
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session, SQLModel, col
 
@@ -274,11 +274,12 @@ class Store:
             s.add(run)
             return run
 
-    def last_run(self, client: str) -> RunRow | None:
-        """The client's most recent run, finished or not."""
+    def last_run(self, client: str, outcome: str | None = None) -> RunRow | None:
+        """The client's most recent run (with that ``outcome`` when given), finished or not."""
         query = (
             select(RunRow)
             .where(col(RunRow.client) == client)
+            .where(col(RunRow.outcome) == outcome if outcome is not None else true())
             .order_by(desc(col(RunRow.started_at)), desc(col(RunRow.id)))
             .limit(1)
         )

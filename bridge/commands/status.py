@@ -1,0 +1,78 @@
+"""``revbridge status [CLIENT] [--json]`` and ``revbridge explain CLIENT TICKET``."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from bridge.app import ClientArgument, ConfigDirOption, DbOption, app, out
+from bridge.config import ClientConfig
+from bridge.errors import ConfigError
+from bridge.loader import client_files, find_client, load_client
+from bridge.paths import config_dir as resolve_config_dir
+
+
+def _configs(client: str | None, config_dir: Path | None) -> list[ClientConfig]:
+    if client is not None:
+        return [load_client(find_client(client, config_dir))]
+    folder = resolve_config_dir(config_dir)
+    paths = client_files(folder)
+    if not paths:
+        raise ConfigError([f"{folder}: no client files (*.toml) here"])
+    return [load_client(path) for path in paths]
+
+
+@app.command("status")
+def status(
+    client: Annotated[str | None, typer.Argument(help="A client; every client if omitted.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="The ledger as JSON.")] = False,
+    config_dir: ConfigDirOption = None,
+    db: DbOption = None,
+) -> None:
+    """Rounds and hours used against the quote, overage, late requests."""
+    from bridge.ledger_view import ledger_to_json, render_status
+    from bridge.store import Store
+    from bridge.sync import current_ledger
+
+    configs = _configs(client, config_dir)
+    store = Store.open(db)
+    try:
+        results: list[dict[str, Any]] = []
+        for config in configs:
+            ledger = current_ledger(store, config)
+            run = store.last_run(config.client, outcome="ok")
+            last_sync = run.finished_at if run is not None else None
+            if as_json:
+                results.append(ledger_to_json(ledger, last_sync))
+            else:
+                out.print(render_status(ledger, last_sync))
+    finally:
+        store.close()
+    if as_json:
+        out.print_json(json.dumps(results[0] if client is not None else results))
+
+
+@app.command("explain")
+def explain(
+    client: ClientArgument,
+    ticket: Annotated[str, typer.Argument(help="A ticket key or remote id.")],
+    config_dir: ConfigDirOption = None,
+    db: DbOption = None,
+) -> None:
+    """Why a request is in its round, with the events behind it and what it costs."""
+    from bridge.ledger_view import explain as explain_request
+    from bridge.store import Store
+    from bridge.sync import current_ledger
+
+    config = load_client(find_client(client, config_dir))
+    store = Store.open(db)
+    try:
+        ledger = current_ledger(store, config)
+    finally:
+        store.close()
+    if not ledger.find(ticket):
+        raise ConfigError([f"{ticket}: no request on this ticket in the ledger of {config.client}"])
+    out.print(explain_request(ledger, ticket), markup=False)

@@ -1,0 +1,99 @@
+"""End to end through the CLI, for every connector against its fake tracker."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+import connectors
+from tests.e2e import TOKEN_ENV, story_world
+
+TRACKERS = connectors.names()
+
+
+@pytest.mark.parametrize("tracker", TRACKERS)
+def test_first_sync_posts_each_notice_once_and_a_second_posts_nothing(
+    tracker: str, tmp_path: Path
+) -> None:
+    with story_world(tracker, tmp_path) as world:
+        first = json.loads(world.cli("sync", "demo", "--json").stdout)
+        assert first["outcome"] == "ok", first
+        posted = world.notices_on_tracker()
+        status = world.status()
+        expected = sorted((r["remote_id"], kind) for r in status["requests"]
+                          for kind in r["notices"])
+        assert first["notices_posted"] == len(expected) == len(posted)
+        # every notice on its own ticket, once: markers are unique
+        markers = [body.splitlines()[-1] for _, body in posted]
+        assert len(set(markers)) == len(markers)
+        assert sorted(t for t, _ in posted) == sorted(t for t, _ in expected)
+
+        second = json.loads(world.cli("sync", "demo", "--json").stdout)
+        assert second["outcome"] == "ok" and second["notices_posted"] == 0
+        assert world.notices_on_tracker() == posted
+        again = world.status()
+        assert {k: v for k, v in again.items() if k != "last_sync"} == {
+            k: v for k, v in status.items() if k != "last_sync"}
+
+
+@pytest.mark.parametrize("tracker", TRACKERS)
+def test_story_ledger(tracker: str, tmp_path: Path) -> None:
+    """The story's arithmetic: 2 rounds included, 3 used, 1 extra billed by its hours."""
+    with story_world(tracker, tmp_path) as world:
+        world.cli("sync", "demo")
+        status = world.status()
+        t = world.story.tickets
+        by_ticket = {}
+        for r in status["requests"]:
+            by_ticket.setdefault(r["remote_id"], []).append(r)
+        assert status["rounds_used"] == 3 and status["extra_rounds"] == 1
+        assert [(r["kind"], r["round"]) for r in by_ticket[t["logo"]]] == [
+            ("new", 1), ("reopen", 2)]
+        assert by_ticket[t["footer"]][0]["round"] == 1
+        assert by_ticket[t["landing"]][0]["status"] == "out_of_scope"
+        assert by_ticket[t["landing"]][0]["notices"] == ["out_of_scope"]
+        button = by_ticket[t["button"]][0]
+        assert (button["status"], button["designated"], button["round"]) == ("counted", False, 3)
+        assert sorted(button["notices"]) == ["extra", "not_designated"]
+        assert t["chore"] not in by_ticket or by_ticket[t["chore"]][0]["status"] == "excluded"
+        # hours: logo 2 h (round 1) + 1.5 h (round 2), footer 1 h, button 3 h (extra round)
+        assert status["hours_spent"] == pytest.approx(7.5)
+        # extra round billed by its hours at 80/h (no round price): 3 h → 240;
+        # included rounds 4.5 h, under the 6 h cap
+        assert status["overage"] == {"rounds": 0, "hours": 3.0, "amount": 240.0,
+                                     "currency": "EUR"}
+
+
+def test_dry_run_posts_nothing(tmp_path: Path) -> None:
+    with story_world("jira", tmp_path) as world:
+        out = json.loads(world.cli("sync", "demo", "--dry-run", "--json").stdout)
+        assert out["outcome"] == "ok" and len(out["would_post"]) >= 5
+        assert world.notices_on_tracker() == []
+        assert not world.fake.requests_to("/comment", method="POST")
+
+
+def test_review_mode_holds_notices_until_approved(tmp_path: Path) -> None:
+    with story_world("jira", tmp_path, comments={"mode": "review"}) as world:
+        world.cli("sync", "demo")
+        assert world.notices_on_tracker() == []
+        listing = world.cli("outbox", "list", "demo").stdout
+        assert "held" in listing
+        world.cli("outbox", "approve", "demo")
+        world.cli("sync", "demo")
+        assert len(world.notices_on_tracker()) >= 5
+        assert "Nothing waiting" in world.cli("outbox", "list", "demo").stdout
+
+
+def test_sync_needs_a_client_or_all(tmp_path: Path) -> None:
+    with story_world("jira", tmp_path) as world:
+        proc = world.cli("sync", check=False)
+        assert proc.returncode == 2 and "--all" in proc.stderr
+
+
+def test_refused_credentials_exit_3(tmp_path: Path) -> None:
+    with story_world("jira", tmp_path) as world:
+        proc = world.cli("sync", "demo", check=False, env={TOKEN_ENV: "wrong-token"})
+        assert proc.returncode == 3, proc.stderr
+        assert "wrong-token" not in proc.stdout + proc.stderr
