@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import json
 
-from ledger_builders import CLAIRE, OSCAR, at, ledger, move, spent, ticket
 from rich.console import Console
 
 from bridge.ledger_view import explain, ledger_to_json, render_status
+from tests.ledger_builders import CLAIRE, OSCAR, at, ledger, move, spent, ticket
 
 TOP = {"client", "quote", "rounds_used", "rounds_remaining", "extra_rounds", "hours_spent",
        "overage", "rounds", "requests", "last_sync"}

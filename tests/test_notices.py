@@ -6,8 +6,6 @@ import hashlib
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
-from ledger_builders import CLAIRE, OSCAR, at, config, ledger, move, ticket
-
 from bridge.notices import (
     find_marker,
     format_moment,
@@ -18,6 +16,7 @@ from bridge.notices import (
 )
 from bridge.rounds import LedgerInput, compute_ledger, notice_kinds
 from connectors.base import Ticket
+from tests.ledger_builders import CLAIRE, OSCAR, at, config, ledger, move, ticket
 
 PARIS = {"timezone": "Europe/Paris", "sla": {"handle_within": "2d"}}
 

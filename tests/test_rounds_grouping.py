@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from ledger_builders import CLAIRE, at, ledger, move, ticket
+from tests.ledger_builders import CLAIRE, at, ledger, move, ticket
 
 
 def rounds_of(found):  # type: ignore[no-untyped-def]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from ledger_builders import CLAIRE, ME, at, ledger, move, only, spent, ticket
+from tests.ledger_builders import CLAIRE, ME, at, ledger, move, only, spent, ticket
 
 
 def test_time_entries_go_to_the_latest_request_at_or_before_them() -> None:

@@ -8,10 +8,10 @@ from typing import Any
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from ledger_builders import CLAIRE, ME, OSCAR, at, config
 
 from bridge.rounds import LedgerInput, compute_ledger
 from connectors.base import COMPLETED_STATUS, StatusChange, Ticket, TimeEntry
+from tests.ledger_builders import CLAIRE, ME, OSCAR, at, config
 
 START = at(2)
 PEOPLE = st.sampled_from([CLAIRE, OSCAR, ME])

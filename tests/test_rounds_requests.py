@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from ledger_builders import CLAIRE, ME, OSCAR, at, ledger, move, only, ticket
-
 from connectors.base import COMPLETED_STATUS, Person
+from tests.ledger_builders import CLAIRE, ME, OSCAR, at, ledger, move, only, ticket
 
 
 def test_a_client_ticket_is_a_new_request_by_its_requester() -> None:
