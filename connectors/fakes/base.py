@@ -258,6 +258,8 @@ class FakeTracker(Protocol):
     """
 
     log: list[LoggedRequest]
+    #: the API token the fake accepts (the connector gets it through a credential reference)
+    token: str
 
     def start(self) -> FakeServer: ...
     def stop(self) -> None: ...
