@@ -59,7 +59,7 @@ def render_html(report: Report) -> str:
     body: list[str] = []
     for section in sections(report):
         body.append(_section(section, report))
-        if section.key == "usage":
+        if section.key == "overage":
             body.append(f'<section id="chart"><h2>{escape(w["chart"])}</h2>'
                         f"<figure>{render_chart(report)}</figure></section>")
     return (

@@ -64,6 +64,7 @@ def long_moment(value: datetime, zone: ZoneInfo, language: Language) -> str:
 WORDS: dict[Language, dict[str, str]] = {
     "en": {
         "title": "Revision report",
+        "colon": ":",
         "generated": "Figures as of {moment}. Times are in {zone}.",
         "terms": "Quote terms",
         "reference": "Quote reference",
@@ -107,7 +108,6 @@ WORDS: dict[Language, dict[str, str]] = {
         "round.opened": "opened {moment}",
         "round.closed": "closed {moment}",
         "round.open": "still open",
-        "round.hours": "{hours}",
         "no_rounds": "No rounds in this report.",
         "col.ticket": "Ticket",
         "col.title": "Title",
@@ -146,6 +146,7 @@ WORDS: dict[Language, dict[str, str]] = {
     },
     "fr": {
         "title": "Rapport des allers-retours",
+        "colon": "\u202f:",
         "generated": "Chiffres au {moment}. Heures exprimées en {zone}.",
         "terms": "Conditions du devis",
         "reference": "Référence du devis",
@@ -191,7 +192,6 @@ WORDS: dict[Language, dict[str, str]] = {
         "round.opened": "ouvert le {moment}",
         "round.closed": "clos le {moment}",
         "round.open": "en cours",
-        "round.hours": "{hours}",
         "no_rounds": "Aucun aller-retour dans ce rapport.",
         "col.ticket": "Ticket",
         "col.title": "Titre",

@@ -10,10 +10,11 @@ from __future__ import annotations
 import re
 from urllib.parse import quote
 
+from bridge.report import l10n
 from bridge.report.model import Report
 from bridge.report.sections import Cell, Section, Table, sections
 
-_SPECIAL = re.compile(r"([\\`*_\[\]{}()<>|~&!#])")
+_SPECIAL = re.compile(r"([\\`*_\[\]<>|~&#])")
 #: characters kept as they are in a link's address; everything else is percent-encoded
 _URL_SAFE = ":/?#@!$&'*+,;=%~-._"
 
@@ -29,17 +30,19 @@ def link(text: str, url: str) -> str:
 
 def render_markdown(report: Report) -> str:
     lines: list[str] = []
+    colon = l10n.words(report.language)["colon"]
     for section in sections(report):
-        lines.extend(_section(section))
+        lines.extend(_section(section, colon))
     return "\n".join(lines).rstrip("\n") + "\n"
 
 
-def _section(section: Section) -> list[str]:
+def _section(section: Section, colon: str) -> list[str]:
     lines = ["#" * section.level + " " + escape(section.title), ""]
     for note in section.notes:
         lines += [escape(note), ""]
     if section.facts:
-        lines += [f"- **{escape(label)}:** {escape(value)}" for label, value in section.facts]
+        lines += [f"- **{escape(label)}{colon}** {escape(value)}"
+                  for label, value in section.facts]
         lines.append("")
     if section.table is not None:
         lines += [*_table(section.table), ""]

@@ -181,7 +181,7 @@ def _ticks(ymax: float, whole: bool) -> list[float]:
     step = next(m * magnitude for m in (1, 2, 5, 10) if m * magnitude >= raw)
     if whole:
         step = max(1, round(step))
-    ticks, value = [], step
+    ticks, value = [0.0], step
     while value < ymax:
         ticks.append(float(value))
         value += step
