@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 
 from bridge.ledger import Request
 from bridge.report.model import Report
+from bridge.report.sections import one_line
 
 COLUMNS = (
     "client", "quote_reference", "ticket", "remote_id", "title", "url", "kind", "status",
@@ -30,7 +31,7 @@ _FORMULA_STARTS = ("=", "+", "-", "@")
 
 def text_cell(text: str) -> str:
     """Ticket text for a spreadsheet: one line, never read as a formula."""
-    flat = " ".join(text.split())
+    flat = one_line(text)
     return "'" + flat if flat.startswith(_FORMULA_STARTS) else flat
 
 

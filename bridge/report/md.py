@@ -12,7 +12,7 @@ from urllib.parse import quote
 
 from bridge.report import l10n
 from bridge.report.model import Report
-from bridge.report.sections import Cell, Section, Table, sections
+from bridge.report.sections import Cell, Section, Table, one_line, sections
 
 _SPECIAL = re.compile(r"([\\`*_\[\]<>|~&#])")
 #: characters kept as they are in a link's address; everything else is percent-encoded
@@ -21,7 +21,7 @@ _URL_SAFE = ":/?#@!$&'*+,;=%~-._"
 
 def escape(text: str) -> str:
     """``text`` on one line with every Markdown special character backslash-escaped."""
-    return _SPECIAL.sub(r"\\\1", " ".join(text.split()))
+    return _SPECIAL.sub(r"\\\1", one_line(text))
 
 
 def link(text: str, url: str) -> str:

@@ -6,6 +6,7 @@ Each figure is formatted from the ledger's own numbers; nothing is recomputed.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
@@ -37,6 +38,15 @@ class Section:
     notes: tuple[str, ...] = ()
     facts: tuple[tuple[str, str], ...] = ()
     table: Table | None = None
+
+
+#: what would start a new line (or a new table row); spaces, no-break ones included, are kept
+_LINE_BREAKS = re.compile(r"[\r\n\t\f\v\x1c-\x1f\x85\u2028\u2029]+")
+
+
+def one_line(text: str) -> str:
+    """``text`` on one line: line breaks and tabs become a space."""
+    return _LINE_BREAKS.sub(" ", text).strip()
 
 
 def safe_href(url: str) -> str | None:
