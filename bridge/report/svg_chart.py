@@ -176,7 +176,7 @@ def _time_labels(axis: _TimeAxis, bottom: float, report: Report) -> str:
 
 
 def _ticks(ymax: float, whole: bool) -> list[float]:
-    raw = ymax / 4
+    raw = ymax / 5
     magnitude = 10 ** math.floor(math.log10(raw))
     step = next(m * magnitude for m in (1, 2, 5, 10) if m * magnitude >= raw)
     if whole:
