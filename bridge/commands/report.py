@@ -38,7 +38,7 @@ def report(
              "zone).")] = None,
     last: Annotated[datetime | None, typer.Option(
         "--to", formats=["%Y-%m-%d"], show_default=False,
-        help="... up to and including this day.")] = None,
+        help="... up to this day, included (YYYY-MM-DD).")] = None,
     config_dir: ConfigDirOption = None,
     db: DbOption = None,
 ) -> None:

@@ -88,9 +88,6 @@ class Report:
     def zone(self) -> ZoneInfo:
         return ZoneInfo(self.ledger.timezone)
 
-    def round_of(self, request: Request) -> Round | None:
-        return next((r for r in self.ledger.rounds if r.number == request.round), None)
-
 
 def build_report(ledger: Ledger, language: Language, period: Period | None = None) -> Report:
     """Select what a report on ``ledger`` lists for ``period`` (everything without one)."""
