@@ -91,3 +91,13 @@ def test_reopened_ticket_counts_again_in_a_later_round() -> None:
     found = ledger([ticket("1", at(2))], changes)
     assert [(r.kind, r.round) for r in found.requests] == [("new", 1), ("reopen", 2)]
     assert found.rounds[1].tickets == ("WEB-1",)
+
+
+def test_slots_after_a_long_gap_and_exactly_on_a_slot() -> None:
+    # Hourly slots. 2 Mar 09:30 and 10:00 → the 10:00 slot; 5 Mar 09:15 → 5 Mar 10:00 (days of
+    # empty slots skipped); 5 Mar 12:00 exactly → the 12:00 slot.
+    tickets = [ticket("1", at(2, 9, 30)), ticket("2", at(2, 10)), ticket("3", at(5, 9, 15)),
+               ticket("4", at(5, 12))]
+    found = ledger(tickets, rounds={"grouping": "slots", "slots": "0 * * * *"})
+    assert rounds_of(found) == {"1": 1, "2": 1, "3": 2, "4": 3}
+    assert [r.closed_at for r in found.rounds] == [at(2, 10), at(5, 10), at(5, 12)]
