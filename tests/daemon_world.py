@@ -67,7 +67,7 @@ class DaemonWorld:
         fake = make_fake(tracker, **fake_options)
         fake.start()
         story = play_story(fake)
-        token_env = f"RB_DAEMON_TOKEN_{slug.upper()}"
+        token_env = f"RB_DAEMON_TOKEN_{slug.upper().replace('-', '_')}"
         self.env[token_env] = token if token is not None else fake.token
         table = story.client_file(tracker_table(tracker, fake, f"env:{token_env}"), slug=slug)
         table["schedule"] = {"every": every}
@@ -131,6 +131,7 @@ class DaemonProcess:
         self.proc = subprocess.Popen(argv, env=env, stdout=subprocess.DEVNULL,
                                      stderr=subprocess.PIPE, text=True)
         self.lines: list[str] = []
+        self._signalled = time.monotonic()
         self._reader = threading.Thread(target=self._read, daemon=True)
         self._reader.start()
 
@@ -148,11 +149,18 @@ class DaemonProcess:
 
     def stop(self, timeout: float = 15.0) -> tuple[int, float]:
         """SIGTERM; returns (exit code, seconds it took to exit)."""
-        began = time.monotonic()
+        self.terminate()
+        return self.exited(timeout)
+
+    def terminate(self) -> None:
+        self._signalled = time.monotonic()
         self.proc.send_signal(signal.SIGTERM)
+
+    def exited(self, timeout: float = 15.0) -> tuple[int, float]:
+        """Wait for the exit; returns (exit code, seconds since SIGTERM)."""
         code = self.proc.wait(timeout=timeout)
         self._reader.join(timeout=5)
-        return code, time.monotonic() - began
+        return code, time.monotonic() - self._signalled
 
     def kill(self) -> None:
         if self.proc.poll() is None:

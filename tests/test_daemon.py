@@ -77,8 +77,8 @@ def test_sigterm_ends_the_running_sync_after_a_committed_page_and_exits_0(
 ) -> None:
     with daemon_world(tmp_path) as world:
         client = world.add_client("big", every="5s")
-        for n in range(250):  # three search pages of 100
-            client.fake.create_ticket(f"Request {n}", client.story.client)
+        for n in range(250):  # three search pages of 100; chores: no notices to post
+            client.fake.create_ticket(f"Chore {n}", client.story.team, labels=("internal",))
         client.fake.inject(Fault("timeout", times=100, delay=1.2, path_contains="/search"))
         store = world.open_store()
 
@@ -118,7 +118,7 @@ def test_sighup_adds_and_removes_clients_and_a_broken_file_keeps_its_last_good_v
         with world.daemon("--watch", "0") as daemon:
             wait_for(lambda: world.ok_runs("alpha"), what="alpha synced", daemon=daemon)
             beta.write()
-            time.sleep(1.5)  # file watching is off: only SIGHUP picks it up
+            time.sleep(1.0)  # file watching is off: only SIGHUP picks it up
             assert world.runs("beta") == []
             daemon.signal(signal.SIGHUP)
             wait_for(lambda: world.ok_runs("beta"), what="beta synced", daemon=daemon)
@@ -138,7 +138,7 @@ def test_sighup_adds_and_removes_clients_and_a_broken_file_keeps_its_last_good_v
             wait_for(lambda: "beta: no longer scheduled" in daemon.output,
                      what="beta removed", daemon=daemon)
             gone = len(world.runs("beta"))
-            time.sleep(1.5)
+            time.sleep(1.0)
             assert len(world.runs("beta")) == gone
             code, seconds = daemon.stop()
         assert code == 0 and seconds < 10
