@@ -21,8 +21,8 @@ from typing import Any
 from sqlmodel import col, select
 
 from bridge.models import RunRow
-from bridge.story import Story, play_story
 from bridge.store import Store
+from bridge.story import Story, play_story
 from connectors.fakes import Fake, make_fake, tracker_table
 from tests.e2e import ROOT, write_client_file
 
