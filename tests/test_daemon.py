@@ -9,6 +9,7 @@ import time
 from pathlib import Path
 
 from sqlalchemy import func, select
+from sqlmodel import col
 
 from bridge.models import TicketRow
 from connectors.fakes.base import Fault
@@ -86,7 +87,7 @@ def test_sigterm_ends_the_running_sync_after_a_committed_page_and_exits_0(
         def stored() -> int:
             with store.session() as s:
                 query = select(func.count()).select_from(TicketRow).where(
-                    TicketRow.client == "big")  # type: ignore[arg-type]
+                    col(TicketRow.client) == "big")
                 return int(s.execute(query).scalar_one())
 
         with world.daemon() as daemon:

@@ -28,7 +28,7 @@ def test_two_daemons_on_one_postgres_store_post_each_notice_once(
         second = world.daemon("--lock-timeout", "0.2", "--watch", "0")
         with first, second:
             for daemon in (first, second):
-                wait_for(lambda d=daemon: "scheduled every 1s" in d.output,  # type: ignore[misc]
+                wait_for(lambda d=daemon: "scheduled every 1s" in d.output,
                          what="both daemons scheduling", daemon=daemon)
             for n in range(4):  # new requests while both daemons run: new notices each cycle
                 for client in clients:
@@ -37,7 +37,7 @@ def test_two_daemons_on_one_postgres_store_post_each_notice_once(
                 time.sleep(0.7)
             added = datetime.now(UTC)
             for client in clients:  # every client synced since the last request came in
-                wait_for(lambda c=client: any(  # type: ignore[misc]
+                wait_for(lambda c=client: any(
                     r.started_at > added for r in world.ok_runs(c.slug)),
                     what=f"{client.slug} synced after the last request", daemon=first)
             first.terminate()
