@@ -28,7 +28,7 @@ def daemon(
     config_dir: ConfigDirOption = None,
     db: DbOption = None,
 ) -> None:
-    """Sync every client at its [schedule] until SIGTERM; SIGHUP reloads the client files."""
+    """Sync every client at its own schedule until SIGTERM; SIGHUP reloads the client files."""
     import logging
 
     from bridge import logs
