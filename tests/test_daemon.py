@@ -24,6 +24,7 @@ def test_failing_clients_back_off_or_pause_while_the_others_keep_their_schedule(
         broken = world.add_client("broken")
         broken.fake.inject(Fault("malformed", times=10**6, path_contains="/search"))
         refused = world.add_client("refused", token="not-the-right-token")
+        world.env["RB_DAEMON_TOKEN_FIXED"] = refused.fake.token
         with world.daemon("--log-format", "json", "--watch", "0.3") as daemon:
             wait_for(lambda: len(world.ok_runs("good")) >= 4 and len(world.runs("broken")) >= 2,
                      what="four good runs and two broken ones", daemon=daemon)
@@ -52,10 +53,10 @@ def test_failing_clients_back_off_or_pause_while_the_others_keep_their_schedule(
             markers = good.bridge_markers()
             assert markers and len(markers) == len(set(markers))
 
-            world.env[refused.token_env] = refused.fake.token  # no effect until the file...
-            refused.table["tracker"]["token"] = f"env:{good.token_env}"
-            refused.write()  # ...changes: the same token variable as a working client
-            world.env[good.token_env] = good.fake.token
+            # the right token was in the daemon's environment all along, under another name:
+            # pointing the file at it resumes the client
+            refused.table["tracker"]["token"] = "env:RB_DAEMON_TOKEN_FIXED"
+            refused.write()
             wait_for(lambda: world.ok_runs("refused"), what="the refused client resumed",
                      daemon=daemon)
             code, seconds = daemon.stop()
