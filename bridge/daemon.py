@@ -39,7 +39,7 @@ from bridge.watch import ClientFileWatcher
 
 log = logging.getLogger(__name__)
 
-STOP_GRACE = 8.0  # seconds a stopping daemon waits for running syncs (exit within 10 s)
+STOP_GRACE = 7.0  # seconds a stopping daemon waits for running syncs (exit within 10 s)
 TICK = 0.2  # seconds between two looks at the signal flags
 
 
@@ -114,7 +114,8 @@ class Daemon:
         """Run until SIGTERM / SIGINT; returns the exit code (0)."""
         signal.signal(signal.SIGTERM, self._on_stop)
         signal.signal(signal.SIGINT, self._on_stop)
-        signal.signal(signal.SIGHUP, self._on_hup)
+        if hasattr(signal, "SIGHUP"):  # not on Windows: file watching still reloads
+            signal.signal(signal.SIGHUP, self._on_hup)
         self._store = Store.open(self.options.db)
         url = make_url(str(self.store.engine.url)).render_as_string(hide_password=True)
         log.info("daemon %s started: client files in %s, database %s", self.me,

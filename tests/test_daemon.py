@@ -8,6 +8,7 @@ import signal
 import time
 from pathlib import Path
 
+import pytest
 from sqlalchemy import func, select
 from sqlmodel import col
 
@@ -151,3 +152,20 @@ def test_sighup_adds_and_removes_clients_and_a_broken_file_keeps_its_last_good_v
     assert "beta: scheduled every 1s" in log
     for secret in world.secrets():
         assert secret not in log
+
+
+@pytest.mark.slow
+def test_sigterm_exits_0_within_10_s_even_while_a_tracker_hangs(tmp_path: Path) -> None:
+    with daemon_world(tmp_path) as world:
+        client = world.add_client("stuck", every="5s")
+        client.fake.inject(Fault("timeout", times=1, delay=20, path_contains="/search"))
+        with world.daemon() as daemon:
+            wait_for(lambda: client.fake.requests_to("/search"), what="a search under way",
+                     daemon=daemon)
+            code, seconds = daemon.stop()
+        assert code == 0 and seconds < 10, daemon.output
+        assert "stopping now with 1 sync(s) still waiting on a tracker" in daemon.output
+        # the abandoned sync's lock died with the process: the next sync runs at once
+        done = world.cli("sync", "stuck", "--json")
+        assert done.returncode == 0, done.stderr
+        assert client.bridge_markers()
