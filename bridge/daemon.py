@@ -93,7 +93,7 @@ class Daemon:
         self._store: Store | None = None
         self._lock = threading.RLock()  # guards self.clients and job changes
         self._idle = threading.Condition()  # guards _running and _stopping
-        self._running = 0
+        self._running: set[str] = set()  # clients being synced now
         self._stopping = threading.Event()
         self._stop_requested = False  # set by signal handlers: plain flags, no locks there
         self._reload_requested = False
@@ -157,18 +157,31 @@ class Daemon:
         with self._idle:
             while self._running and (left := deadline - time.monotonic()) > 0:
                 self._idle.wait(left)
-            still = self._running
+            still = sorted(self._running)
         if still:
             # a request still waiting on a tracker: what it had committed is kept; the
             # operating system (or the server) releases its lock when the process ends
-            log.warning("stopping now with %d sync(s) still waiting on a tracker; "
-                        "their committed pages are kept", still, extra={"event": "stopped"})
+            log.warning("stopping now with %d sync(s) still waiting on a tracker (%s); "
+                        "their committed pages are kept", len(still), ", ".join(still),
+                        extra={"event": "stopped"})
+            self._abandon(still)
             logging.shutdown()
             os._exit(0)
         forget(self.store, self.me)
         self.store.close()
         log.info("stopped", extra={"event": "stopped"})
         return 0
+
+    def _abandon(self, slugs: list[str]) -> None:
+        """Record the runs left unfinished by a forced stop (we still hold their locks)."""
+        for slug in slugs:
+            try:
+                run = self.store.last_run(slug)
+                if run is not None and run.id is not None and run.outcome == "running":
+                    self.store.finish_run(run.id, "failed", error="Interrupted: the daemon "
+                                          "stopped while the tracker had not answered")
+            except RevbridgeError as exc:
+                log.warning("%s: could not record the abandoned run: %s", slug, exc)
 
     # -- client files --------------------------------------------------------------------
     def reload(self, everything: bool = False) -> None:
@@ -258,7 +271,7 @@ class Daemon:
         with self._idle:
             if self._stopping.is_set():
                 return
-            self._running += 1
+            self._running.add(slug)
         try:
             with self._lock:
                 job = self.clients.get(slug)
@@ -266,7 +279,7 @@ class Daemon:
                 self._sync(slug, job)
         finally:
             with self._idle:
-                self._running -= 1
+                self._running.discard(slug)
                 self._idle.notify_all()
 
     def _checkpoint(self, pages: int, tickets: int) -> None:

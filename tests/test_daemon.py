@@ -164,7 +164,9 @@ def test_sigterm_exits_0_within_10_s_even_while_a_tracker_hangs(tmp_path: Path) 
                      daemon=daemon)
             code, seconds = daemon.stop()
         assert code == 0 and seconds < 10, daemon.output
-        assert "stopping now with 1 sync(s) still waiting on a tracker" in daemon.output
+        assert "stopping now with 1 sync(s) still waiting on a tracker (stuck)" in daemon.output
+        [run] = world.runs("stuck")
+        assert run.outcome == "failed" and "Interrupted: the daemon stopped" in (run.error or "")
         # the abandoned sync's lock died with the process: the next sync runs at once
         done = world.cli("sync", "stuck", "--json")
         assert done.returncode == 0, done.stderr
