@@ -233,16 +233,19 @@ class Daemon:
             if keep:
                 log.info("%s: reloaded %s", slug, path, extra={"client": slug})
             else:
+                now, seconds = datetime.now(UTC), period(config.schedule, zone)
+                spread = timedelta(seconds=random.uniform(0, jitter_for(seconds)))
                 first = None
                 if config.schedule.cron is None:
-                    seconds = period(config.schedule, zone)
                     last = self.store.last_run(slug)
                     first = first_interval_run(
-                        seconds, last.started_at if last else None, datetime.now(UTC)
-                    ) + timedelta(seconds=random.uniform(0, jitter_for(seconds)))
+                        seconds, last.started_at if last else None, now) + spread
+                # a client fixed after failing or being paused is tried again right away
+                retry = previous is not None and bool(previous.paused or previous.failures)
                 self.scheduler.add_job(
                     self._run_job, trigger_for(config.schedule, zone, first_run=first),
-                    args=[slug], id=slug, name=slug, replace_existing=True)
+                    args=[slug], id=slug, name=slug, replace_existing=True,
+                    **({"next_run_time": now + spread} if retry else {}))
                 log.info("%s: scheduled %s from %s; next run %s", slug,
                          describe(config.schedule, config.timezone), path,
                          when(self._next_run(slug)), extra={"client": slug})
