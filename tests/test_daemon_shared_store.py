@@ -22,7 +22,7 @@ def test_two_daemons_on_one_postgres_store_post_each_notice_once(
         clients = [world.add_client(f"c-{name}", name) for name in connectors.names()]
         for client in clients:  # a comment posted is answered late: a wide window for twins
             client.fake.inject(Fault("slow-after-commit", times=10**6, method="POST",
-                                     delay=0.2))
+                                     delay=0.1))
         # both start on a fresh schema: the migrations run one daemon after the other
         first = world.daemon("--lock-timeout", "0.2", "--watch", "0")
         second = world.daemon("--lock-timeout", "0.2", "--watch", "0")
@@ -34,11 +34,11 @@ def test_two_daemons_on_one_postgres_store_post_each_notice_once(
                 for client in clients:
                     client.story.tickets[f"new-{n}"] = client.fake.create_ticket(
                         f"Request {n}", client.story.client)
-                time.sleep(0.7)
+                time.sleep(0.5)
             added = datetime.now(UTC)
-            for client in clients:  # every client synced since the last request came in
-                wait_for(lambda c=client: any(
-                    r.started_at > added for r in world.ok_runs(c.slug)),
+            for client in clients:  # several cycles, one since the last request came in
+                wait_for(lambda c=client: len(runs := world.ok_runs(c.slug)) >= 3 and any(
+                    r.started_at > added for r in runs),
                     what=f"{client.slug} synced after the last request", daemon=first)
             first.terminate()
             second.terminate()
