@@ -146,6 +146,27 @@ class RunRow(SQLModel, table=True):
     error: str | None = None
 
 
+class DaemonStateRow(SQLModel, table=True):
+    """What a running daemon plans for a client (for ``revbridge clients``); one row per client.
+
+    With several daemons on one store the last one to write wins; a daemon deletes its rows
+    when it stops.
+    """
+
+    __tablename__ = "daemon_state"
+
+    client: str = Field(primary_key=True)
+    #: ``host:pid`` of the daemon that wrote the row
+    daemon: str
+    next_run_at: datetime | None = utc_column(nullable=True)
+    #: failed syncs in a row; the client backs off until ``retry_at``
+    failures: int = 0
+    retry_at: datetime | None = utc_column(nullable=True)
+    #: why the client is paused (credentials refused or missing), else ``None``
+    paused: str | None = None
+    updated_at: datetime = utc_column(now=True)
+
+
 #: held: waits for `outbox approve` (review mode); sending: a post was started (a crash may
 #: have left it on the tracker, so it is looked for before posting again)
 OUTBOX_STATES = ("pending", "sending", "posted", "discarded", "held")

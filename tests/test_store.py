@@ -206,7 +206,7 @@ def test_migrations_are_applied_on_open(store_url: str) -> None:
     for _ in range(2):  # opening again is a no-op
         store = Store.open(store_url)
         with store.engine.connect() as conn:
-            assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0001"
+            assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0002"
             tables = set(inspect(conn).get_table_names())
         store.close()
     assert {
@@ -217,6 +217,7 @@ def test_migrations_are_applied_on_open(store_url: str) -> None:
         "sync_state",
         "outbox",
         "runs",
+        "daemon_state",
     } <= tables
 
 

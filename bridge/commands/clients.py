@@ -1,7 +1,17 @@
-"""``revbridge clients``: each configured client, its tracker and its last sync."""
+"""``revbridge clients [--json]``: each client, its tracker, last sync and the daemon's plan.
+
+The last run comes from the ``runs`` table; the next run and the backoff or pause state from
+the ``daemon_state`` table a running daemon keeps (any process, any machine on the store).
+"""
 
 from __future__ import annotations
 
+import json
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
 from rich.table import Table
 
 from bridge.app import ConfigDirOption, DbOption, app, out
@@ -9,42 +19,89 @@ from bridge.errors import ConfigError
 from bridge.loader import client_files, read_client, read_table
 from bridge.paths import config_dir as resolve_config_dir
 
+if TYPE_CHECKING:
+    from bridge.models import DaemonStateRow, RunRow
+
 
 @app.command("clients")
-def list_clients(config_dir: ConfigDirOption = None, db: DbOption = None) -> None:
-    """List the configured clients with their tracker and last sync."""
+def list_clients(
+    as_json: Annotated[bool, typer.Option("--json", help="Print a JSON list.")] = False,
+    config_dir: ConfigDirOption = None,
+    db: DbOption = None,
+) -> None:
+    """List the configured clients: tracker, last sync, next run and backoff state."""
     folder = resolve_config_dir(config_dir)
     paths = client_files(folder)
-    if not paths:
+    if not paths and not as_json:
         out.print(f"No client files in {folder}.", markup=False)
         return
-    from bridge.store import Store  # imported here: SQLAlchemy is slow to import for --help
+    from bridge.daemon_state import plans  # here: SQLAlchemy is slow to import for --help
+    from bridge.store import Store
 
     store = Store.open(db)
-    table = Table("client", "name", "tracker", "last sync", "file")
     try:
-        for path in paths:
-            config, problems = read_client(path)
-            if config is not None:
-                slug, name, kind = config.client, config.name, config.tracker.type
-            else:
-                slug, name, kind = path.stem, "", _raw_type(path)
-                name = f"({len(problems)} config problem{'s' if len(problems) > 1 else ''})"
-            run = store.last_run(slug)
-            if run is None:
-                last = "never"
-            else:
-                when = run.finished_at or run.started_at
-                last = f"{when:%Y-%m-%d %H:%M}Z {run.outcome}"
-            table.add_row(slug, name, kind, last, str(path))
+        states = plans(store)
+        rows = [_describe(path, store.last_run, states) for path in paths]
     finally:
         store.close()
+    if as_json:
+        out.print_json(json.dumps(rows))
+        return
+    table = Table("client", "name", "tracker", "last sync", "next run", "state", "file")
+    for row in rows:
+        last = row["last_run"]
+        table.add_row(row["client"], row["name"], row["tracker"],
+                      f"{_short(last['finished_at'] or last['started_at'])} {last['outcome']}"
+                      if last else "never",
+                      _short(row["next_run"]), _state_text(row), row["file"])
     out.print(table)
 
 
-def _raw_type(path: object) -> str:
+def _describe(path: Path, last_run: Any, states: dict[str, DaemonStateRow]) -> dict[str, Any]:
+    config, problems = read_client(path)
+    if config is not None:
+        slug, name, kind = config.client, config.name, config.tracker.type
+    else:
+        slug, kind = path.stem, _raw_type(path)
+        name = f"({len(problems)} config problem{'s' if len(problems) > 1 else ''})"
+    run: RunRow | None = last_run(slug)
+    plan = states.get(slug)
+    return {
+        "client": slug, "name": name, "tracker": kind, "file": str(path),
+        "problems": problems,
+        "last_run": None if run is None else {
+            "started_at": _iso(run.started_at), "finished_at": _iso(run.finished_at),
+            "outcome": run.outcome, "error": run.error},
+        "next_run": _iso(plan.next_run_at) if plan else None,
+        "failures": plan.failures if plan else 0,
+        "retry_at": _iso(plan.retry_at) if plan else None,
+        "paused": plan.paused if plan else None,
+        "daemon": plan.daemon if plan else None,
+    }
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return None if moment is None else moment.isoformat().replace("+00:00", "Z")
+
+
+def _short(iso: str | None) -> str:
+    return "-" if iso is None else f"{iso[:10]} {iso[11:16]}Z"
+
+
+def _state_text(row: dict[str, Any]) -> str:
+    if row["paused"]:
+        return f"paused ({row['paused']})"
+    if row["failures"]:
+        retry = _short(row["retry_at"])
+        return f"backing off: {row['failures']} failure(s) in a row, retry {retry}"
+    if row["daemon"] is None:
+        return "no daemon"
+    return "scheduled"
+
+
+def _raw_type(path: Path) -> str:
     try:
-        tracker = read_table(path).get("tracker")  # type: ignore[arg-type]
+        tracker = read_table(path).get("tracker")
     except ConfigError:
         return "?"
     return str(tracker.get("type", "?")) if isinstance(tracker, dict) else "?"
