@@ -125,13 +125,16 @@ class Sla(Model):
     @field_validator("business_days")
     @classmethod
     def _days(cls, value: tuple[str, ...]) -> tuple[str, ...]:
-        days = tuple(d.strip().lower()[:3] for d in value)
-        for day in days:
-            if day not in WEEKDAYS:
+        full = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+        days = []
+        for day in value:
+            name = day.strip().lower()
+            if name not in WEEKDAYS and name not in full:
                 raise ValueError(f"{day!r} is not a weekday (mon, tue, ... sun)")
+            days.append(name[:3])
         if not days:
             raise ValueError("at least one business day is needed")
-        return days
+        return tuple(days)
 
     def hours_range(self) -> tuple[time, time]:
         start, end = self.business_hours.split("-")
