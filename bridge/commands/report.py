@@ -42,8 +42,11 @@ def report(
     config_dir: ConfigDirOption = None,
     db: DbOption = None,
 ) -> None:
-    """A client-facing report: the quote's terms, each round and its requests, use against the
-    quote, what is billed beyond it, out-of-scope and late requests."""
+    """The statement for the client: rounds, hours and what is billed beyond the quote.
+
+    It holds the quote's terms, each round and its requests, use against the quote, what is
+    billed beyond it, out-of-scope and late requests.
+    """
     from bridge.report import FORMATS, LANGUAGES, Period, build_report, render
     from bridge.store import Store
     from bridge.sync import current_ledger
