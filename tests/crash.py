@@ -323,6 +323,6 @@ def calibrate(tracker: str, folder: Path, more: int, latency: float) -> float:
         while len(twin.fake.log) == mark and proc.poll() is None:
             time.sleep(0.002)
         first = time.monotonic()
-        out, err = proc.communicate(timeout=120)
+        _, err = proc.communicate(timeout=120)
         assert proc.returncode == 0, err
         return time.monotonic() - first

@@ -41,7 +41,7 @@ def test_two_syncs_at_once_post_nothing_twice(db_url: str, tmp_path: Path) -> No
     with crash_world("jira", tmp_path, more=12, latency=0.02) as world:
         procs = [world.sync_process(db=db_url) for _ in range(2)]
         results = [proc.communicate(timeout=120) for proc in procs]
-        for proc, (out, err) in zip(procs, results, strict=True):
+        for proc, (_, err) in zip(procs, results, strict=True):
             assert proc.returncode == 0, err.decode()
         summaries = [json.loads(out) for out, _ in results]
         assert all(s["outcome"] == "ok" for s in summaries)
@@ -53,7 +53,7 @@ def test_two_syncs_at_once_post_nothing_twice(db_url: str, tmp_path: Path) -> No
         comment_posts = world.fake.requests_to(COMMENT_PATH["jira"], method="POST")
         assert len(comment_posts) == len(on_tracker)
         # the lock kept the two runs apart: one started after the other had finished
-        (start1, end1, out1), (start2, _, out2) = _runs(db_url)
+        (_, end1, out1), (start2, _, out2) = _runs(db_url)
         assert (out1, out2) == ("ok", "ok") and end1 is not None and end1 <= start2
 
 
