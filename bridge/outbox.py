@@ -77,7 +77,16 @@ def post_pending(store: Store, client: str, connector: Connector,
         assert row.id is not None
         existing = by_marker.get((row.ticket_id, row.marker))
         if existing is None and row.state == "sending":
-            existing = connector.find_comment(row.ticket_id, row.marker)
+            try:
+                existing = connector.find_comment(row.ticket_id, row.marker)
+            except RemoteFatalError as exc:
+                if exc.status in (401, 403):
+                    raise
+                # cannot be checked (the ticket is gone?): stays `sending`, others go on
+                result.failed.append((row, str(exc)))
+                log.warning("%s: notice %s on %s cannot be checked: %s", client, row.marker,
+                            row.ticket_id, exc)
+                continue
         if existing is not None:
             store.update_notice(row.id, state="posted", remote_comment_id=existing,
                                 posted_at=utc_now(), error=None)

@@ -153,3 +153,26 @@ def test_a_post_answered_without_an_id_is_looked_for_before_posting_again(
             store.close()
         bodies = [b for _, b in world.fake.comment_bodies(ticket) if "rb-0123456789" in b]
         assert len(bodies) == 1
+
+
+def test_a_notice_in_flight_on_a_ticket_deleted_since_does_not_block_the_others(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with crash_world("jira", tmp_path) as world:
+        monkeypatch.setenv(TOKEN_ENV, world.fake.token)
+        config = load_client(world.config_dir / "demo.toml")
+        gone, kept = world.story.tickets["logo"], world.story.tickets["footer"]
+        store = Store.open(world.db)
+        try:
+            store.add_notices([
+                OutboxRow(client="demo", key=f"demo/{t}/ack", ticket_id=t, kind="ack",
+                          marker=m, body=f"Received.\n\n{m}", state=state)
+                for t, m, state in ((gone, "rb-00000000aa", "sending"),
+                                    (kept, "rb-00000000bb", "pending"))])
+            world.fake.delete_ticket(gone)
+            result = post_pending(store, "demo", build_connector(config, fast_policy()), ())
+            assert [r.ticket_id for r, _ in result.failed] == [gone]
+            assert [r.ticket_id for r in result.posted] == [kept]
+            assert [r.state for r in store.outbox("demo")] == ["sending", "posted"]
+        finally:
+            store.close()
