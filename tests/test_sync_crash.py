@@ -79,6 +79,7 @@ def test_sigkilled_50_times_then_one_rerun_posts_each_notice_exactly_once(
             print(json.dumps(future.result()))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("tracker", connectors.names())
 def test_kill_while_the_comment_post_is_answered(tracker: str, tmp_path: Path) -> None:
     """The worst moment: the comment exists on the tracker, its answer is not back yet.
@@ -106,6 +107,7 @@ def test_kill_while_the_comment_post_is_answered(tracker: str, tmp_path: Path) -
         assert_exactly_once(world, tmp_path, reference=False)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("tracker", ["jira", "trello"])
 def test_a_post_answered_5xx_after_it_landed_is_not_posted_again(
     tracker: str, tmp_path: Path
