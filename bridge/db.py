@@ -6,14 +6,16 @@ import os
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
-from bridge.errors import StoreError
+from bridge.errors import LockTimeout, StoreError
 
 MIGRATIONS = Path(__file__).with_name("migrations")
-MIGRATION_LOCK = 0x7265766272696467  # an advisory lock key of our own ("revbridg")
+#: the lock taken while migrating (not a valid client slug, so never a client's sync lock)
+MIGRATION_LOCK = ".schema"
+MIGRATION_WAIT = 120.0  # seconds
 
 
 def create(url: str) -> Engine:
@@ -65,13 +67,20 @@ def migrate(engine: Engine) -> None:
     from alembic.config import Config
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
+    from bridge.locks import client_lock
+
     try:
-        with engine.begin() as connection:
-            if connection.dialect.name == "postgresql":
-                # daemons starting together on one database migrate one after the other
-                connection.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": MIGRATION_LOCK})
+        # two processes opening a fresh database at once (a cron sync and a manual one, two
+        # daemons on one PostgreSQL) would both create the tables: one migrates at a time
+        with client_lock(engine, MIGRATION_LOCK, timeout=MIGRATION_WAIT), \
+                engine.begin() as connection:
             config.attributes["connection"] = connection
             command.upgrade(config, "head")
+    except LockTimeout:
+        raise StoreError(
+            f"cannot migrate the database: another revbridge process has been migrating it "
+            f"for {MIGRATION_WAIT:.0f} s"
+        ) from None
     except SQLAlchemyError as exc:
         raise StoreError(
             f"cannot migrate the database: {type(exc).__name__}: {exc.args[0]}"

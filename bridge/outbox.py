@@ -77,7 +77,16 @@ def post_pending(store: Store, client: str, connector: Connector,
         assert row.id is not None
         existing = by_marker.get((row.ticket_id, row.marker))
         if existing is None and row.state == "sending":
-            existing = connector.find_comment(row.ticket_id, row.marker)
+            try:
+                existing = connector.find_comment(row.ticket_id, row.marker)
+            except RemoteFatalError as exc:
+                if exc.status in (401, 403):
+                    raise
+                # cannot be checked (the ticket is gone?): stays `sending`, others go on
+                result.failed.append((row, str(exc)))
+                log.warning("%s: notice %s on %s cannot be checked: %s", client, row.marker,
+                            row.ticket_id, exc)
+                continue
         if existing is not None:
             store.update_notice(row.id, state="posted", remote_comment_id=existing,
                                 posted_at=utc_now(), error=None)
@@ -91,10 +100,14 @@ def post_pending(store: Store, client: str, connector: Connector,
         except RemoteFatalError as exc:
             if exc.status in (401, 403):
                 raise
-            # refused (e.g. the ticket is gone): nothing was posted, try again next run
-            store.update_notice(row.id, state="pending", error=str(exc))
+            # Only a 4xx answer says nothing was posted (e.g. the ticket is gone): try again
+            # next run. Any other failure (a 2xx answer without a comment id...) may have
+            # posted it: the row stays `sending`, so the next run looks for it first.
+            refused = exc.status is not None and 400 <= exc.status < 500
+            store.update_notice(row.id, state="pending" if refused else "sending",
+                                error=str(exc))
             result.failed.append((row, str(exc)))
-            log.warning("%s: notice %s on %s refused: %s", client, row.marker, row.ticket_id, exc)
+            log.warning("%s: notice %s on %s failed: %s", client, row.marker, row.ticket_id, exc)
             continue
         store.update_notice(row.id, state="posted", remote_comment_id=comment_id,
                             posted_at=utc_now(), error=None)

@@ -8,6 +8,8 @@ queue new notices → post pending ones → record the run. Nothing here knows a
 from __future__ import annotations
 
 import logging
+import math
+import os
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
@@ -16,7 +18,7 @@ from typing import Any
 
 from bridge.config import ClientConfig
 from bridge.connect import build_connector
-from bridge.errors import RevbridgeError, SyncError
+from bridge.errors import ConfigError, RevbridgeError, SyncError
 from bridge.ledger import Ledger
 from bridge.notices import notices_for
 from bridge.outbox import (
@@ -36,12 +38,30 @@ log = logging.getLogger(__name__)
 #: called after each committed page with (pages so far, tickets so far)
 ProgressHook = Callable[[int, int], None]
 
+#: seconds a sync waits for another sync of the same client to finish (default 30)
+LOCK_WAIT_ENV = "REVBRIDGE_LOCK_WAIT"
+DEFAULT_LOCK_WAIT = 30.0
+
+
+def default_lock_wait() -> float:
+    """``$REVBRIDGE_LOCK_WAIT`` (seconds, 0 = give up at once), else 30."""
+    raw = os.environ.get(LOCK_WAIT_ENV, "").strip()
+    if not raw:
+        return DEFAULT_LOCK_WAIT
+    try:
+        value = float(raw)
+    except ValueError:
+        value = -1.0
+    if not math.isfinite(value) or value < 0:
+        raise ConfigError([f"{LOCK_WAIT_ENV}={raw!r}: expected a number of seconds >= 0"])
+    return value
+
 
 @dataclass
 class SyncOptions:
     full: bool = False
     dry_run: bool = False
-    lock_timeout: float = 30.0
+    lock_timeout: float = field(default_factory=default_lock_wait)
     policy: RetryPolicy | None = None
     progress: ProgressHook | None = None
 
@@ -77,10 +97,16 @@ class RunSummary:
 
 
 def ledger_input(records: ClientRecords, posted_ids: set[str]) -> LedgerInput:
-    """The engine's input from stored records; the bridge's own comments are left out."""
+    """The engine's input from stored records; the bridge's own comments are left out.
+
+    So are time entries that are bridge comments: Trello reads ``/spent 2h`` comments as time,
+    and a notice whose template puts the ticket title at the start of a line ("/spent 8h on
+    the header?") would otherwise bill its own text as hours.
+    """
     comments = tuple(c for c in records.comments if not is_bridge_comment(c, posted_ids))
+    entries = tuple(e for e in records.time_entries if e.remote_id not in posted_ids)
     return LedgerInput(tickets=records.tickets, changes=records.changes,
-                       time_entries=records.time_entries, comments=comments)
+                       time_entries=entries, comments=comments)
 
 
 def current_ledger(store: Store, config: ClientConfig, now: datetime | None = None) -> Ledger:
