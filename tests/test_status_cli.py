@@ -10,7 +10,7 @@ from typer.testing import CliRunner
 from bridge.cli import app
 from bridge.store import Store
 from connectors.base import TicketBundle
-from tests.ledger_builders import CLAIRE, OSCAR, at, move, spent, ticket
+from tests.ledger_builders import OSCAR, at, move, spent, ticket
 
 CLIENT_FILE = """client = "acme"
 name = "ACME Corp"
