@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 import tomllib
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
@@ -56,7 +56,7 @@ scalars = st.one_of(
     st.booleans(),
     st.dates(min_value=date(1, 1, 1)),
     st.times(),
-    st.datetimes(timezones=st.sampled_from([timezone.utc, timezone(timedelta(hours=-9))])),
+    st.datetimes(timezones=st.sampled_from([UTC, timezone(timedelta(hours=-9))])),
 )
 values = st.recursive(
     scalars,
