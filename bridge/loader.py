@@ -74,8 +74,8 @@ def read_table(path: Path) -> dict[str, Any]:
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        raise ConfigError([f"{path}: line {line}: not UTF-8 text (byte {exc.start}); "
+        at_line = raw[: exc.start].count(b"\n") + 1
+        raise ConfigError([f"{path}: line {at_line}: not UTF-8 text (byte {exc.start}); "
                            "save the file as UTF-8"]) from None
     try:
         # a byte-order mark (Windows editors write one) is not part of the TOML
