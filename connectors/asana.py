@@ -172,6 +172,11 @@ class AsanaConnector:
                 except BadRecordError as exc:
                     log.warning("asana: task %s skipped: %s", gid or "?", exc)
                     skipped.append(SkippedRecord(gid or None, str(exc) or "malformed task"))
+                except (KeyError, TypeError, AttributeError, ValueError) as exc:
+                    # a shape no check foresaw: still one bad record, not a failed sync
+                    reason = f"unexpected shape ({type(exc).__name__})"
+                    log.warning("asana: task %s skipped: %s", gid or "?", reason)
+                    skipped.append(SkippedRecord(gid or None, reason))
             if last:
                 floor = newest - OVERLAP if newest is not None else None
                 keep = {p for p in done if floor is not None
