@@ -26,6 +26,7 @@ from connectors.fakes import Fake, make_fake, tracker_table
 from connectors.http import RetryPolicy, fast_policy
 from tests.e2e import write_client_file
 
+ROOT = Path(__file__).resolve().parents[2]
 TRACKERS = ("jira", "trello", "asana")
 #: every token handed to a fake in this process (the secret scan looks for each)
 SECRETS: set[str] = set()
