@@ -3,8 +3,8 @@
 Every fake's token is registered in ``worlds.SECRETS``. After each test its log records (all
 levels, DEBUG included: urllib3 logs every URL, and Trello's token travels in the query) and
 its standard output and error and every file it wrote (client files, CLI outputs, SQLite
-databases, row by row) are searched for every token; at the end of the session, every file
-under the session's temporary directory (module-wide stores included) is searched again.
+databases, row by row) are searched for every token; at the end of the session, so are the
+folders several tests share (``worlds.SHARED_FOLDERS``: module-wide stores).
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from tests.reliability import secret_scan
-from tests.reliability.worlds import SECRETS
+from tests.reliability.worlds import SECRETS, SHARED_FOLDERS
 
 
 @pytest.fixture(autouse=True)
@@ -37,7 +37,7 @@ def _no_secret_in_logs_output_or_files(caplog: pytest.LogCaptureFixture,
 
 
 @pytest.fixture(autouse=True, scope="session")
-def _no_secret_in_any_file(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+def _no_secret_in_any_file() -> Iterator[None]:
     yield
-    leaks = secret_scan.in_files(SECRETS, tmp_path_factory.getbasetemp())
+    leaks = [leak for folder in SHARED_FOLDERS for leak in secret_scan.in_files(SECRETS, folder)]
     assert not leaks, "\n".join(leaks)

@@ -26,6 +26,7 @@ from bridge.notices import DEFAULT_TEXTS, MARKER_PATTERN
 from bridge.store import Store
 from bridge.sync import SyncOptions, sync_client
 from tests.reliability.worlds import (
+    SHARED_FOLDERS,
     TRACKERS,
     add_people,
     client_table,
@@ -184,6 +185,7 @@ PATTERNS = {kind: body_pattern(TEMPLATES.get(kind, DEFAULT_TEXTS["en"][kind]))
 @pytest.fixture(scope="module")
 def shared_store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Store, Path]]:
     folder = tmp_path_factory.mktemp("bad-records")
+    SHARED_FOLDERS.append(folder)
     store = Store.open(f"sqlite:///{folder / 'store.db'}")
     yield store, folder
     store.close()
