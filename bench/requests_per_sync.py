@@ -16,7 +16,11 @@ Minimums (no batch endpoints: their sub-requests count against the rate limits a
 - Asana: one listing page per 100 tasks, plus one story read per task (stories carry the
   comments and the moves; no listing embeds them), plus one time-entry read per task with time.
 
+``--no-time-tracking`` serves Asana as on a plan without time tracking (402 on time entries;
+``actual_time_minutes`` read instead).
+
     python bench/requests_per_sync.py [--tickets 1000] [--changed 1,10,100] [--only jira]
+                                      [--no-time-tracking]
 """
 
 from __future__ import annotations
@@ -71,15 +75,17 @@ def minimum(tracker: str, fake: Fake, tickets: int, changed: int | None) -> int:
         if changed is None:
             return board
         return 1 + (min(changed, board) if changed else 0)
-    with_time = sum(1 for t in fake.tasks.values() if t.entries)  # type: ignore[attr-defined]
+    entries = fake.time_tracking  # type: ignore[attr-defined]
+    with_time = sum(1 for t in fake.tasks.values() if t.entries) if entries else 0  # type: ignore[attr-defined]
     if changed is None:
         return math.ceil(tickets / 100) + tickets + with_time
-    # a changed task is re-read with its stories; its time entries only if it has some
-    return max(1, math.ceil(changed / 100)) + changed * 2
+    # a changed task is re-read with its stories (and its time entries, if it has some)
+    return max(1, math.ceil(changed / 100)) + changed * (2 if entries else 1)
 
 
-def run(tracker: str, tickets: int, ks: list[int], folder: Path) -> list[dict[str, Any]]:
-    fake = make_fake(tracker)
+def run(tracker: str, tickets: int, ks: list[int], folder: Path,
+        time_tracking: bool = True) -> list[dict[str, Any]]:
+    fake = make_fake(tracker, **({} if time_tracking else {"time_tracking": False}))
     fake.start()
     store = Store.open(f"sqlite:///{folder / f'{tracker}.db'}")
     try:
@@ -132,13 +138,15 @@ def main() -> int:
     parser.add_argument("--tickets", type=int, default=1000)
     parser.add_argument("--changed", default="1,10,100")
     parser.add_argument("--only", choices=TRACKERS)
+    parser.add_argument("--no-time-tracking", action="store_true")
     args = parser.parse_args()
     ks = [int(k) for k in args.changed.split(",") if k]
     rows: list[dict[str, Any]] = []
     with tempfile.TemporaryDirectory() as folder:
         for tracker in TRACKERS:
             if args.only in (None, tracker):
-                rows += run(tracker, args.tickets, ks, Path(folder))
+                rows += run(tracker, args.tickets, ks, Path(folder),
+                            time_tracking=not (args.no_time_tracking and tracker == "asana"))
     print(f"{'tracker':<8} {'sync':<28} {'tickets':>7} {'requests':>8} {'minimum':>7} "
           f"{'extra':>5} {'seconds':>7}")
     for r in rows:
@@ -146,7 +154,8 @@ def main() -> int:
               f"{r['minimum']:>7} {r['requests'] - r['minimum']:>5} {r['seconds']:>7.2f}")
     print("reproduce: PYTHONPATH=. /work/main/.venv/bin/python bench/requests_per_sync.py "
           f"--tickets {args.tickets} --changed {args.changed}"
-          + (f" --only {args.only}" if args.only else ""))
+          + (f" --only {args.only}" if args.only else "")
+          + (" --no-time-tracking" if args.no_time_tracking else ""))
     return 0
 
 

@@ -1,6 +1,6 @@
 """Asana connector: one project's tasks, stories and time entries through the ``asana`` SDK.
 
-Requests per pull (figures in ``bench/pull_asana.py``):
+Requests per pull (figures: ``bench/requests_per_sync.py --only asana``):
 
 - listing: ``GET /projects/{gid}/tasks`` (full) or ``GET /tasks?project=&modified_since=``
   (incremental), 100 tasks a page;
