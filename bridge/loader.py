@@ -6,6 +6,7 @@ so a user fixes a file in one pass rather than one error per run.
 
 from __future__ import annotations
 
+import json
 import re
 import tomllib
 from collections.abc import Mapping, Sequence
@@ -27,6 +28,7 @@ SECTIONS = frozenset(
     for name, field in ClientConfig.model_fields.items()
     if isinstance(field.annotation, type) and issubclass(field.annotation, BaseModel)
 )
+BARE_KEY = re.compile(r"^[A-Za-z0-9_-]+$")
 FRIENDLY = {
     "missing": "required key is missing",
     "extra_forbidden": "unknown key",
@@ -66,14 +68,22 @@ def load_client(path: Path) -> ClientConfig:
 def read_table(path: Path) -> dict[str, Any]:
     """The raw TOML of a client file; :class:`ConfigError` on a syntax error."""
     try:
-        with path.open("rb") as handle:
-            return tomllib.load(handle)
+        raw = path.read_bytes()
     except OSError as exc:
         raise ConfigError([f"{path}: cannot be read: {exc.strerror}"]) from None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        at_line = raw[: exc.start].count(b"\n") + 1
+        raise ConfigError([f"{path}: line {at_line}: not UTF-8 text (byte {exc.start}); "
+                           "save the file as UTF-8"]) from None
+    try:
+        # a byte-order mark (Windows editors write one) is not part of the TOML
+        return tomllib.loads(text.removeprefix("\ufeff"))
     except tomllib.TOMLDecodeError as exc:
         where = re.search(r"line (\d+)", str(exc))
-        line = f" line {where.group(1)}:" if where else ""
-        raise ConfigError([f"{path}:{line} invalid TOML: {exc}"]) from None
+        line = where.group(1) if where else str(len(text.splitlines()) or 1)  # end of document
+        raise ConfigError([f"{path}: line {line}: invalid TOML: {exc}"]) from None
 
 
 def read_client(path: Path) -> tuple[ClientConfig | None, list[str]]:
@@ -166,6 +176,7 @@ def _known(message: str) -> str:
 
 def _line(path: Path, loc: Sequence[int | str], kind: str, message: str) -> str:
     message = FRIENDLY.get(kind, message.removeprefix("Value error, "))
+    message = " ".join(message.splitlines())  # one problem, one line
     parts = [str(p) for p in loc]
     if kind == "missing" and len(parts) == 1 and parts[0] in SECTIONS:
         message = "required table is missing"
@@ -177,11 +188,19 @@ def _line(path: Path, loc: Sequence[int | str], kind: str, message: str) -> str:
     section, rest = [parts[0]], list(loc[1:])
     while rest and isinstance(rest[0], str) and len(rest) > 1 and not isinstance(rest[1], int):
         section.append(str(rest.pop(0)))
-    table = f"[{'.'.join(section)}]"
+    table = f"[{'.'.join(map(_name, section))}]"
     return f"{path}: {table} {_key(rest)}: {message}" if rest else f"{path}: {table}: {message}"
 
 
 def _key(loc: Sequence[int | str]) -> str:
     return "".join(
-        f"[{p}]" if isinstance(p, int) else (f".{p}" if i else str(p)) for i, p in enumerate(loc)
+        f"[{p}]" if isinstance(p, int) else (f".{_name(p)}" if i else _name(p))
+        for i, p in enumerate(loc)
     )
+
+
+def _name(key: str) -> str:
+    """A key as TOML writes it: bare when it can be, else quoted (``"a:b"``, ``"two\\nlines"``)."""
+    if BARE_KEY.match(key):
+        return key
+    return json.dumps(key, ensure_ascii=not key.isprintable())

@@ -80,17 +80,20 @@ class RedactingFilter(logging.Filter):
     def __init__(self) -> None:
         super().__init__()
         self._secrets: set[str] = set()
+        #: longest first, so a secret that contains another is blanked whole
+        self._ordered: tuple[str, ...] = ()
         self._lock = threading.Lock()
 
     def add(self, secret: str) -> None:
-        if secret:
+        if secret and secret not in self._secrets:
             with self._lock:
                 self._secrets.add(secret)
+                self._ordered = tuple(sorted(self._secrets, key=len, reverse=True))
 
     def redact(self, text: str) -> str:
-        # longest first, so a secret that contains another is blanked whole
-        for secret in sorted(self._secrets, key=len, reverse=True):
-            text = text.replace(secret, MASK)
+        for secret in self._ordered:
+            if secret in text:
+                text = text.replace(secret, MASK)
         return text
 
     def filter(self, record: logging.LogRecord) -> bool:

@@ -1,6 +1,6 @@
 """Asana connector: one project's tasks, stories and time entries through the ``asana`` SDK.
 
-Requests per pull (figures in ``bench/pull_asana.py``):
+Requests per pull (figures: ``bench/requests_per_sync.py --only asana``):
 
 - listing: ``GET /projects/{gid}/tasks`` (full) or ``GET /tasks?project=&modified_since=``
   (incremental), 100 tasks a page;
@@ -172,6 +172,11 @@ class AsanaConnector:
                 except BadRecordError as exc:
                     log.warning("asana: task %s skipped: %s", gid or "?", exc)
                     skipped.append(SkippedRecord(gid or None, str(exc) or "malformed task"))
+                except (KeyError, TypeError, AttributeError, ValueError) as exc:
+                    # a shape no check foresaw: still one bad record, not a failed sync
+                    reason = f"unexpected shape ({type(exc).__name__})"
+                    log.warning("asana: task %s skipped: %s", gid or "?", reason)
+                    skipped.append(SkippedRecord(gid or None, reason))
             if last:
                 floor = newest - OVERLAP if newest is not None else None
                 keep = {p for p in done if floor is not None

@@ -61,7 +61,10 @@ def person(value: Any, fallback: Person = UNKNOWN) -> Person:
 
 def section_of(raw: Mapping[str, Any], project_gid: str) -> Mapping[str, Any] | None:
     """The task's section in ``project_gid`` (``memberships[].section``)."""
-    for membership in raw.get("memberships") or ():
+    memberships = raw.get("memberships") or ()
+    if not isinstance(memberships, list | tuple):
+        return None
+    for membership in memberships:
         if not isinstance(membership, Mapping):
             continue
         project = membership.get("project")

@@ -207,6 +207,12 @@ class JiraConnector:
                     rid = exc.remote_id or (str(raw["id"]) if raw.get("id") else None)
                     log.warning("jira: skipped issue %s: %s", rid, exc)
                     skipped.append(SkippedRecord(rid, str(exc)))
+                except (KeyError, TypeError, AttributeError, ValueError) as exc:
+                    # a shape no check above foresaw: still one bad record, not a failed sync
+                    rid = str(raw["id"]) if raw.get("id") else None
+                    log.warning("jira: skipped issue %s: unexpected shape (%s)", rid,
+                                type(exc).__name__)
+                    skipped.append(SkippedRecord(rid, f"unexpected shape ({type(exc).__name__})"))
             yield Page(tuple(bundles), state.dump() or cursor, tuple(skipped))
 
     def _bundle(self, raw: Mapping[str, Any], ticket: Ticket) -> TicketBundle:

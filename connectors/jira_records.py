@@ -91,16 +91,22 @@ def status_changes(ticket_id: str, histories: Iterable[Any]) -> tuple[StatusChan
     for history in histories:
         if not isinstance(history, dict):
             raise BadRecordError("changelog entry unreadable", remote_id=ticket_id)
-        for item in history.get("items") or []:
+        items = history.get("items") or []
+        if not isinstance(items, list):
+            raise BadRecordError("changelog items unreadable", remote_id=ticket_id)
+        for item in items:
             if not isinstance(item, dict) or item.get("field") != "status":
                 continue
-            to_status = item.get("toString")
-            if not to_status:
+            to_status, from_status = item.get("toString"), item.get("fromString") or None
+            if not to_status or not isinstance(to_status, str):
                 raise BadRecordError("status change without a target", remote_id=ticket_id)
+            if from_status is not None and not isinstance(from_status, str):
+                raise BadRecordError("status change from an unreadable status",
+                                     remote_id=ticket_id)
             out.append(StatusChange(
                 ticket_id=ticket_id, at=parse_time(history.get("created"), "change time"),
-                by=person(history.get("author")), from_status=item.get("fromString") or None,
-                to_status=str(to_status), remote_id=str(history.get("id", ""))))
+                by=person(history.get("author")), from_status=from_status,
+                to_status=to_status, remote_id=str(history.get("id", ""))))
     out.sort(key=lambda c: (c.at, _num(c.remote_id)))
     return tuple(out)
 

@@ -208,7 +208,8 @@ class Cursor:
     def advanced(self, actions: Iterable[Mapping[str, Any]], overlap: timedelta,
                  new: int) -> Cursor:
         """The cursor after reading ``actions`` (``new`` of them not seen before)."""
-        dated = [(parse_time(a.get("date"), "action date"), str(a.get("id"))) for a in actions]
+        dated = [(when, str(a.get("id"))) for a in actions
+                 if (when := _action_time(a)) is not None]
         newest = max([d for d, _ in dated] + ([self.since] if self.since else []), default=None)
         if newest is None:
             return Cursor(None, set(), self.actions + new)
@@ -216,6 +217,18 @@ class Cursor:
         seen = {i for d, i in dated if d >= floor}
         seen |= {i for i in self.seen if _id_after(i, floor)}
         return Cursor(newest, seen, self.actions + new)
+
+
+def _action_time(action: Mapping[str, Any]) -> datetime | None:
+    """An action's date; its id's time when the date is unreadable (the card it belongs to
+    is reported as a bad record), ``None`` when neither can be read."""
+    try:
+        return parse_time(action.get("date"), "action date")
+    except BadRecordError:
+        try:
+            return id_time(str(action.get("id")))
+        except BadRecordError:
+            return None
 
 
 def _id_after(object_id: str, floor: datetime) -> bool:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+import sys
 import threading
 import time
 from collections.abc import Callable
@@ -35,6 +36,7 @@ class Fault:
     path_contains: str | None = None  # only paths containing this
     retry_after: float = 1.0
     delay: float = 1.5  # seconds, for timeout / slow-after-commit
+    skip: int = 0  # let this many matching requests through first (a fault mid-sync)
 
     def matches(self, method: str, path: str) -> bool:
         if self.method is not None and self.method != method:
@@ -92,6 +94,15 @@ class Response:
 
 
 Handler = Callable[[Request], Response]
+#: rewrites the decoded JSON of a successful answer: ``rewrite(method, path, body) -> body``
+Rewrite = Callable[[str, str, Any], Any]
+
+
+class _QuietServer(ThreadingHTTPServer):
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        # a client that hung up (timeouts, resets under test) is not news; anything else is
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)
 
 
 class FakeServer:
@@ -101,6 +112,8 @@ class FakeServer:
         self.lock = threading.RLock()
         self.log: list[LoggedRequest] = []
         self.faults: list[Fault] = []
+        #: applied in order to every 2xx JSON answer (tests corrupting what the fake serves)
+        self.rewrites: list[Rewrite] = []
         self._routes: list[tuple[str, re.Pattern[str], Handler]] = []
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
@@ -134,7 +147,7 @@ class FakeServer:
 
             do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = _handle
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
+        self._server = _QuietServer(("127.0.0.1", 0), _Handler)
         self._server.daemon_threads = True
         self._thread = threading.Thread(
             target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
@@ -167,6 +180,9 @@ class FakeServer:
         with self.lock:
             for fault in self.faults:
                 if fault.times > 0 and fault.matches(method, path):
+                    if fault.skip > 0:
+                        fault.skip -= 1
+                        continue
                     fault.times -= 1
                     if fault.times == 0:
                         self.faults.remove(fault)
@@ -201,6 +217,8 @@ class FakeServer:
         response = self._fault_response(fault) if fault is not None else None
         if response is None:
             response = self._dispatch(h.command, split.path, query, headers, body)
+            if self.rewrites and 200 <= response.status < 300:
+                response = self._rewritten(h.command, split.path, response)
         if fault is not None and fault.kind == "slow-after-commit":
             time.sleep(fault.delay)
         payload = response.encoded()
@@ -220,6 +238,17 @@ class FakeServer:
                 h.wfile.write(payload)
         except (BrokenPipeError, ConnectionResetError):
             pass
+
+    def _rewritten(self, method: str, path: str, response: Response) -> Response:
+        body = response.body
+        if isinstance(body, bytes):
+            try:
+                body = json.loads(body)
+            except ValueError:
+                return response
+        for rewrite in list(self.rewrites):
+            body = rewrite(method, path, body)
+        return Response(response.status, body, dict(response.headers))
 
     def _fault_response(self, fault: Fault) -> Response | None:
         if fault.kind == "429":

@@ -1,0 +1,43 @@
+"""The secret scan of the reliability suite.
+
+Every fake's token is registered in ``worlds.SECRETS``. After each test its log records (all
+levels, DEBUG included: urllib3 logs every URL, and Trello's token travels in the query) and
+its standard output and error and every file it wrote (client files, CLI outputs, SQLite
+databases, row by row) are searched for every token; at the end of the session, so are the
+folders several tests share (``worlds.SHARED_FOLDERS``: module-wide stores).
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.reliability import secret_scan
+from tests.reliability.worlds import SECRETS, SHARED_FOLDERS
+
+
+@pytest.fixture(autouse=True)
+def _no_secret_in_logs_output_or_files(caplog: pytest.LogCaptureFixture,
+                                       capfd: pytest.CaptureFixture[str],
+                                       tmp_path: Path) -> Iterator[None]:
+    caplog.set_level(logging.DEBUG)
+    yield
+    out, err = capfd.readouterr()
+    sys.stdout.write(out)  # still shown with the test's report
+    sys.stderr.write(err)
+    leaks = secret_scan.in_records(SECRETS, caplog.records)
+    leaks += secret_scan.in_text(SECRETS, "stdout", out) + secret_scan.in_text(SECRETS, "stderr",
+                                                                               err)
+    leaks += secret_scan.in_files(SECRETS, tmp_path)
+    assert not leaks, "\n".join(leaks)
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _no_secret_in_any_file() -> Iterator[None]:
+    yield
+    leaks = [leak for folder in SHARED_FOLDERS for leak in secret_scan.in_files(SECRETS, folder)]
+    assert not leaks, "\n".join(leaks)

@@ -1,0 +1,164 @@
+"""Hypothesis-generated client files: never a traceback, always a message naming file and key.
+
+Files start from a valid client file of each tracker and get mutated: keys removed, values
+replaced by any TOML value (odd unicode, huge numbers, dates, arrays, tables), unknown keys,
+a literal secret where a credential reference belongs; or their text gets broken (bytes
+inserted, cut short, invalid UTF-8). ``read_client`` must return, every problem must be one
+line naming the file and the key (or the line of a TOML syntax error), a literal secret must
+never be echoed; ``revbridge config check`` must exit 0 or 2 with the same lines and no
+traceback.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from datetime import UTC, date, timedelta, timezone
+from pathlib import Path
+from typing import Any
+
+import tomli_w
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from typer.testing import CliRunner
+
+import bridge.commands  # noqa: F401  (registers the commands on the app)
+from bridge.app import app
+from bridge.loader import SECTIONS, read_client
+
+ROOT = Path(__file__).resolve().parents[2]
+BASE = tomllib.loads((ROOT / "config.example.toml").read_text())
+TRACKERS: dict[str, dict[str, Any]] = {
+    "jira": BASE["tracker"],
+    "trello": {"type": "trello", "board": "5f1a2b3c4d5e6f7a8b9c0d1e", "api_key": "app-key",
+               "token": "env:ACME_TRELLO_TOKEN", "statuses": BASE["tracker"]["statuses"]},
+    "asana": {"type": "asana", "project": "1208000000001001", "token": "cmd:pass show acme",
+              "statuses": BASE["tracker"]["statuses"]},
+}
+SECRET = "sekrit-4f1d9a7c"  # a literal token a user might paste; never shown back
+#: a key as the loader prints it: bare, or quoted as in TOML
+KEY = r'(?:[A-Za-z0-9_-]+|"(?:[^"\\\n]|\\.)*")'
+PATH = rf"{KEY}(?:\.{KEY}|\[\d+\])*"
+#: FILE: [section.sub] key: msg | FILE: [section]: msg | FILE: key: msg | FILE: line N: msg
+LINE = re.compile(rf"^(?P<file>.+?): (?:\[{KEY}(?:\.{KEY})*\](?: {PATH})?|{PATH}|line \d+): \S")
+
+text = st.text(st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=40)
+odd_text = st.one_of(
+    text,
+    st.sampled_from(["", " ", "\u202e\u0000", "{n}", "${HOME}", "keyring:", "env:", "cmd:",
+                     "env:1BAD", "keyring:/x", "'; DROP TABLE runs; --", "<b>x</b>", "🙂" * 50,
+                     "Europe/Nowhere", "0 10 * * tue", "99h", "0d", "EUR", "x" * 5000]),
+)
+scalars = st.one_of(
+    odd_text,
+    st.integers(min_value=-(2**63), max_value=2**63 - 1),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.booleans(),
+    st.dates(min_value=date(1, 1, 1)),
+    st.times(),
+    st.datetimes(timezones=st.sampled_from([UTC, timezone(timedelta(hours=-9))])),
+)
+values = st.recursive(
+    scalars,
+    lambda inner: st.one_of(st.lists(inner, max_size=4),
+                            st.dictionaries(st.text(min_size=1, max_size=8), inner, max_size=3)),
+    max_leaves=6,
+)
+
+
+def paths(table: dict[str, Any], prefix: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
+    """Every key path of a nested table."""
+    found: list[tuple[str, ...]] = []
+    for key, value in table.items():
+        found.append((*prefix, key))
+        if isinstance(value, dict):
+            found += paths(value, (*prefix, key))
+    return found
+
+
+def base_table(tracker: str) -> dict[str, Any]:
+    table = tomllib.loads(tomli_w.dumps(BASE))  # a deep copy
+    table["tracker"] = tomllib.loads(tomli_w.dumps(TRACKERS[tracker]))
+    table["comments"]["texts"] = {"ack": "Round {round} of {rounds_included}: {title}"}
+    return table
+
+
+@st.composite
+def mutated_tables(draw: st.DrawFn) -> dict[str, Any]:
+    table = base_table(draw(st.sampled_from(sorted(TRACKERS))))
+    for _ in range(draw(st.integers(1, 4))):
+        where = draw(st.sampled_from(paths(table)))
+        parent = table
+        for key in where[:-1]:
+            parent = parent[key]
+        action = draw(st.sampled_from(["delete", "replace", "replace", "unknown", "secret"]))
+        if action == "delete":
+            parent.pop(where[-1], None)
+        elif action == "replace":
+            parent[where[-1]] = draw(values)
+        elif action == "unknown":
+            target = parent[where[-1]] if isinstance(parent.get(where[-1]), dict) else parent
+            target[draw(st.text(min_size=1, max_size=12))] = draw(values)
+        elif isinstance(table.get("tracker"), dict):
+            table["tracker"]["token"] = SECRET
+    return table
+
+
+@st.composite
+def file_bytes(draw: st.DrawFn) -> bytes:
+    """A client file's bytes: a mutated table, sometimes with its text broken."""
+    data = tomli_w.dumps(draw(mutated_tables())).encode()
+    how = draw(st.sampled_from(["as is", "as is", "insert", "cut", "bytes", "bom"]))
+    at = draw(st.integers(0, len(data)))
+    if how == "insert":
+        data = data[:at] + draw(text).encode() + data[at:]
+    elif how == "cut":
+        data = data[:at]
+    elif how == "bytes":
+        data = data[:at] + draw(st.binary(min_size=1, max_size=8)) + data[at:]
+    elif how == "bom":
+        data = b"\xef\xbb\xbf" + data
+    return data
+
+
+def check_lines(lines: list[str], path: Path) -> None:
+    for line in lines:
+        assert "\n" not in line and "Traceback" not in line, line
+        match = LINE.match(line)
+        assert match and match.group("file") == str(path), f"not FILE: key: message: {line!r}"
+        assert SECRET not in line
+
+
+@settings(max_examples=1500, deadline=None, database=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(data=file_bytes())
+def test_read_client_names_file_and_key_for_every_problem(data: bytes, tmp_path: Path) -> None:
+    path = tmp_path / "client.toml"
+    path.write_bytes(data)
+    config, problems = read_client(path)
+    assert (config is None) == bool(problems)
+    check_lines(problems, path)
+
+
+@settings(max_examples=500, deadline=None, database=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(table=mutated_tables())
+def test_config_check_prints_the_problems_and_exits_2(table: dict[str, Any],
+                                                      tmp_path: Path) -> None:
+    path = tmp_path / "client.toml"
+    path.write_bytes(tomli_w.dumps(table).encode())
+    result = CliRunner().invoke(app, ["config", "check", str(path)])
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.output
+    assert "Traceback" not in result.output
+    lines = [line for line in result.output.splitlines() if line.strip()]
+    assert lines, "config check printed nothing"
+    if result.exit_code == 0:
+        assert lines == [f"OK  {path}"]
+    else:
+        assert result.exit_code == 2
+        check_lines([line.removeprefix("error: ") for line in lines], path)
+
+
+def test_every_section_of_the_example_is_known() -> None:
+    """The generator mutates the sections the loader knows (else it would test little)."""
+    assert set(SECTIONS) <= set(BASE)

@@ -1,0 +1,200 @@
+"""Worlds for the reliability suite: a fake tracker seeded with many tickets, a client file
+loaded through the real loader, a SQLite store, and in-process syncs with a fast retry policy.
+
+Every fake gets a token of its own, registered in :data:`SECRETS` so the suite's secret scan
+(``conftest.py``) looks for it in every output, log line and database row.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from bridge.config import ClientConfig
+from bridge.loader import load_client
+from bridge.notices import find_marker, notices_for
+from bridge.store import ClientRecords, Store
+from bridge.sync import RunSummary, SyncOptions, current_ledger, sync_client
+from connectors.fakes import Fake, make_fake, tracker_table
+from connectors.http import RetryPolicy, fast_policy
+from tests.e2e import write_client_file
+
+ROOT = Path(__file__).resolve().parents[2]
+TRACKERS = ("jira", "trello", "asana")
+#: every token handed to a fake in this process (the secret scan looks for each)
+SECRETS: set[str] = set()
+#: folders shared by several tests (module-wide stores): scanned for secrets at the end
+SHARED_FOLDERS: list[Path] = []
+#: a timeout fault answers after FAULT_DELAY, past the policy's timeout
+POLICY_TIMEOUT = 0.5
+FAULT_DELAY = 0.8
+
+
+def policy() -> RetryPolicy:
+    return fast_policy(timeout=POLICY_TIMEOUT)
+
+
+def new_fake(tracker: str) -> Fake:
+    """A started fake whose token is new and registered as a secret."""
+    token = f"rbsecret{tracker}{secrets.token_hex(12)}"
+    SECRETS.add(token)
+    fake = make_fake(tracker, token=token)
+    fake.start()
+    return fake
+
+
+@dataclass
+class People:
+    client: str
+    other: str
+    team: str
+    bot: str
+
+
+@dataclass
+class World:
+    """One client on one fake, synced into ``store``."""
+
+    tracker: str
+    fake: Fake
+    config: ClientConfig
+    store: Store
+    people: People
+    tickets: list[str] = field(default_factory=list)
+    requests: list[str] = field(default_factory=list)  # tickets filed by the client
+
+    @property
+    def client(self) -> str:
+        return self.config.client
+
+    def sync(self, **options: Any) -> RunSummary:
+        return sync_client(self.config, self.store, SyncOptions(policy=policy(), **options))
+
+    def records(self) -> ClientRecords:
+        return self.store.load_records(self.client)
+
+    def markers_on_tracker(self) -> Counter[tuple[str, str]]:
+        """(ticket, marker) of every comment on the fake that ends with a marker."""
+        found: Counter[tuple[str, str]] = Counter()
+        for ticket in self.tickets:
+            for _, body in self.fake.comment_bodies(ticket):
+                marker = find_marker(body)
+                if marker is not None:
+                    found[(ticket, marker)] += 1
+        return found
+
+
+def client_table(tracker: str, fake: Fake, slug: str, people: People) -> dict[str, Any]:
+    """A client file (as a dict) for ``fake``, its token read from an env variable."""
+    variable = f"RB_REL_TOKEN_{slug.upper().replace('-', '_')}"
+    os.environ[variable] = fake.token
+    return {
+        "client": slug, "name": f"Client {slug}", "timezone": "Europe/Paris",
+        "language": "en",
+        "tracker": tracker_table(tracker, fake, f"env:{variable}"),
+        "quote": {"reference": "Q-1", "rounds_included": 2, "hourly_rate": 80,
+                  "currency": "EUR"},
+        "rounds": {"grouping": "delivery"},
+        "scope": {"out_of_scope_labels": ["out-of-scope"], "excluded_labels": ["internal"]},
+        "contacts": {"client": [people.client], "team": [people.team, people.bot],
+                     "non_designated": "count"},
+        "sla": {"handle_within": "2d"},
+        "comments": {"mode": "auto"},
+    }
+
+
+def load_world_config(folder: Path, table: dict[str, Any]) -> ClientConfig:
+    path = write_client_file(folder, table, slug=table["client"])
+    return load_client(path)
+
+
+def add_people(fake: Fake) -> People:
+    return People(client=fake.add_person("Claire Client", "claire@client.example"),
+                  other=fake.add_person("Oscar Other", "oscar@client.example"),
+                  team=fake.add_person("Tom Team", "tom@studio.example"), bot=fake.bot_id)
+
+
+def seed(fake: Fake, people: People, *, team_tickets: int = 110, requests: int = 10,
+         chatty_every: int = 4, start: datetime | None = None) -> tuple[list[str], list[str]]:
+    """Team chores (not requests) and client requests spread over both halves of the
+    listing, with moves, comments and time; every ``chatty_every``-th request carries more
+    comments than a search page embeds (Jira fetches those separately)."""
+    start = start or datetime.now(UTC) - timedelta(days=20)
+    tickets: list[str] = []
+    filed: list[str] = []
+    total = team_tickets + requests
+    spacing = max(1, total // max(1, requests))
+    for n in range(total):
+        at = start + timedelta(minutes=7 * n)
+        if n % spacing == spacing - 1 and len(filed) < requests:
+            who = people.other if len(filed) % 5 == 4 else people.client
+            labels = ("out-of-scope",) if len(filed) % 7 == 6 else ()
+            t = fake.create_ticket(f"Request {n}: change the header", who, labels=labels, at=at)
+            fake.move(t, "In Progress", people.team, at=at + timedelta(minutes=1))
+            fake.log_time(t, 1800, people.team, at=at + timedelta(minutes=2))
+            comments = 25 if len(filed) % chatty_every == 0 else 1
+            for c in range(comments):
+                fake.add_comment(t, f"detail {c}", who, at=at + timedelta(minutes=3, seconds=c))
+            if len(filed) % 2 == 0:
+                fake.move(t, "In Review", people.team, at=at + timedelta(minutes=5))
+            filed.append(t)
+        else:
+            t = fake.create_ticket(f"Chore {n}", people.team, at=at)
+            if n % 3 == 0:
+                fake.move(t, "Done", people.team, at=at + timedelta(minutes=1))
+        tickets.append(t)
+    return tickets, filed
+
+
+@contextmanager
+def world(tracker: str, folder: Path, slug: str = "acme", store: Store | None = None,
+          **seed_options: Any) -> Iterator[World]:
+    """A seeded fake and a client on it; the fake is stopped and the store closed after."""
+    fake = new_fake(tracker)
+    own_store = store is None
+    opened = store or Store.open(f"sqlite:///{folder / (slug + '.db')}")
+    try:
+        people = add_people(fake)
+        tickets, filed = seed(fake, people, **seed_options)
+        config = load_world_config(folder / "clients", client_table(tracker, fake, slug, people))
+        yield World(tracker, fake, config, opened, people, tickets, filed)
+    finally:
+        fake.stop()
+        if own_store:
+            opened.close()
+
+
+def comparable(records: ClientRecords) -> dict[str, Any]:
+    """A store's records as sets, for comparing two stores of the same client."""
+    return {
+        "tickets": set(records.tickets),
+        "changes": {(c.ticket_id, c.at, c.by.remote_id, c.from_status, c.to_status)
+                    for c in records.changes},
+        "comments": set(records.comments),
+        "time": set(records.time_entries),
+    }
+
+
+def assert_converged(w: World, folder: Path) -> None:
+    """The store holds what a fresh full pull of the tracker holds, every notice the ledger
+    calls for is posted, and each one stands on its ticket exactly once."""
+    # the reference: the same client file under another slug, fully pulled into the same store
+    twin = w.config.model_copy(update={"client": f"{w.client}-reference"})
+    fresh = sync_client(twin, w.store, SyncOptions(policy=policy(), full=True, dry_run=True))
+    assert fresh.outcome == "ok", fresh.error
+    assert comparable(w.records()) == comparable(w.store.load_records(twin.client))
+    ledger = current_ledger(w.store, w.config)
+    wanted = {n.key: n for n in notices_for(ledger, w.config)}
+    rows = {row.key: row for row in w.store.outbox(w.client)}
+    assert set(rows) == set(wanted), "a notice the ledger calls for is missing (or extra)"
+    assert {row.state for row in rows.values()} == {"posted"} or not rows
+    on_tracker = w.markers_on_tracker()
+    assert [k for k, n in on_tracker.items() if n > 1] == [], "a notice was posted twice"
+    assert set(on_tracker) == {(r.ticket_id, r.marker) for r in rows.values()}
