@@ -8,12 +8,15 @@ Library traps handled here (NOTES §0, §1):
   is built with ``get_server_info=False`` and ``serverInfo`` is asked once afterwards (or not at
   all when ``deployment`` is set); its ``deploymentType`` picks ``/search/jql`` (Cloud, token
   paging) or ``/search`` (Data Center, ``startAt`` paging);
-- the first search with explicit fields fetches ``/field`` once per client (the library caches it);
-- JQL dates are minute-precision wall times in the API user's zone (``myself.timeZone``).
+- a search with explicit fields makes the library fetch ``/field`` to translate JQL field names;
+  ours are REST ids already, so its cache is set empty and that request never goes out;
+- JQL dates are minute-precision wall times in the API user's zone (``myself.timeZone``), read
+  once per connector: the zone can change in the user's profile, so it is never cached longer.
 
-Cost: a full pull is serverInfo + field + one search per 100 issues (+ one request per issue
-whose embedded comments, worklogs or changelog are truncated); an incremental pull adds
-``myself`` once per connector, and a no-change incremental pull is one search.
+Cost: a full pull is serverInfo + one search per 100 issues (+ one request per issue whose
+embedded comments, worklogs or changelog are truncated); an incremental pull adds ``myself`` once
+per connector and needs no serverInfo (the cursor says Cloud or not); a no-change incremental
+pull on a connector that has run is one search.
 """
 
 from __future__ import annotations
@@ -77,6 +80,7 @@ class JiraConnector:
         self._jira: JIRA | None = None
         self._adapter: RetryingAdapter | None = None
         self._cloud = False
+        self._cloud_from_cursor: bool | None = None
         self._me: dict[str, Any] | None = None
 
     # -- plumbing ---------------------------------------------------------------------------
@@ -104,7 +108,12 @@ class JiraConnector:
         client = self._guard(lambda: JIRA(server=s.url, get_server_info=False, max_retries=0,
                                           **auth))
         self._adapter = mount_retrying(client._session, self._policy, "jira")
-        if s.deployment is None:
+        # the library asks /field (when its name → id cache is empty) to translate JQL field
+        # names; ours are REST ids already, so the cache maps them onto themselves
+        client._fields_cache_value = {name: name for name in SEARCH_FIELDS}
+        if s.deployment is None and self._cloud_from_cursor is not None:
+            client.deploymentType = "Cloud" if self._cloud_from_cursor else "Server"
+        elif s.deployment is None:
             info = self._guard(client.server_info)
             if not isinstance(info, Mapping):
                 raise RemoteFatalError("jira: serverInfo answered nonsense", tracker="jira")
@@ -186,6 +195,9 @@ class JiraConnector:
             state = records.Cursor.load(cursor)
         except ValueError as exc:
             raise RemoteFatalError(f"jira: {exc}", tracker="jira") from None
+        if self._jira is None:
+            self._cloud_from_cursor = state.cloud
+        state.cloud = self.is_cloud
         jql = self._project_jql()
         if state.updated is not None:
             jql += f' AND updated >= "{records.jql_since(state.updated, self._zone())}"'

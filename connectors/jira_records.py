@@ -161,10 +161,12 @@ def _num(value: str) -> tuple[int, str]:
 # -- the cursor -----------------------------------------------------------------------------
 @dataclass
 class Cursor:
-    """The newest ``updated`` seen, and the ``(id, updated)`` pairs inside the overlap window."""
+    """The newest ``updated`` seen, the ``(id, updated)`` pairs inside the overlap window, and
+    whether the server is Cloud (so a later connector need not ask ``serverInfo`` again)."""
 
     updated: datetime | None = None
     seen: set[tuple[str, str]] = field(default_factory=set)
+    cloud: bool | None = None
 
     @classmethod
     def load(cls, text: str | None) -> Cursor:
@@ -174,17 +176,21 @@ class Cursor:
             data = json.loads(text)
             updated = datetime.fromisoformat(data["updated"].replace("Z", "+00:00"))
             seen = {(str(i), str(u)) for i, u in data.get("seen", [])}
+            cloud = data.get("cloud")
         except (ValueError, KeyError, TypeError, AttributeError) as exc:
             raise ValueError(f"not a Jira cursor: {text[:60]!r}") from exc
-        return cls(utc(updated), seen)
+        return cls(utc(updated), seen, cloud if isinstance(cloud, bool) else None)
 
     def dump(self) -> str | None:
         if self.updated is None:
             return None
         floor = iso_utc(self.updated - OVERLAP)
         self.seen = {(i, u) for i, u in self.seen if u >= floor}
-        return json.dumps({"updated": iso_utc(self.updated),
-                           "seen": sorted([i, u] for i, u in self.seen)})
+        data: dict[str, object] = {"updated": iso_utc(self.updated),
+                                   "seen": sorted([i, u] for i, u in self.seen)}
+        if self.cloud is not None:
+            data["cloud"] = self.cloud
+        return json.dumps(data)
 
     def is_new(self, issue_id: str, updated: datetime) -> bool:
         return (issue_id, iso_utc(updated)) not in self.seen

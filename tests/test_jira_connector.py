@@ -65,7 +65,7 @@ def test_deployment_setting_skips_server_info(fake: FakeJira,
     connector = make_connector(deployment=fake.deployment)
     drain(connector.pull(None))
     assert fake.requests_to("/serverInfo") == []
-    assert connector.requests_made == 2  # field + one search
+    assert connector.requests_made == 1  # one search: no serverInfo, no /field
 
 
 def test_whoami_is_cached_and_carries_the_dc_key_or_cloud_account(
@@ -94,8 +94,8 @@ def test_request_counts_of_full_and_incremental_pulls(
     connector = make_connector()
     _, cursor, pages = drain(connector.pull(None))
     assert len(pages) == 3  # one Page per search page of 100
-    assert connector.requests_made == 1 + 1 + 3  # serverInfo + field + 3 searches
-    assert len(fake.requests_to("/rest/api/2/field")) == 1
+    assert connector.requests_made == 1 + 3  # serverInfo + 3 searches
+    assert fake.requests_to("/rest/api/2/field") == []  # our fields are REST ids already
     before = connector.requests_made
     again, _, _ = drain(connector.pull(cursor))
     assert again == {}
@@ -103,6 +103,10 @@ def test_request_counts_of_full_and_incremental_pulls(
     before = connector.requests_made
     drain(connector.pull(cursor))
     assert connector.requests_made - before == 1  # a no-change pull is ONE search
+    # a new connector (the next sync) learns Cloud or not from the cursor: myself + one search
+    fresh = make_connector()
+    assert drain(fresh.pull(cursor))[0] == {}
+    assert fresh.requests_made == 2 and len(fake.requests_to("/serverInfo")) == 1
 
 
 def test_truncated_embedded_lists_are_fetched_only_when_truncated(

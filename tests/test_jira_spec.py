@@ -133,7 +133,7 @@ def test_connector_requests_and_fake_answers_match_the_spec(openapi: Any,
     _scenario(fake)
     seen_paths = {(r.method, r.path.rsplit("/", 1)[-1]) for r in fake.log}
     assert {("GET", "worklog"), ("POST", "comment"), ("GET", "comment"), ("GET", "serverInfo"),
-            ("GET", "field"), ("GET", "myself")} <= seen_paths
+            ("GET", "myself")} <= seen_paths
     if fake.deployment == "cloud":
         assert {("GET", "jql"), ("GET", "changelog")} <= seen_paths
     else:
