@@ -167,7 +167,7 @@ designated = ["x"]
             f"{path}: [quote] rounds_included: Input should be greater than or equal to 0",
             f"{path}: [quote] currency: 'euros' is not an ISO 4217 code like EUR or USD",
             f"{path}: [rounds]: grouping = 'window' needs window_hours",
-            f"{path}: [sla] business_days: 'fun' is not a weekday (mon, tue, ... sun)",
+            f"{path}: [sla] business_days: 'funday' is not a weekday (mon, tue, ... sun)",
             f"{path}: [contacts] designated: unknown key",
         ]
     )
