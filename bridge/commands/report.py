@@ -11,8 +11,8 @@ from typing import TYPE_CHECKING, Annotated, cast
 import typer
 
 from bridge.app import ClientArgument, ConfigDirOption, DbOption, app
+from bridge.commands.status import client_ledger
 from bridge.errors import ConfigError
-from bridge.loader import find_client, load_client
 
 if TYPE_CHECKING:
     from bridge.report import Format, Language
@@ -48,8 +48,6 @@ def report(
     billed beyond it, out-of-scope and late requests.
     """
     from bridge.report import FORMATS, LANGUAGES, Period, build_report, render
-    from bridge.store import Store
-    from bridge.sync import current_ledger
 
     chosen = fmt or (_SUFFIXES.get(output.suffix.lower()) if output is not None else None) or "md"
     problems = []
@@ -61,12 +59,7 @@ def report(
         problems.append(f"--from {first:%Y-%m-%d} is after --to {last:%Y-%m-%d}")
     if problems:
         raise ConfigError(problems)
-    config = load_client(find_client(client, config_dir))
-    store = Store.open(db)
-    try:
-        ledger = current_ledger(store, config)
-    finally:
-        store.close()
+    config, ledger = client_ledger(client, config_dir, db)
     period = None
     if first is not None or last is not None:
         period = Period(first.date() if first else None, last.date() if last else None,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -13,6 +13,23 @@ from bridge.config import ClientConfig
 from bridge.errors import ConfigError
 from bridge.loader import client_files, find_client, load_client
 from bridge.paths import config_dir as resolve_config_dir
+
+if TYPE_CHECKING:
+    from bridge.ledger import Ledger
+
+
+def client_ledger(client: str, config_dir: Path | None, db: str | None
+                  ) -> tuple[ClientConfig, Ledger]:
+    """A CLIENT argument's config and its ledger, derived from the store as it is now."""
+    from bridge.store import Store
+    from bridge.sync import current_ledger
+
+    config = load_client(find_client(client, config_dir))
+    store = Store.open(db)
+    try:
+        return config, current_ledger(store, config)
+    finally:
+        store.close()
 
 
 def _configs(client: str | None, config_dir: Path | None) -> list[ClientConfig]:
@@ -64,15 +81,8 @@ def explain(
 ) -> None:
     """Why a request is in its round, with the events behind it and what it costs."""
     from bridge.ledger_view import explain as explain_request
-    from bridge.store import Store
-    from bridge.sync import current_ledger
 
-    config = load_client(find_client(client, config_dir))
-    store = Store.open(db)
-    try:
-        ledger = current_ledger(store, config)
-    finally:
-        store.close()
+    config, ledger = client_ledger(client, config_dir, db)
     if not ledger.find(ticket):
         raise ConfigError([f"{ticket}: no request on this ticket in the ledger of {config.client}"])
     out.print(explain_request(ledger, ticket), markup=False)
