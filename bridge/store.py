@@ -140,6 +140,14 @@ class Store:
                 if rows:
                     s.execute(insert(_table(model)), rows)
 
+    def live_ticket_ids(self, client: str) -> set[str]:
+        """Remote ids of the client's stored tickets not marked deleted."""
+        table = _table(TicketRow)
+        query = select(table.c.remote_id).where(table.c.client == client,
+                                                table.c.deleted.is_(False))
+        with self.session() as s:
+            return set(s.execute(query).scalars())
+
     def mark_deleted(
         self, client: str, ids: Iterable[str], *, session: Session | None = None
     ) -> int:

@@ -29,7 +29,7 @@ from bridge.outbox import (
     unqueued,
 )
 from bridge.rounds import LedgerInput, compute_ledger
-from bridge.store import ClientRecords, Store
+from bridge.store import ClientRecords, RunRow, Store
 from connectors.base import Connector
 from connectors.http import RetryPolicy
 
@@ -152,7 +152,7 @@ def sync_client(
     return summary
 
 
-def previous_requests(run: Any) -> int | None:
+def previous_requests(run: RunRow | None) -> int | None:
     if run is None or run.outcome != "ok":
         return None
     value = run.counts.get("requests")
@@ -182,7 +182,7 @@ def _reconcile(store: Store, config: ClientConfig, connector: Connector, options
     if not options.full and run_number % config.reconcile_every != 0:
         return
     live = connector.list_ids()  # raises on any failure: never reconcile from a partial list
-    stored = {t.remote_id for t in store.load_records(config.client).tickets if not t.deleted}
+    stored = store.live_ticket_ids(config.client)
     summary.deleted = store.mark_deleted(config.client, stored - live)
 
 
