@@ -112,6 +112,7 @@ def test_mark_deleted_and_back(store: Store) -> None:
     assert store.mark_deleted("acme", ["2", "404"]) == 1
     assert store.mark_deleted("acme", ["2"]) == 0
     assert [t.deleted for t in store.load_records("acme").tickets] == [False, True]
+    assert store.live_ticket_ids("acme") == {"1"} and store.live_ticket_ids("beta") == set()
     store.save_bundles("acme", [bundle("2")])  # seen again on the tracker: live again
     assert [t.deleted for t in store.load_records("acme").tickets] == [False, False]
 
