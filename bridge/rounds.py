@@ -63,8 +63,13 @@ def compute_ledger(records: LedgerInput, config: ClientConfig, now: datetime) ->
 
 
 def _compute(records: LedgerInput, config: ClientConfig, now: datetime) -> Ledger:
-    drafts, by_ticket = _requests(records, Classifier(config))
-    _attribute_time(by_ticket, records.time_entries)
+    classifier = Classifier(config)
+    drafts, by_ticket = _requests(records, classifier)
+    entries: Iterable[TimeEntry] = records.time_entries
+    if classifier.team:  # the quote bills the team's time, not time the client's people log
+        team = classifier.team
+        entries = [e for e in entries if e.by.remote_id in team.ids or e.by in team]
+    _attribute_time(by_ticket, entries)
     counted = [d for d in drafts if d.status == "counted"]
     round_drafts = group(counted, config.rounds, config.zone)
     included = config.quote.rounds_included

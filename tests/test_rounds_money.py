@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from connectors.base import Person, TimeEntry
 from tests.ledger_builders import CLAIRE, ME, at, ledger, move, only, spent, ticket
 
 
@@ -21,6 +22,21 @@ def test_time_entries_go_to_the_latest_request_at_or_before_them() -> None:
     assert found.seconds_spent == 11400
     assert [r.seconds for r in found.rounds] == [4200, 7200]
     assert [e.at for e in new.entries] == [at(1), at(3)]
+
+
+def test_only_the_team_s_time_is_billed() -> None:
+    # Mia (team, by id) logs 3600 s, Tom (team, by e-mail) 1800 s; Claire (the client) logs
+    # 7200 s of her own people's time: not the freelancer's work, not billed → 5400 s = 1.5 h.
+    tom = Person("t9", "Tom Team", "Tom@Studio.example")
+    entries = [spent("1", at(3), 3600),
+               TimeEntry("w2", "1", at(3, 10), tom, 1800),
+               TimeEntry("w3", "1", at(3, 11), CLAIRE, 7200)]
+    found = ledger([ticket("1", at(2))], (), entries,
+                   contacts={"client": ["c1"], "team": ["me", "tom@studio.example"]})
+    assert found.seconds_spent == 5400 and only(found, "1").hours == 1.5
+    # without a team list, every entry counts: 3600 + 1800 + 7200 = 12600 s = 3.5 h
+    open_list = ledger([ticket("1", at(2))], (), entries, contacts={"client": ["c1"], "team": []})
+    assert open_list.seconds_spent == 12600
 
 
 def test_hours_of_requests_not_counted_stay_on_the_request() -> None:
