@@ -254,8 +254,17 @@ class Store:
     # runs ----------------------------------------------------------------------------------
 
     def start_run(self, client: str, *, session: Session | None = None) -> RunRow:
-        """Record the start of a sync and count it in ``sync_state.runs``."""
+        """Record the start of a sync and count it in ``sync_state.runs``.
+
+        Called under the client's sync lock, so a run of this client still ``running`` belongs
+        to a process that died (SIGKILL, power loss): it is closed as failed first.
+        """
         with self._tx(session) as s:
+            runs = _table(RunRow)
+            s.execute(update(runs)
+                      .where(runs.c.client == client, runs.c.outcome == "running")
+                      .values(outcome="failed", finished_at=utc_now(),
+                              error="Interrupted: the process ended before the run finished"))
             state = s.get(SyncStateRow, client) or SyncStateRow(client=client)
             state.runs += 1
             run = RunRow(client=client)

@@ -171,6 +171,18 @@ def test_runs_are_counted_and_recorded(store: Store) -> None:
         store.finish_run(999, "ok")
 
 
+def test_a_run_left_running_by_a_dead_process_is_closed_by_the_next(store: Store) -> None:
+    killed = store.start_run("acme")  # the process died: never finished
+    other = store.start_run("beta")
+    store.start_run("acme")
+    runs = {r.id: r for r in (store.last_run("acme", outcome="failed"),) if r is not None}
+    assert list(runs) == [killed.id]
+    assert runs[killed.id].error is not None and "Interrupted" in runs[killed.id].error
+    assert runs[killed.id].finished_at is not None
+    beta = store.last_run("beta")
+    assert beta is not None and beta.id == other.id and beta.outcome == "running"
+
+
 def notice(key: str, kind: str = "ack") -> OutboxRow:
     return OutboxRow(
         client="acme",
