@@ -57,10 +57,13 @@ def _load_spec() -> dict[str, Any]:
 
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     with SPEC.open() as handle:
-        data = yaml.load(handle, Loader=loader)
+        text = json.dumps(yaml.load(handle, Loader=loader))
     tmp = cache.with_suffix(f".{os.getpid()}.tmp")
-    tmp.write_text(json.dumps(data))
+    tmp.write_text(text)
     tmp.replace(cache)
+    # through JSON on the first run too: YAML reads `200:` as an int key, JSON as the
+    # string OpenAPI means, and the validator accepts only string keys
+    data = json.loads(text)
     return data
 
 
