@@ -128,6 +128,8 @@ class OutboxRow(SQLModel, table=True):
     remote_comment_id: str | None = None
     created_at: datetime = utc_column(now=True)
     posted_at: datetime | None = utc_column(nullable=True)
+    #: when a POST of it timed out unanswered: the tracker may still carry it out
+    in_flight_at: datetime | None = utc_column(nullable=True)
     error: str | None = None
 
 

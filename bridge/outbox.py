@@ -3,8 +3,10 @@
 A notice goes ``pending`` (or ``held`` in review mode) → ``sending`` (committed before the
 POST) → ``posted`` (with the remote comment id). A row found in ``sending`` was interrupted
 after the POST may have reached the tracker, so the tracker is asked (``find_comment``) before
-it is posted again. A marker already standing in the ticket's stored comments marks the row
-posted without posting.
+it is posted again. When that POST timed out unanswered (``in_flight_at``), the tracker may
+still be carrying it out: for ``IN_FLIGHT_GRACE`` the row is only looked for, not re-posted.
+A marker already standing in the ticket's stored comments marks the row posted without
+posting.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 from bridge.config import ClientConfig
 from bridge.errors import ConfigError
@@ -23,11 +26,16 @@ from connectors.errors import RemoteFatalError, RemoteRetriableError
 
 log = logging.getLogger(__name__)
 
+#: how long a notice whose POST timed out unanswered is only looked for, never re-posted
+IN_FLIGHT_GRACE = timedelta(minutes=10)
+
 
 @dataclass
 class PostResult:
     posted: list[OutboxRow] = field(default_factory=list)
     already_there: list[OutboxRow] = field(default_factory=list)
+    #: POSTs that timed out unanswered moments ago: looked for, not found yet, not re-posted
+    in_doubt: list[OutboxRow] = field(default_factory=list)
     failed: list[tuple[OutboxRow, str]] = field(default_factory=list)
 
 
@@ -92,11 +100,19 @@ def post_pending(store: Store, client: str, connector: Connector,
                                 posted_at=utc_now(), error=None)
             result.already_there.append(row)
             continue
-        store.update_notice(row.id, state="sending")
+        if row.in_flight_at is not None and utc_now() - row.in_flight_at < IN_FLIGHT_GRACE:
+            result.in_doubt.append(row)  # the tracker may still be writing it: wait
+            log.info("%s: notice %s on %s timed out moments ago; not posted again yet",
+                     client, row.marker, row.ticket_id)
+            continue
+        store.update_notice(row.id, state="sending", in_flight_at=None)
         try:
             comment_id = connector.post_comment(row.ticket_id, row.body)
-        except RemoteRetriableError:
-            raise  # the row stays `sending`: the next run looks for it before posting
+        except RemoteRetriableError as exc:
+            # the row stays `sending`: the next run looks for it before posting
+            if exc.in_flight:
+                store.update_notice(row.id, in_flight_at=utc_now(), error=str(exc))
+            raise
         except RemoteFatalError as exc:
             if exc.status in (401, 403):
                 raise

@@ -231,7 +231,7 @@ class Store:
         self, notice_id: int, *, session: Session | None = None, **values: Any
     ) -> OutboxRow:
         """Set fields of one notice (state, remote_comment_id, posted_at, error)."""
-        allowed = {"state", "remote_comment_id", "posted_at", "error", "body"}
+        allowed = {"state", "remote_comment_id", "posted_at", "error", "body", "in_flight_at"}
         if not values.keys() <= allowed:
             raise ValueError(f"cannot update {sorted(values.keys() - allowed)} of a notice")
         with self._tx(session) as s:

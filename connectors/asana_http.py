@@ -16,7 +16,7 @@ from typing import Any, TypeVar
 
 import asana
 from asana.rest import ApiException, RESTClientObject
-from urllib3.exceptions import HTTPError, MaxRetryError, ResponseError
+from urllib3.exceptions import HTTPError, MaxRetryError, ReadTimeoutError, ResponseError
 from urllib3.util.retry import Retry
 
 from connectors.errors import (
@@ -153,10 +153,11 @@ def translate(exc: Exception, what: str, token: str) -> RemoteError:
     elif isinstance(exc, MaxRetryError):
         error = RemoteRetriableError(
             f"asana: {what} failed after retries: {exc.reason.__class__.__name__}",
-            tracker=TRACKER)
+            tracker=TRACKER, in_flight=isinstance(exc.reason, ReadTimeoutError))
     elif isinstance(exc, HTTPError | OSError):
         error = RemoteRetriableError(
-            f"asana: {what} failed: {exc.__class__.__name__} (not resent)", tracker=TRACKER)
+            f"asana: {what} failed: {exc.__class__.__name__} (not resent)", tracker=TRACKER,
+            in_flight=isinstance(exc, ReadTimeoutError))
     else:
         error = RemoteRetriableError(
             f"asana: {what}: unreadable answer ({exc.__class__.__name__})", tracker=TRACKER)

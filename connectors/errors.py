@@ -29,7 +29,16 @@ class RemoteError(RevbridgeError):
 
 
 class RemoteRetriableError(RemoteError):
-    """Transient: rate limited, server error, timeout or reset after the bounded wait ran out."""
+    """Transient: rate limited, server error, timeout or reset after the bounded wait ran out.
+
+    ``in_flight`` is true when a write was sent and no answer came before the timeout: the
+    tracker may still carry it out after this error (a comment may appear later).
+    """
+
+    def __init__(self, message: str, *, tracker: str = "", status: int | None = None,
+                 in_flight: bool = False) -> None:
+        super().__init__(message, tracker=tracker, status=status)
+        self.in_flight = in_flight
 
 
 class RemoteFatalError(RemoteError):

@@ -176,7 +176,7 @@ class RetryingAdapter(HTTPAdapter):
                 if not idempotent:
                     raise RemoteRetriableError(
                         f"{self.tracker}: timeout during {request.method}; not resent",
-                        tracker=self.tracker) from exc
+                        tracker=self.tracker, in_flight=True) from exc
                 failure = "read timeout"
             else:
                 status = response.status_code

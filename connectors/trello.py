@@ -305,7 +305,10 @@ class TrelloConnector:
             if status == 429 or status >= 500:
                 raise RemoteRetriableError(message, tracker="trello", status=status) from None
             raise RemoteFatalError(message, tracker="trello", status=status) from None
-        except RemoteError as exc:  # raised by the adapter; drop the chained request details
+        except RemoteRetriableError as exc:  # raised by the adapter; drop the chained details
+            raise RemoteRetriableError(str(exc), tracker="trello", status=exc.status,
+                                       in_flight=exc.in_flight) from None
+        except RemoteError as exc:
             raise type(exc)(str(exc), tracker="trello", status=exc.status) from None
         except requests.exceptions.JSONDecodeError:
             raise RemoteRetriableError(f"trello: {what}: malformed JSON in the answer",
