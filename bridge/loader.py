@@ -42,6 +42,17 @@ def client_files(directory: Path) -> list[Path]:
     return sorted(p for p in directory.glob("*.toml") if p.is_file())
 
 
+def client_paths(clients: Sequence[str], directory: Path | str | None = None) -> list[Path]:
+    """The files CLIENT arguments name, or, with none, every client file of the config dir."""
+    if clients:
+        return [find_client(client, directory) for client in clients]
+    folder = config_dir(directory)
+    paths = client_files(folder)
+    if not paths:
+        raise ConfigError([f"{folder}: no client files (*.toml) here"])
+    return paths
+
+
 def find_client(client: str, directory: Path | str | None = None) -> Path:
     """The file a CLIENT argument names: a path to a ``.toml`` file, or a slug in the config dir."""
     if client.endswith(".toml") or "/" in client or "\\" in client:

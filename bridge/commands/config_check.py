@@ -9,9 +9,8 @@ from typing import Annotated
 import typer
 
 from bridge.app import ConfigDirOption, DbOption, app, out
-from bridge.errors import EXIT_CONFIG, ConfigError
-from bridge.loader import client_files, find_client, read_client
-from bridge.paths import config_dir as resolve_config_dir
+from bridge.errors import EXIT_CONFIG
+from bridge.loader import client_paths, read_client
 
 config_app = typer.Typer(help="Client files.", no_args_is_help=True)
 app.add_typer(config_app, name="config")
@@ -26,13 +25,7 @@ def check(
     db: DbOption = None,
 ) -> None:
     """Validate client files and list every problem (exit 2 when there is any)."""
-    if client is not None:
-        paths = [find_client(client, config_dir)]
-    else:
-        folder = resolve_config_dir(config_dir)
-        paths = client_files(folder)
-        if not paths:
-            raise ConfigError([f"{folder}: no client files (*.toml) here"])
+    paths = client_paths([client] if client is not None else [], config_dir)
     failed = False
     slugs: dict[str, list[Path]] = defaultdict(list)
     for path in paths:

@@ -11,8 +11,7 @@ import typer
 from bridge.app import ClientArgument, ConfigDirOption, DbOption, app, out
 from bridge.config import ClientConfig
 from bridge.errors import ConfigError
-from bridge.loader import client_files, find_client, load_client
-from bridge.paths import config_dir as resolve_config_dir
+from bridge.loader import client_paths, find_client, load_client
 
 if TYPE_CHECKING:
     from bridge.ledger import Ledger
@@ -33,13 +32,7 @@ def client_ledger(client: str, config_dir: Path | None, db: str | None
 
 
 def _configs(client: str | None, config_dir: Path | None) -> list[ClientConfig]:
-    if client is not None:
-        return [load_client(find_client(client, config_dir))]
-    folder = resolve_config_dir(config_dir)
-    paths = client_files(folder)
-    if not paths:
-        raise ConfigError([f"{folder}: no client files (*.toml) here"])
-    return [load_client(path) for path in paths]
+    return [load_client(p) for p in client_paths([client] if client else [], config_dir)]
 
 
 @app.command("status")

@@ -15,8 +15,7 @@ from rich.table import Table
 from bridge.app import ConfigDirOption, DbOption, app, err, out, report
 from bridge.config import ClientConfig
 from bridge.errors import ConfigError, RevbridgeError, exit_code
-from bridge.loader import client_files, find_client, load_client
-from bridge.paths import config_dir as resolve_config_dir
+from bridge.loader import client_paths, load_client
 
 if TYPE_CHECKING:
     from bridge.sync import RunSummary
@@ -28,14 +27,7 @@ def configs_named(
     """Each named client (or every client with ``--all``) with its config or its problems."""
     if not clients and not all_clients:
         raise ConfigError(["name one or more clients, or pass --all"])
-    if clients:
-        paths = [find_client(c, config_dir) for c in clients]
-    else:
-        folder = resolve_config_dir(config_dir)
-        paths = client_files(folder)
-        if not paths:
-            raise ConfigError([f"{folder}: no client files (*.toml) here"])
-    for path in paths:
+    for path in client_paths(clients, config_dir):
         try:
             yield path.stem, load_client(path)
         except ConfigError as problems:
