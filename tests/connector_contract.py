@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -23,6 +24,8 @@ from connectors.errors import CredentialsRefused, RemoteError, RemoteRetriableEr
 from connectors.fakes.base import FakeTracker, Fault
 
 T0 = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)  # a Monday
+#: ../shared/trackers beside the repository (CI lays a copy of shared/ there): specs, payloads
+SHARED_TRACKERS = Path(__file__).resolve().parents[2] / "shared" / "trackers"
 MakeConnector = Callable[..., Connector]
 
 

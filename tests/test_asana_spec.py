@@ -26,10 +26,9 @@ from connectors.errors import CredentialsRefused
 from connectors.fakes.asana import FakeAsana, settings_for
 from connectors.fakes.base import Fault, LoggedRequest
 from connectors.http import fast_policy
-from tests.connector_contract import T0, drain
+from tests.connector_contract import SHARED_TRACKERS, T0, drain
 
-REPO = Path(__file__).resolve().parents[1]
-SPEC = REPO.parent / "shared" / "trackers" / "specs" / "asana_oas.yaml"
+SPEC = SHARED_TRACKERS / "specs" / "asana_oas.yaml"
 HOST = "https://app.asana.com"
 pytestmark = pytest.mark.filterwarnings("ignore:Use of allowEmptyValue:DeprecationWarning")
 

@@ -14,7 +14,6 @@ import warnings
 from collections.abc import Iterator
 from datetime import timedelta
 from functools import cache
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -23,10 +22,9 @@ from connectors.fakes.base import LoggedRequest
 from connectors.fakes.jira import EMBEDDED_COMMENTS, EMBEDDED_HISTORIES, FakeJira, settings_for
 from connectors.http import fast_policy
 from connectors.jira import JiraConnector, JiraSettings
-from tests.connector_contract import T0, drain
+from tests.connector_contract import SHARED_TRACKERS, T0, drain
 
-SPEC = (Path(__file__).resolve().parents[1] / ".." / "shared" / "trackers" / "specs"
-        / "jira-platform-swagger-v3.v3.json")
+SPEC = SHARED_TRACKERS / "specs" / "jira-platform-swagger-v3.v3.json"
 HOST = "https://your-domain.atlassian.net"
 
 #: (deployments, methods, path regex, "request"|"response", message regex, why): schema messages

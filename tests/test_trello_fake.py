@@ -6,7 +6,6 @@ import json
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -20,9 +19,9 @@ from connectors.fakes.trello import FakeTrello, settings_for
 from connectors.fakes.trello_limits import TrelloLimits
 from connectors.http import RetryPolicy, fast_policy
 from connectors.trello import TrelloConnector, TrelloSettings
-from tests.connector_contract import T0, drain
+from tests.connector_contract import SHARED_TRACKERS, T0, drain
 
-PAYLOADS = Path("/work/shared/trackers/payloads/trello")
+PAYLOADS = SHARED_TRACKERS / "payloads" / "trello"
 needs_payloads = pytest.mark.skipif(not PAYLOADS.is_dir(), reason="payload examples not here")
 
 

@@ -1,7 +1,7 @@
 """A stateful fake Jira (Cloud by default, Data Center on request) for tests and the demo.
 
 Serves the REST v2 endpoints the connector and the ``jira`` library use, with the shapes of
-/work/shared/trackers/payloads/jira/: serverInfo, myself, field, both search endpoints with
+shared/trackers/payloads/jira/: serverInfo, myself, field, both search endpoints with
 their own paging, issue comments (GET paged, POST 201), changelog, worklogs, issue. Search embeds
 at most 20 comments, 20 worklogs and 100 changelog histories, and says so with ``total``.
 """

@@ -1,6 +1,6 @@
 """A stateful fake Trello (REST API v1) for tests, the bench and ``revbridge demo``.
 
-Shapes follow /work/shared/trackers/payloads/trello/. Ids are ObjectId-like: 24 hex digits
+Shapes follow shared/trackers/payloads/trello/. Ids are ObjectId-like: 24 hex digits
 whose first 8 are the creation time in unix seconds (so ``at=`` sets an id's time). Actions are
 served newest first with Trello's ``filter``/``since``/``before``/``limit`` semantics; every
 request must carry the app key and a known token (else 401 ``invalid key`` / ``invalid token``).
