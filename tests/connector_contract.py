@@ -19,14 +19,31 @@ from typing import Any
 
 import pytest
 
+import connectors
 from connectors.base import Connector, Page, TicketBundle
 from connectors.errors import CredentialsRefused, RemoteError, RemoteRetriableError
+from connectors.fakes import tracker_table
 from connectors.fakes.base import FakeTracker, Fault
+from connectors.http import fast_policy
 
 T0 = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)  # a Monday
 #: ../shared/trackers beside the repository (CI lays a copy of shared/ there): specs, payloads
 SHARED_TRACKERS = Path(__file__).resolve().parents[2] / "shared" / "trackers"
 MakeConnector = Callable[..., Connector]
+
+
+def connector_maker(name: str, fake: Any) -> MakeConnector:
+    """The ``make_connector`` fixture's value for registered connector ``name`` on ``fake``:
+    the real client library, a fast retry policy, the fake's settings with ``overrides``."""
+    cls = connectors.get(name)
+
+    def make(**overrides: Any) -> Connector:
+        token = overrides.pop("token", fake.token)
+        policy = overrides.pop("policy", fast_policy(timeout=1.0))
+        table = tracker_table(name, fake, "env:UNUSED_IN_TESTS", **overrides)
+        return cls(cls.Settings.model_validate(table), {"token": token}, policy)  # type: ignore[call-arg]
+
+    return make
 
 
 def drain(pages: Iterator[Page]) -> tuple[dict[str, TicketBundle], str | None, list[Page]]:

@@ -4,17 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import timedelta
-from typing import Any
 
 import pytest
 
-from connectors.asana import AsanaConnector, AsanaSettings
 from connectors.base import COMPLETED_STATUS
 from connectors.errors import CredentialsRefused, RemoteFatalError, RemoteRetriableError
-from connectors.fakes.asana import FakeAsana, settings_for
+from connectors.fakes.asana import FakeAsana
 from connectors.fakes.base import Fault
 from connectors.http import fast_policy
-from tests.connector_contract import T0, ConnectorContract, MakeConnector, drain
+from tests.connector_contract import T0, ConnectorContract, MakeConnector, connector_maker, drain
 
 
 @pytest.fixture
@@ -25,12 +23,7 @@ def fake() -> Iterator[FakeAsana]:
 
 @pytest.fixture
 def make_connector(fake: FakeAsana) -> MakeConnector:
-    def make(**overrides: Any) -> AsanaConnector:
-        token = overrides.pop("token", fake.token)
-        policy = overrides.pop("policy", fast_policy(timeout=1.0))
-        settings = AsanaSettings.model_validate(settings_for(fake, **overrides))
-        return AsanaConnector(settings, {"token": token}, policy=policy)
-    return make
+    return connector_maker("asana", fake)
 
 
 class TestAsanaContract(ConnectorContract):

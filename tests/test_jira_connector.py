@@ -14,9 +14,8 @@ from connectors.base import Connector
 from connectors.errors import CredentialsRefused, RemoteRetriableError
 from connectors.fakes.base import Fault
 from connectors.fakes.jira import EMBEDDED_COMMENTS, EMBEDDED_HISTORIES, FakeJira, settings_for
-from connectors.http import fast_policy
 from connectors.jira import JiraConnector, JiraSettings
-from tests.connector_contract import T0, ConnectorContract, MakeConnector, drain
+from tests.connector_contract import T0, ConnectorContract, MakeConnector, connector_maker, drain
 
 
 @pytest.fixture(params=["cloud", "datacenter"])
@@ -29,11 +28,7 @@ def fake(request: pytest.FixtureRequest) -> Iterator[FakeJira]:
 
 @pytest.fixture
 def make_connector(fake: FakeJira) -> MakeConnector:
-    def make(**overrides: Any) -> Connector:
-        token = overrides.pop("token", fake.token)
-        settings = JiraSettings.model_validate(settings_for(fake, **overrides))
-        return JiraConnector(settings, {"token": token}, policy=fast_policy(timeout=1.0))
-    return make
+    return connector_maker("jira", fake)
 
 
 class TestJiraContract(ConnectorContract):

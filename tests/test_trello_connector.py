@@ -6,7 +6,6 @@ import json
 import re
 from collections.abc import Iterator
 from datetime import timedelta
-from typing import Any
 
 import pytest
 
@@ -17,7 +16,7 @@ from connectors.fakes.trello import FakeTrello, settings_for
 from connectors.http import fast_policy
 from connectors.trello import TrelloConnector, TrelloSettings
 from connectors.trello_records import DEFAULT_SPENT_PATTERN, spent_seconds
-from tests.connector_contract import T0, ConnectorContract, MakeConnector, drain
+from tests.connector_contract import T0, ConnectorContract, MakeConnector, connector_maker, drain
 
 
 @pytest.fixture
@@ -30,12 +29,7 @@ def fake() -> Iterator[FakeTrello]:
 
 @pytest.fixture
 def make_connector(fake: FakeTrello) -> MakeConnector:
-    def make(**overrides: Any) -> TrelloConnector:
-        token = overrides.pop("token", fake.token)
-        policy = overrides.pop("policy", fast_policy(timeout=1.0))
-        settings = TrelloSettings.model_validate(settings_for(fake, **overrides))
-        return TrelloConnector(settings, {"token": token}, policy=policy)
-    return make
+    return connector_maker("trello", fake)
 
 
 class TestTrelloContract(ConnectorContract):

@@ -29,8 +29,8 @@ def make_fake(name: str, **options: Any) -> Fake:
     return cast(Fake, cls(**options))
 
 
-def tracker_table(name: str, fake: Fake, token_ref: str) -> dict[str, Any]:
+def tracker_table(name: str, fake: Fake, token_ref: str, **overrides: Any) -> dict[str, Any]:
     """The ``[tracker]`` table pointing at ``fake``, its token read through ``token_ref``."""
     module = importlib.import_module(FAKES[name][0])
-    table: dict[str, Any] = module.settings_for(fake, token=token_ref)
+    table: dict[str, Any] = module.settings_for(fake, token=token_ref, **overrides)
     return table
