@@ -3,7 +3,8 @@
 Each round holds 90 new tickets and 10 reopened ones from the round before, every request
 with a time entry and moves to In Progress, In Review and Done; rounds follow one another
 (delivery grouping). Reports the wall and CPU time of ``compute_ledger`` (best of ``--repeat``
-runs), the peak memory it allocates (tracemalloc, a separate run) and the process's peak RSS.
+runs), the peak memory it allocates (tracemalloc, a separate run) and the process's peak RSS
+over the timed runs (input records, interpreter and imports included).
 Target: under 1 s and 300 MB.
 
     python bench/ledger.py [--rounds 1000] [--per-round 100] [--grouping delivery]
@@ -112,6 +113,7 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args()
     records = build(args.rounds, args.per_round)
+    input_rss_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     cfg = config(args.grouping)
     now = BASE + timedelta(days=2 * args.rounds + 10)
 
@@ -123,12 +125,13 @@ def main() -> None:
         best = min(best, time.perf_counter() - started)
         best_cpu = min(best_cpu, time.process_time() - started_cpu)
         del ledger
+    # Read before tracemalloc starts: it keeps a traceback per allocation and would inflate RSS.
+    rss_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     gc.collect()
     tracemalloc.start()
     ledger = compute_ledger(records, cfg, now)
     _, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
-    rss_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 
     print(f"requests: {len(ledger.requests):,}  rounds: {ledger.rounds_used:,}  "
           f"counted: {sum(r.status == 'counted' for r in ledger.requests):,}  "
@@ -137,13 +140,14 @@ def main() -> None:
           f"(CPU time {best_cpu:.3f} s; load average {os.getloadavg()[0]:.2f} "
           f"on {os.cpu_count()} CPUs)")
     print(f"compute_ledger peak allocated (tracemalloc): {peak / 2**20:.1f} MiB")
-    print(f"process peak RSS (input records included): {rss_kib / 1024:.1f} MiB")
+    print(f"process peak RSS (input records included): {rss_kib / 1024:.1f} MiB "
+          f"(of which {input_rss_kib / 1024:.1f} MiB before the first compute_ledger)")
     print("reproduce: python bench/ledger.py " + " ".join(sys.argv[1:]))
     print("(the target applies to the wall time on an idle machine; under load, read CPU time)")
     if args.grouping == "delivery" and args.rounds == 1000 and args.per_round == 100:
         ok = (len(ledger.requests) == 100_000 and ledger.rounds_used == 1000
-              and best < 1.0 and peak < 300 * 2**20)
-        print("target (100,000 requests, 1,000 rounds, < 1 s, < 300 MB):",
+              and best < 1.0 and peak < 300 * 2**20 and rss_kib * 1024 < 300_000_000)
+        print("target (100,000 requests, 1,000 rounds, < 1 s, < 300 MB allocated and RSS):",
               "met" if ok else "NOT met")
         if not ok:
             sys.exit(1)
