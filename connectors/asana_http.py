@@ -20,10 +20,9 @@ from urllib3.exceptions import HTTPError, MaxRetryError, ReadTimeoutError, Respo
 from urllib3.util.retry import Retry
 
 from connectors.errors import (
-    CredentialsRefused,
     RemoteError,
-    RemoteFatalError,
     RemoteRetriableError,
+    error_for_status,
 )
 from connectors.http import RETRY_STATUSES, RateLimiter, RetryPolicy, retry_delay
 
@@ -143,13 +142,7 @@ def translate(exc: Exception, what: str, token: str) -> RemoteError:
         status = exc.status or 0
         detail = _asana_message(exc.body)
         message = f"asana: {what} failed with HTTP {status}" + (f": {detail}" if detail else "")
-        error: RemoteError
-        if status in (401, 403):
-            error = CredentialsRefused(message, tracker=TRACKER, status=status)
-        elif status == 429 or status >= 500:
-            error = RemoteRetriableError(message, tracker=TRACKER, status=status)
-        else:
-            error = RemoteFatalError(message, tracker=TRACKER, status=status)
+        error = error_for_status(message, tracker=TRACKER, status=status)
     elif isinstance(exc, MaxRetryError):
         error = RemoteRetriableError(
             f"asana: {what} failed after retries: {exc.reason.__class__.__name__}",

@@ -55,3 +55,13 @@ class BadRecordError(RevbridgeError):
     def __init__(self, message: str, *, remote_id: str | None = None) -> None:
         super().__init__(message)
         self.remote_id = remote_id
+
+
+def error_for_status(message: str, *, tracker: str, status: int | None) -> RemoteError:
+    """The error an HTTP error status calls for: 401/403 → :class:`CredentialsRefused`; 429, 5xx
+    or no status at all → :class:`RemoteRetriableError`; any other → :class:`RemoteFatalError`."""
+    if status in (401, 403):
+        return CredentialsRefused(message, tracker=tracker, status=status)
+    if status is None or status == 429 or status >= 500:
+        return RemoteRetriableError(message, tracker=tracker, status=status)
+    return RemoteFatalError(message, tracker=tracker, status=status)

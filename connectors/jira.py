@@ -40,6 +40,7 @@ from connectors.errors import (
     RemoteError,
     RemoteFatalError,
     RemoteRetriableError,
+    error_for_status,
 )
 from connectors.http import RetryingAdapter, RetryPolicy, mount_retrying
 
@@ -145,11 +146,7 @@ class JiraConnector:
     def _http_error(self, status: int | None, text: str) -> RemoteError:
         detail = self._scrub(text.splitlines()[0][:200] if text else "")
         message = f"jira: HTTP {status}" + (f": {detail}" if detail else "")
-        if status in (401, 403):
-            return CredentialsRefused(message, tracker="jira", status=status)
-        if status is None or status == 429 or status >= 500:
-            return RemoteRetriableError(message, tracker="jira", status=status)
-        return RemoteFatalError(message, tracker="jira", status=status)
+        return error_for_status(message, tracker="jira", status=status)
 
     def _scrub(self, text: str) -> str:
         return text.replace(self._token, "***") if self._token else text

@@ -5,7 +5,7 @@ py-trello hard-codes ``https://api.trello.com/1`` and has no retries, so the cli
 :class:`~connectors.http.RetryingAdapter` (pacing at 90 requests / 10 s per token, retries,
 counting). Trello's 429 names no Retry-After: the policy waits ``rate_limited_wait`` (10 s).
 
-Full pull: board actions (newest first, 1000 a page), lists, labels, every card
+Full pull: board actions (newest first, 1000 a page), lists, every card (labels come with it)
 (``cards/all?fields=all``); bundles are built from the actions. Incremental pull: board actions
 since the cursor's newest date minus an overlap (already seen ids dropped), then each touched
 card is re-read with its actions nested (one request per card), or the whole board when that
@@ -36,6 +36,7 @@ from connectors.errors import (
     RemoteError,
     RemoteFatalError,
     RemoteRetriableError,
+    error_for_status,
 )
 from connectors.http import RetryPolicy, mount_retrying
 from connectors.trello_records import (
@@ -180,17 +181,8 @@ class TrelloConnector:
         # actions first: anything newer than them is after the cursor and seen next time
         actions = self._board_actions(since=None)
         cursor = Cursor(None).advanced(actions, OVERLAP, len(actions))
-        lists, labels = self._lists(), self._labels()
-        cards = _rows(self._fetch(f"/boards/{self.settings.board}/cards/all", "read cards",
-                                  {"fields": "all"}), "cards")
-        by_card: dict[str, list[dict[str, Any]]] = defaultdict(list)
-        for action in actions:
-            card_id = card_id_of(action)
-            if card_id is not None:
-                by_card[card_id].append(action)
-        yield from self._pages(
-            ((card, by_card.get(str(card.get("id")), [])) for card in cards),
-            lists, labels, cursor)
+        lists = self._lists()
+        yield from self._pages(self._board_cards(actions, None), lists, cursor)
 
     def _incremental_pull(self, state: Cursor) -> Iterator[Page]:
         since = (state.since - OVERLAP).isoformat() if state.since else None
@@ -205,19 +197,23 @@ class TrelloConnector:
         board_wide_cost = 1 + math.ceil((cursor.actions + 1) / PAGE)
         if len(touched) > board_wide_cost:
             log.info("trello: %d cards changed, re-reading the whole board", len(touched))
-            wanted = set(touched)
-            actions = self._board_actions(since=None)
-            cards = _rows(self._fetch(f"/boards/{self.settings.board}/cards/all", "read cards",
-                                      {"fields": "all"}), "cards")
-            by_card: dict[str, list[dict[str, Any]]] = defaultdict(list)
-            for action in actions:
-                card_id = card_id_of(action)
-                if card_id in wanted:
-                    by_card[card_id].append(action)
-            pairs = [(c, by_card[str(c["id"])]) for c in cards if c.get("id") in wanted]
-            yield from self._pages(iter(pairs), lists, {}, cursor)
+            pairs = self._board_cards(self._board_actions(since=None), set(touched))
+            yield from self._pages(pairs, lists, cursor)
             return
-        yield from self._pages(self._cards_one_by_one(touched), lists, {}, cursor)
+        yield from self._pages(self._cards_one_by_one(touched), lists, cursor)
+
+    def _board_cards(self, actions: list[dict[str, Any]], wanted: set[str] | None
+                     ) -> Iterator[tuple[dict[str, Any], list[dict[str, Any]]]]:
+        """Every card of the board (or the ``wanted`` ones) with its actions, in one read."""
+        cards = _rows(self._fetch(f"/boards/{self.settings.board}/cards/all", "read cards",
+                                  {"fields": "all"}), "cards")
+        by_card: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        for action in actions:
+            card_id = card_id_of(action)
+            if card_id is not None and (wanted is None or card_id in wanted):
+                by_card[card_id].append(action)
+        return ((card, by_card.get(str(card.get("id")), [])) for card in cards
+                if wanted is None or card.get("id") in wanted)
 
     def _cards_one_by_one(
             self, card_ids: list[str]) -> Iterator[tuple[dict[str, Any], list[dict[str, Any]]]]:
@@ -240,12 +236,12 @@ class TrelloConnector:
             yield card, actions
 
     def _pages(self, pairs: Iterator[tuple[dict[str, Any], list[dict[str, Any]]]],
-               lists: dict[str, str], labels: dict[str, str], cursor: Cursor) -> Iterator[Page]:
+               lists: dict[str, str], cursor: Cursor) -> Iterator[Page]:
         bundles: list[TicketBundle] = []
         skipped: list[SkippedRecord] = []
         for card, actions in pairs:
             try:
-                bundles.append(build_bundle(card, actions, lists, labels, self._spent))
+                bundles.append(build_bundle(card, actions, lists, self._spent))
             except BadRecordError as exc:
                 log.warning("trello: skipped a card: %s", exc)
                 skipped.append(SkippedRecord(exc.remote_id, str(exc)))
@@ -278,12 +274,6 @@ class TrelloConnector:
         return {str(r["id"]): str(r["name"]) for r in _rows(rows, "lists")
                 if isinstance(r.get("id"), str) and isinstance(r.get("name"), str)}
 
-    def _labels(self) -> dict[str, str]:
-        rows = self._fetch(f"/boards/{self.settings.board}/labels", "read labels",
-                           {"fields": "id,name", "limit": PAGE})
-        return {str(r["id"]): str(r["name"]) for r in _rows(rows, "labels")
-                if isinstance(r.get("id"), str) and r.get("name")}
-
     # -- HTTP and error mapping -------------------------------------------------------------------
     def _fetch(self, path: str, what: str, params: dict[str, Any] | None = None) -> Any:
         log.debug("trello: GET %s", path)
@@ -299,12 +289,8 @@ class TrelloConnector:
                                      tracker="trello", status=401) from None
         except ResourceUnavailable as exc:
             status = int(getattr(exc, "_status", 0) or 0)
-            message = f"trello: {what}: HTTP {status}"
-            if status in (401, 403):
-                raise CredentialsRefused(message, tracker="trello", status=status) from None
-            if status == 429 or status >= 500:
-                raise RemoteRetriableError(message, tracker="trello", status=status) from None
-            raise RemoteFatalError(message, tracker="trello", status=status) from None
+            raise error_for_status(f"trello: {what}: HTTP {status}", tracker="trello",
+                                   status=status) from None
         except RemoteRetriableError as exc:  # raised by the adapter; drop the chained details
             raise RemoteRetriableError(str(exc), tracker="trello", status=exc.status,
                                        in_flight=exc.in_flight) from None

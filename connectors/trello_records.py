@@ -97,15 +97,13 @@ def _sort_key(action: Mapping[str, Any]) -> tuple[datetime, str]:
 
 
 def build_bundle(card: Mapping[str, Any], actions: Iterable[Mapping[str, Any]],
-                 list_names: Mapping[str, str], label_names: Mapping[str, str],
-                 spent: re.Pattern[str]) -> TicketBundle:
+                 list_names: Mapping[str, str], spent: re.Pattern[str]) -> TicketBundle:
     """The complete current history of ``card`` from its actions (any order)."""
     card_id = card.get("id")
     if not isinstance(card_id, str):
         raise BadRecordError("card without an id")
     try:
-        return _build(card_id, card, sorted(actions, key=_sort_key), list_names, label_names,
-                      spent)
+        return _build(card_id, card, sorted(actions, key=_sort_key), list_names, spent)
     except BadRecordError as exc:
         raise BadRecordError(f"card {card_id}: {exc}", remote_id=card_id) from None
     except (KeyError, TypeError, AttributeError, ValueError) as exc:
@@ -114,8 +112,7 @@ def build_bundle(card: Mapping[str, Any], actions: Iterable[Mapping[str, Any]],
 
 
 def _build(card_id: str, card: Mapping[str, Any], actions: list[Mapping[str, Any]],
-           list_names: Mapping[str, str], label_names: Mapping[str, str],
-           spent: re.Pattern[str]) -> TicketBundle:
+           list_names: Mapping[str, str], spent: re.Pattern[str]) -> TicketBundle:
     def list_name(ref: Any) -> str:
         if isinstance(ref, dict):
             return list_names.get(str(ref.get("id")), str(ref.get("name") or ref.get("id")))
@@ -171,8 +168,6 @@ def _build(card_id: str, card: Mapping[str, Any], actions: list[Mapping[str, Any
             comments[comment_id] = Comment(comment_id, card_id, at, by, text)
     labels = tuple(str(label["name"]) for label in card.get("labels") or ()
                    if isinstance(label, dict) and label.get("name"))
-    if not labels:
-        labels = tuple(label_names[i] for i in card.get("idLabels") or () if label_names.get(i))
     ticket = Ticket(
         remote_id=card_id, key=card_id, url=str(card["shortUrl"]), title=str(card["name"]),
         status=COMPLETED_STATUS if card["closed"] else list_name(card["idList"]),
