@@ -96,10 +96,6 @@ class AsanaConnector:
     def requests_made(self) -> int:
         return self._meter.count
 
-    @requests_made.setter
-    def requests_made(self, value: int) -> None:
-        self._meter.count = value
-
     def _call(self, fn: Any, what: str) -> dict[str, Any]:
         return call(fn, what, self._token)
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any
 
 import asana
 from asana.rest import ApiException, RESTClientObject
@@ -29,7 +29,6 @@ from connectors.http import RETRY_STATUSES, RateLimiter, RetryPolicy, retry_dela
 log = logging.getLogger(__name__)
 TRACKER = "asana"
 DEFAULT_API_URL = "https://app.asana.com/api/1.0"
-T = TypeVar("T")
 
 
 class RequestMeter:

@@ -6,7 +6,7 @@ posts comments; it knows nothing of rounds, quotes or the store.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import ClassVar, Protocol, runtime_checkable
@@ -149,8 +149,10 @@ class Connector(Protocol):
     name: ClassVar[str]
     Settings: ClassVar[type[TrackerSettings]]
 
-    #: HTTP requests sent so far (every attempt counts, retries included).
-    requests_made: int
+    @property
+    def requests_made(self) -> int:
+        """HTTP requests sent so far (every attempt counts, retries included)."""
+        ...
 
     def whoami(self) -> Person:
         """The account the connector acts as (cached after the first call)."""
@@ -182,8 +184,3 @@ class Connector(Protocol):
     def find_comment(self, ticket_id: str, marker: str) -> str | None:
         """The remote id of the ticket's comment whose text contains ``marker``, if any."""
         ...
-
-
-def connector_settings_secrets(settings: TrackerSettings) -> Mapping[str, str]:
-    """The credential references of ``settings`` by field name."""
-    return {name: str(getattr(settings, name)) for name in settings.secret_fields}

@@ -170,13 +170,13 @@ class RetryingAdapter(HTTPAdapter):
                 if not idempotent and not _failed_before_sending(exc):
                     raise RemoteRetriableError(
                         f"{self.tracker}: connection lost during {request.method}; not resent",
-                        tracker=self.tracker) from exc
+                        tracker=self.tracker) from None
                 failure = f"connection error: {exc.__class__.__name__}"
-            except requests.exceptions.Timeout as exc:
+            except requests.exceptions.Timeout:
                 if not idempotent:
                     raise RemoteRetriableError(
                         f"{self.tracker}: timeout during {request.method}; not resent",
-                        tracker=self.tracker, in_flight=True) from exc
+                        tracker=self.tracker, in_flight=True) from None
                 failure = "read timeout"
             else:
                 status = response.status_code

@@ -89,11 +89,6 @@ class JiraConnector:
     def requests_made(self) -> int:
         return self._adapter.requests_made if self._adapter is not None else 0
 
-    @requests_made.setter
-    def requests_made(self, value: int) -> None:
-        if self._adapter is not None:
-            self._adapter.requests_made = value
-
     @property
     def is_cloud(self) -> bool:
         self._client()

@@ -33,7 +33,6 @@ from connectors.base import Page, Person, SkippedRecord, TicketBundle, TrackerSe
 from connectors.errors import (
     BadRecordError,
     CredentialsRefused,
-    RemoteError,
     RemoteFatalError,
     RemoteRetriableError,
     error_for_status,
@@ -291,11 +290,6 @@ class TrelloConnector:
             status = int(getattr(exc, "_status", 0) or 0)
             raise error_for_status(f"trello: {what}: HTTP {status}", tracker="trello",
                                    status=status) from None
-        except RemoteRetriableError as exc:  # raised by the adapter; drop the chained details
-            raise RemoteRetriableError(str(exc), tracker="trello", status=exc.status,
-                                       in_flight=exc.in_flight) from None
-        except RemoteError as exc:
-            raise type(exc)(str(exc), tracker="trello", status=exc.status) from None
         except requests.exceptions.JSONDecodeError:
             raise RemoteRetriableError(f"trello: {what}: malformed JSON in the answer",
                                        tracker="trello") from None
