@@ -15,11 +15,9 @@ and answers each addition with two binary searches.
 from __future__ import annotations
 
 import re
-import threading
 from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
 from datetime import UTC, date, datetime, time, timedelta
-from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from bridge.config import WEEKDAYS, Sla
@@ -54,7 +52,6 @@ class BusinessClock:
         self._closes: list[int] = []
         self._before: list[int] = []  # business time before each window
         self._through: list[int] = []  # business time up to each window's close
-        self._lock = threading.Lock()  # the window lists grow; a daemon may share a clock
 
     def duration_micros(self, duration: str) -> int:
         """``4h`` or ``2d`` as business microseconds."""
@@ -68,49 +65,28 @@ class BusinessClock:
 
     def add(self, start: datetime, duration: str) -> datetime:
         """The earliest instant at which ``duration`` of business time has run from ``start``."""
-        return self.add_micros(start, self.duration_micros(duration))
-
-    def add_micros(self, start: datetime, amount: int) -> datetime:
-        with self._lock:
-            return EPOCH + timedelta(microseconds=self._add(_micros(start), start, amount))
-
-    def _add(self, begin: int, start: datetime, amount: int) -> int:
-        self._cover_from(start)
-        while True:
-            index = bisect_right(self._closes, begin)
-            if index < len(self._opens):
-                break
-            self._extend()
-        position = max(begin, self._opens[index])
-        target = self._before[index] + (position - self._opens[index]) + amount
-        while True:
-            found = bisect_left(self._through, target, index)
-            if found < len(self._through):
-                break
-            self._extend()
-        return self._opens[found] + (target - self._before[found])
+        return self.add_many([start], self.duration_micros(duration))[0]
 
     def add_many(self, starts: Sequence[datetime], amount: int) -> list[datetime]:
-        """``add_micros`` for many moments at once (the engine's SLA pass)."""
+        """``amount`` business microseconds after each of ``starts`` (one pass for them all)."""
         if not starts:
             return []
-        with self._lock:
-            self._cover_from(min(starts))
-            latest = _micros(max(starts))
-            while not self._closes or self._closes[-1] <= latest or (
-                    self._through[-1] - self._through[bisect_right(self._closes, latest)] < amount):
-                self._extend()
-            opens, closes, before, through = self._opens, self._closes, self._before, self._through
-            result: list[datetime] = []
-            append, fromtimestamp = result.append, datetime.fromtimestamp
-            for start in starts:
-                begin = (start - EPOCH) // MICROSECOND
-                index = bisect_right(closes, begin)
-                opened = opens[index]
-                target = before[index] + (begin - opened if begin > opened else 0) + amount
-                found = bisect_left(through, target, index)
-                append(fromtimestamp((opens[found] + target - before[found]) / 1e6, UTC))
-            return result
+        self._cover_from(min(starts))
+        latest = _micros(max(starts))
+        while not self._closes or self._closes[-1] <= latest or (
+                self._through[-1] - self._through[bisect_right(self._closes, latest)] < amount):
+            self._extend()
+        opens, closes, before, through = self._opens, self._closes, self._before, self._through
+        result: list[datetime] = []
+        append, fromtimestamp = result.append, datetime.fromtimestamp
+        for start in starts:
+            begin = (start - EPOCH) // MICROSECOND
+            index = bisect_right(closes, begin)
+            opened = opens[index]
+            target = before[index] + (begin - opened if begin > opened else 0) + amount
+            found = bisect_left(through, target, index)
+            append(fromtimestamp((opens[found] + target - before[found]) / 1e6, UTC))
+        return result
 
     def _cover_from(self, start: datetime) -> None:
         # A window never spans midnight, so a moment's window is on its local date or later.
@@ -136,14 +112,8 @@ class BusinessClock:
         self._next_day = day
 
 
-@lru_cache(maxsize=64)
-def clock_for(sla: Sla, zone: ZoneInfo) -> BusinessClock:
-    """A shared clock per SLA and zone (both are immutable and hashable)."""
-    return BusinessClock(sla, zone)
-
-
 def add_business(start: datetime, duration: str, sla: Sla, zone: ZoneInfo) -> datetime:
     """``start`` plus ``duration`` (``Nh`` or ``Nd``) of business time, as UTC."""
     if start.tzinfo is None:
         raise ValueError("start must be timezone-aware")
-    return clock_for(sla, zone).add(start, duration)
+    return BusinessClock(sla, zone).add(start, duration)

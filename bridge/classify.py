@@ -34,13 +34,6 @@ def status_mapping(statuses: StatusMap) -> dict[str, Canonical]:
     return mapping
 
 
-def canonical(name: str | None, mapping: dict[str, Canonical]) -> Canonical:
-    """An unmapped (or unknown) status is ``open``."""
-    if name is None:
-        return "open"
-    return mapping.get(name, "open")
-
-
 def id_order(remote_id: str) -> tuple[int, int, str]:
     """Sort key of remote ids: numeric ids by value (``9`` before ``10``), then the others."""
     if remote_id.isdigit():

@@ -150,8 +150,3 @@ class Slots:
         assert self._iterator is not None
         slot: datetime = self._iterator.get_next(datetime)
         return slot.astimezone(UTC)
-
-
-def next_slot(cron: str, moment: datetime, zone: ZoneInfo) -> datetime:
-    """The first slot at or after ``moment``, in UTC."""
-    return Slots(cron, zone).at_or_after(moment)

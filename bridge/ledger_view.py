@@ -14,7 +14,7 @@ from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
-from bridge.ledger import Event, Ledger, Request, hours
+from bridge.ledger import Event, Ledger, Request, event_time, hours
 from connectors.base import StatusChange, Ticket
 
 
@@ -156,7 +156,7 @@ def _explain_one(ledger: Ledger, request: Request, zone: ZoneInfo) -> str:
              f"by {request.by_name or request.by}",
              f"  status: {request.status} ({request.reason})"]
     lines.append("  records:")
-    lines.extend(f"    {_local(_event_at(event), zone)}  {_describe(event)}"
+    lines.extend(f"    {_local(event_time(event), zone)}  {_describe(event)}"
                  for event in request.events)
     if request.round is not None:
         lines.extend(_round_lines(ledger, request, zone))
@@ -167,10 +167,6 @@ def _explain_one(ledger: Ledger, request: Request, zone: ZoneInfo) -> str:
     lines.append(f"  cost: {_cost(ledger, request)}")
     lines.append(f"  notices: {', '.join(request.notices) or 'none'}")
     return "\n".join(lines)
-
-
-def _event_at(event: Event) -> datetime:
-    return event.created_at if isinstance(event, Ticket) else event.at
 
 
 def _describe(event: Event) -> str:
