@@ -27,7 +27,16 @@ import asana
 
 from connectors import asana_records as records
 from connectors.asana_http import DEFAULT_API_URL, build_client, call, shape_error
-from connectors.base import Page, Person, SkippedRecord, TicketBundle, TimeEntry, TrackerSettings
+from connectors.base import (
+    Page,
+    Person,
+    SkippedRecord,
+    TicketBundle,
+    TimeEntry,
+    TrackerSettings,
+    iso_millis,
+    parse_time,
+)
 from connectors.errors import BadRecordError, RemoteFatalError
 from connectors.http import RetryPolicy
 
@@ -58,14 +67,14 @@ class Cursor:
             data = json.loads(text)
             since = data["since"]
             seen = {(str(gid), str(at)) for gid, at in data.get("seen", [])}
-            at = records.parse_time(since, "cursor", "") if since is not None else None
+            at = parse_time(since, "cursor", "") if since is not None else None
         except (ValueError, TypeError, KeyError, BadRecordError):
             raise RemoteFatalError("asana: unreadable cursor; run a full pull",
                                    tracker="asana") from None
         return cls(at, seen)
 
     def dump(self) -> str:
-        since = records.stamp(self.since) if self.since is not None else None
+        since = iso_millis(self.since) if self.since is not None else None
         return json.dumps({"since": since, "seen": sorted(self.seen)}, separators=(",", ":"))
 
 
@@ -134,7 +143,7 @@ class AsanaConnector:
             return self._pages(lambda opts: self._tasks.get_tasks_for_project(
                 self.project, {**opts, "opt_fields": fields}, full_payload=True),
                 f"GET /projects/{self.project}/tasks")
-        modified_since = records.stamp(since - OVERLAP)
+        modified_since = iso_millis(since - OVERLAP)
         return self._pages(lambda opts: self._tasks.get_tasks(
             {**opts, "project": self.project, "modified_since": modified_since,
              "opt_fields": fields}, full_payload=True), "GET /tasks")
@@ -158,8 +167,8 @@ class AsanaConnector:
                     continue
                 gid = str(raw.get("gid") or "")
                 try:
-                    modified = records.parse_time(raw.get("modified_at"), "modified_at", gid)
-                    pair = (gid, records.stamp(modified))
+                    modified = parse_time(raw.get("modified_at"), "modified_at", gid)
+                    pair = (gid, iso_millis(modified))
                     newest = modified if newest is None else max(newest, modified)
                     if pair in done:
                         continue
@@ -176,7 +185,7 @@ class AsanaConnector:
             if last:
                 floor = newest - OVERLAP if newest is not None else None
                 keep = {p for p in done if floor is not None
-                        and records.parse_time(p[1], "seen", p[0]) >= floor}
+                        and parse_time(p[1], "seen", p[0]) >= floor}
                 next_cursor = Cursor(newest, keep).dump() if newest is not None else None
             else:
                 next_cursor = Cursor(start.since, set(done)).dump()

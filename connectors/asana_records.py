@@ -20,6 +20,7 @@ from connectors.base import (
     StatusChange,
     Ticket,
     TimeEntry,
+    parse_time,
 )
 from connectors.errors import BadRecordError
 
@@ -34,22 +35,6 @@ STORY_FIELDS = ",".join((
 ))
 ENTRY_FIELDS = "duration_minutes,entered_on,created_by.name"
 UNKNOWN = Person(remote_id="", name="(unknown)")
-
-
-def parse_time(value: Any, what: str, gid: str) -> datetime:
-    """An Asana timestamp (``2025-03-04T15:02:11.421Z``) as aware UTC."""
-    if not isinstance(value, str):
-        raise BadRecordError(f"{what} is missing", remote_id=gid)
-    try:
-        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        raise BadRecordError(f"{what} is not a timestamp: {value!r}", remote_id=gid) from None
-    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
-
-
-def stamp(at: datetime) -> str:
-    """The canonical form of a tracker timestamp kept in cursors (UTC, milliseconds)."""
-    return at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{at.microsecond // 1000:03d}Z"
 
 
 def person(value: Any, fallback: Person = UNKNOWN) -> Person:

@@ -13,6 +13,8 @@ from typing import ClassVar, Protocol, runtime_checkable
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from connectors.errors import BadRecordError
+
 #: Status name a connector reports for a ticket the tracker marks complete outside its
 #: lists/sections (Asana ``completed``, an archived Trello card). Always maps onto ``done``.
 COMPLETED_STATUS = "(completed)"
@@ -23,6 +25,27 @@ def utc(value: datetime) -> datetime:
     if value.tzinfo is None:
         return value.replace(tzinfo=UTC)
     return value.astimezone(UTC)
+
+
+def parse_time(value: object, what: str, remote_id: str | None = None, *,
+               need_offset: bool = False) -> datetime:
+    """A tracker's ISO 8601 timestamp (``Z`` or an offset) as aware UTC; a naive one is taken as
+    UTC unless ``need_offset``. Anything else is a :class:`BadRecordError` naming ``what``."""
+    if not isinstance(value, str):
+        raise BadRecordError(f"{what} is missing or not a timestamp: {value!r}",
+                             remote_id=remote_id)
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise BadRecordError(f"{what} is not a timestamp: {value!r}", remote_id=remote_id) from None
+    if need_offset and parsed.tzinfo is None:
+        raise BadRecordError(f"{what} {value!r} has no offset", remote_id=remote_id)
+    return utc(parsed)
+
+
+def iso_millis(when: datetime) -> str:
+    """``when`` in UTC to the millisecond (``2025-03-04T15:02:11.421Z``), as cursors keep it."""
+    return utc(when).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
 
 
 @dataclass(frozen=True, slots=True)

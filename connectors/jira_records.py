@@ -11,7 +11,17 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, tzinfo
 from typing import Any
 
-from connectors.base import Comment, Person, StatusChange, Ticket, TicketBundle, TimeEntry, utc
+from connectors.base import (
+    Comment,
+    Person,
+    StatusChange,
+    Ticket,
+    TicketBundle,
+    TimeEntry,
+    iso_millis,
+    utc,
+)
+from connectors.base import parse_time as base_parse_time
 from connectors.errors import BadRecordError
 
 #: How far before the cursor an incremental pull re-reads (JQL has minute precision and search
@@ -21,20 +31,9 @@ ANONYMOUS = Person("anonymous", "Anonymous")
 
 
 def parse_time(value: Any, what: str = "time") -> datetime:
-    """A Jira timestamp (``2025-03-04T16:02:11.408+0100``) as aware UTC."""
-    if not isinstance(value, str):
-        raise BadRecordError(f"{what} is missing")
-    try:
-        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError as exc:
-        raise BadRecordError(f"{what} {value!r} is not a timestamp") from exc
-    if parsed.tzinfo is None:
-        raise BadRecordError(f"{what} {value!r} has no offset")
-    return utc(parsed)
-
-
-def iso_utc(when: datetime) -> str:
-    return utc(when).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+    """A Jira timestamp (``2025-03-04T16:02:11.408+0100``) as aware UTC; it must carry its
+    offset (a naive one would be in the server's unknown zone)."""
+    return base_parse_time(value, what, need_offset=True)
 
 
 def person(raw: Any) -> Person:
@@ -184,22 +183,22 @@ class Cursor:
     def dump(self) -> str | None:
         if self.updated is None:
             return None
-        floor = iso_utc(self.updated - OVERLAP)
+        floor = iso_millis(self.updated - OVERLAP)
         self.seen = {(i, u) for i, u in self.seen if u >= floor}
-        data: dict[str, object] = {"updated": iso_utc(self.updated),
+        data: dict[str, object] = {"updated": iso_millis(self.updated),
                                    "seen": sorted([i, u] for i, u in self.seen)}
         if self.cloud is not None:
             data["cloud"] = self.cloud
         return json.dumps(data)
 
     def is_new(self, issue_id: str, updated: datetime) -> bool:
-        return (issue_id, iso_utc(updated)) not in self.seen
+        return (issue_id, iso_millis(updated)) not in self.seen
 
     def advance(self, issue_id: str, updated: datetime) -> None:
         """Record a yielded issue (pairs out of the overlap window are dropped on dump)."""
         if self.updated is None or updated > self.updated:
             self.updated = updated
-        self.seen.add((issue_id, iso_utc(updated)))
+        self.seen.add((issue_id, iso_millis(updated)))
 
 
 def jql_since(cursor_time: datetime, zone: tzinfo) -> str:

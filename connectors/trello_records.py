@@ -23,6 +23,7 @@ from connectors.base import (
     Ticket,
     TicketBundle,
     TimeEntry,
+    parse_time,
 )
 from connectors.errors import BadRecordError
 
@@ -39,16 +40,6 @@ ACTION_FILTER = ",".join(sorted(CREATE_TYPES)) + (
 UNKNOWN = Person(remote_id="", name="(unknown member)")
 _DURATION = re.compile(r"(?i)^(?:(?P<h>\d+(?:[.,]\d+)?)\s*h(?:\s*(?P<hm>\d{1,2})\s*m?)?"
                        r"|(?P<m>\d+)\s*m(?:in)?)$")
-
-
-def parse_time(value: object, what: str) -> datetime:
-    if not isinstance(value, str):
-        raise BadRecordError(f"{what} is not a date: {value!r}")
-    try:
-        when = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        raise BadRecordError(f"{what} is not a date: {value!r}") from None
-    return when.replace(tzinfo=UTC) if when.tzinfo is None else when.astimezone(UTC)
 
 
 def id_time(object_id: str) -> datetime:
