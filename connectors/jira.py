@@ -243,17 +243,22 @@ class JiraConnector:
 
     def _all(self, path: str, key: str, params: dict[str, Any]) -> list[Any]:
         """Every item of a ``startAt``-paged listing."""
-        items: list[Any] = []
+        return [item for chunk in self._chunks(path, key, params) for item in chunk]
+
+    def _chunks(self, path: str, key: str, params: dict[str, Any]) -> Iterator[list[Any]]:
+        """The items of a ``startAt``-paged listing, a page at a time (read as they are asked)."""
+        start = 0
         while True:
-            page = self._get(path, {**params, "startAt": len(items), "maxResults": PAGE_SIZE})
+            page = self._get(path, {**params, "startAt": start, "maxResults": PAGE_SIZE})
             chunk = page.get(key)
             if not isinstance(chunk, list):
                 raise RemoteFatalError(f"jira: no {key} in {path}", tracker="jira")
-            items.extend(chunk)
+            yield chunk
+            start += len(chunk)
             total = page.get("total")
             if not chunk or page.get("isLast") is True or (
-                    isinstance(total, int) and len(items) >= total):
-                return items
+                    isinstance(total, int) and start >= total):
+                return
 
     def _search_pages(self, jql: str, fields: tuple[str, ...],
                       expand: str | None = None) -> Iterator[list[Any]]:
@@ -302,20 +307,12 @@ class JiraConnector:
 
     def find_comment(self, ticket_id: str, marker: str) -> str | None:
         """Newest comments first, page by page, until one contains ``marker``."""
-        start = 0
-        while True:
-            page = self._get(f"issue/{ticket_id}/comment",
-                             {"startAt": start, "maxResults": PAGE_SIZE, "orderBy": "-created"})
-            chunk = page.get("comments")
-            if not isinstance(chunk, list):
-                raise RemoteFatalError("jira: comment listing without comments", tracker="jira")
+        for chunk in self._chunks(f"issue/{ticket_id}/comment", "comments",
+                                  {"orderBy": "-created"}):
             for raw in chunk:
                 if isinstance(raw, Mapping) and marker in _text(raw.get("body")):
                     return str(raw.get("id"))
-            start += len(chunk)
-            total = page.get("total")
-            if not chunk or not isinstance(total, int) or start >= total:
-                return None
+        return None
 
 
 def _embedded(container: Any, key: str) -> list[Any] | None:

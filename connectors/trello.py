@@ -159,21 +159,13 @@ class TrelloConnector:
         return str(action["id"])
 
     def find_comment(self, ticket_id: str, marker: str) -> str | None:
-        """The id of the card's comment containing ``marker`` (every comment page read)."""
-        before: str | None = None
-        while True:
-            params = {"filter": "commentCard", "limit": PAGE}
-            if before:
-                params["before"] = before
-            rows = _rows(self._fetch(f"/cards/{ticket_id}/actions", "read comments", params),
-                         "comments")
+        """The id of the card's comment containing ``marker``, newest first, page by page."""
+        for rows in self._action_pages(f"/cards/{ticket_id}/actions", None, None, "commentCard"):
             for action in rows:
                 text = action.get("data", {}).get("text")
                 if isinstance(text, str) and marker in text:
                     return str(action["id"])
-            if len(rows) < PAGE:
-                return None
-            before = str(rows[-1]["id"])
+        return None
 
     # -- pulling --------------------------------------------------------------------------------
     def _full_pull(self) -> Iterator[Page]:
@@ -254,17 +246,22 @@ class TrelloConnector:
 
     def _paged(self, path: str, since: str | None, before: str | None) -> list[dict[str, Any]]:
         """Every action newer than ``since`` (and older than ``before``), newest first."""
-        out: list[dict[str, Any]] = []
+        return [row for rows in self._action_pages(path, since, before, ACTION_FILTER)
+                for row in rows]
+
+    def _action_pages(self, path: str, since: str | None, before: str | None,
+                      action_filter: str) -> Iterator[list[dict[str, Any]]]:
+        """Pages of actions, newest first, each read only when the previous one is done with."""
         while True:
-            params: dict[str, Any] = {"filter": ACTION_FILTER, "limit": PAGE, **ACTION_FIELDS}
+            params: dict[str, Any] = {"filter": action_filter, "limit": PAGE, **ACTION_FIELDS}
             if since:
                 params["since"] = since
             if before:
                 params["before"] = before
             rows = _rows(self._fetch(path, "read actions", params), "actions")
-            out += rows
+            yield rows
             if len(rows) < PAGE:
-                return out
+                return
             before = str(rows[-1].get("id"))
 
     def _lists(self) -> dict[str, str]:
