@@ -24,26 +24,11 @@ from connectors.errors import (
     RemoteRetriableError,
     error_for_status,
 )
-from connectors.http import RETRY_STATUSES, RateLimiter, RetryPolicy, retry_delay
+from connectors.http import RETRY_STATUSES, RequestMeter, RetryPolicy, retry_delay
 
 log = logging.getLogger(__name__)
 TRACKER = "asana"
 DEFAULT_API_URL = "https://app.asana.com/api/1.0"
-
-
-class RequestMeter:
-    """Counts HTTP attempts and paces them when the policy sets a rate limit."""
-
-    def __init__(self, policy: RetryPolicy) -> None:
-        self.count = 0
-        self.limiter = (
-            RateLimiter(*policy.rate_limit, sleep=policy.sleep) if policy.rate_limit else None
-        )
-
-    def attempt(self) -> None:
-        if self.limiter is not None:
-            self.limiter.acquire()
-        self.count += 1
 
 
 class PolicyRetry(Retry):

@@ -130,6 +130,21 @@ class RateLimiter:
                 self._sleep(self.window - (now - self._stamps[0]) + 0.001)
 
 
+class RequestMeter:
+    """Counts HTTP attempts and paces them when the policy sets a rate limit."""
+
+    def __init__(self, policy: RetryPolicy) -> None:
+        self.count = 0
+        self.limiter = (
+            RateLimiter(*policy.rate_limit, sleep=policy.sleep) if policy.rate_limit else None
+        )
+
+    def attempt(self) -> None:
+        if self.limiter is not None:
+            self.limiter.acquire()
+        self.count += 1
+
+
 class RetryingAdapter(HTTPAdapter):
     """Counts, paces and retries requests sent through a ``requests`` session.
 
@@ -142,10 +157,11 @@ class RetryingAdapter(HTTPAdapter):
         super().__init__(max_retries=0)
         self.policy = policy
         self.tracker = tracker
-        self.requests_made = 0
-        self.limiter = (
-            RateLimiter(*policy.rate_limit, sleep=policy.sleep) if policy.rate_limit else None
-        )
+        self.meter = RequestMeter(policy)
+
+    @property
+    def requests_made(self) -> int:
+        return self.meter.count
 
     def send(
         self, request: requests.PreparedRequest, *args: Any, **kwargs: Any
@@ -155,9 +171,7 @@ class RetryingAdapter(HTTPAdapter):
         waited = 0.0
         attempt = 0
         while True:
-            if self.limiter is not None:
-                self.limiter.acquire()
-            self.requests_made += 1
+            self.meter.attempt()
             failure: str
             status: int | None = None
             headers: Mapping[str, str] = {}
