@@ -84,7 +84,7 @@ _MONTHS = {
     "fr": ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre",
            "octobre", "novembre", "décembre"),
 }
-_SYMBOLS = {"EUR": "€", "USD": "$", "GBP": "£"}
+SYMBOLS = {"EUR": "€", "USD": "$", "GBP": "£"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -181,9 +181,9 @@ def placeholder_values(request: Request, config: ClientConfig) -> dict[str, str]
         "due": "" if request.due_at is None else format_moment(request.due_at, config.zone,
                                                                language),
         "billing": _billing(quote, language),
-        "round_price": "" if quote.round_price is None else _money(quote.round_price,
+        "round_price": "" if quote.round_price is None else money(quote.round_price,
                                                                    quote.currency, language),
-        "hourly_rate": _money(quote.hourly_rate, quote.currency, language),
+        "hourly_rate": money(quote.hourly_rate, quote.currency, language),
     }
 
 
@@ -221,20 +221,22 @@ def _quote(quote: Quote, language: str) -> str:
 
 def _billing(quote: Quote, language: str) -> str:
     if quote.round_price is not None:
-        price = _money(quote.round_price, quote.currency, language)
+        price = money(quote.round_price, quote.currency, language)
         if language == "fr":
             return f"au forfait de {price} par aller-retour"
         return f"at the round price of {price}"
-    rate = _money(quote.hourly_rate, quote.currency, language)
+    rate = money(quote.hourly_rate, quote.currency, language)
     if language == "fr":
         return f"au temps passé, au taux horaire de {rate}"
     return f"for the time spent, at the hourly rate of {rate}"
 
 
-def _money(amount: float, currency: str, language: str) -> str:
-    number = f"{amount:,.0f}" if amount == int(amount) else f"{amount:,.2f}"
+def money(amount: float, currency: str, language: str, *, cents: bool = False) -> str:
+    """``€80`` / ``80 €`` (``1,234.50`` / ``1 234,50``); whole amounts without cents unless
+    ``cents``. Known currencies by their symbol, others by their code."""
+    number = f"{amount:,.0f}" if amount == int(amount) and not cents else f"{amount:,.2f}"
     if language == "fr":
         number = number.replace(",", "\u202f").replace(".", ",")
-        return f"{number} {_SYMBOLS.get(currency, currency)}"
-    symbol = _SYMBOLS.get(currency)
+        return f"{number} {SYMBOLS.get(currency, currency)}"
+    symbol = SYMBOLS.get(currency)
     return f"{symbol}{number}" if symbol else f"{number} {currency}"

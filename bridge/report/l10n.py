@@ -12,13 +12,13 @@ from datetime import date, datetime
 from typing import Literal
 from zoneinfo import ZoneInfo
 
+from bridge import notices
 from bridge.notices import format_moment
 
 Language = Literal["fr", "en"]
 LANGUAGES: tuple[Language, ...] = ("fr", "en")
 
 NARROW_NBSP = "\u202f"
-_SYMBOLS = {"EUR": "€", "USD": "$", "GBP": "£"}
 _MONTHS_EN = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 
@@ -30,11 +30,7 @@ def number(value: float, decimals: int, language: Language) -> str:
 
 
 def money(amount: float, currency: str, language: Language) -> str:
-    figure = number(amount, 2, language)
-    symbol = _SYMBOLS.get(currency)
-    if language == "fr":
-        return f"{figure} {symbol or currency}"
-    return f"{symbol}{figure}" if symbol else f"{figure} {currency}"
+    return notices.money(amount, currency, language, cents=True)
 
 
 def hours(value: float, language: Language) -> str:
