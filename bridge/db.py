@@ -31,15 +31,19 @@ def create(url: str) -> Engine:
             # `remote_id IN (...)` deletes generically, as sequential scans (minutes per sync)
             connect_args["prepare_threshold"] = None
         return create_engine(parsed, pool_pre_ping=True, connect_args=connect_args)
-    if (
-        parsed.database
-        and parsed.database != ":memory:"
-        and not parsed.database.startswith("file:")
-    ):
-        _create_private_file(Path(parsed.database))
+    path = sqlite_file(parsed.database)
+    if path is not None:
+        _create_private_file(path)
     engine = create_engine(parsed, connect_args={"timeout": 30})
     event.listen(engine, "connect", _sqlite_pragmas)
     return engine
+
+
+def sqlite_file(database: str | None) -> Path | None:
+    """The file a SQLite URL's database names, or None (in memory, or a ``file:`` URI)."""
+    if database and database != ":memory:" and not database.startswith("file:"):
+        return Path(database)
+    return None
 
 
 def _create_private_file(path: Path) -> None:

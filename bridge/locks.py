@@ -18,6 +18,7 @@ from pathlib import Path
 
 from sqlalchemy import Engine, text
 
+from bridge.db import sqlite_file
 from bridge.errors import LockTimeout
 
 POLL = 0.1  # seconds between two tries to take a held lock
@@ -30,8 +31,8 @@ def _lock_key(client: str) -> int:
 
 
 def _lock_path(engine: Engine, client: str) -> Path:
-    database = engine.url.database
-    if database and database != ":memory:" and not database.startswith("file:"):
+    database = sqlite_file(engine.url.database)
+    if database is not None:
         return Path(f"{database}.{client}.lock")
     tag = hashlib.sha256(str(engine.url).encode()).hexdigest()[:12]
     return Path(tempfile.gettempdir()) / f"revbridge-{tag}.{client}.lock"
