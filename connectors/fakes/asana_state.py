@@ -149,6 +149,16 @@ class AsanaState:
             kind = "marked_complete" if completed else "marked_incomplete"
             self._story(task, by, at, kind, kind.replace("_", " ") + " this task")
 
+    def assign(self, ticket_id: str, assignee: str, by: str,
+               at: datetime | None = None) -> None:
+        """Assign the task to ``assignee``, with Asana's ``assigned`` story."""
+        at = at or datetime.now(UTC)
+        with self.lock:
+            task = self.tasks[ticket_id]
+            task.assignee = assignee
+            ref = self._user_ref(assignee)
+            self._story(task, by, at, "assigned", f"assigned to {ref['name']}", assignee=ref)
+
     def add_comment(self, ticket_id: str, body: str, by: str,
                     at: datetime | None = None) -> str:
         at = at or datetime.now(UTC)
