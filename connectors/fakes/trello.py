@@ -13,9 +13,7 @@ import bisect
 import itertools
 import json
 import random
-import socket
 from datetime import UTC, datetime
-from http.server import BaseHTTPRequestHandler
 from typing import Any
 
 from connectors.fakes.base import STATUSES, FakeServer, Response
@@ -358,12 +356,6 @@ class FakeTrello(FakeServer):
         return parse_date(value), ("g" if high else "")
 
     # -- HTTP ----------------------------------------------------------------------------------
-    def _serve(self, h: BaseHTTPRequestHandler) -> None:
-        # headers and body go out in two writes: without TCP_NODELAY, Nagle plus delayed ACKs
-        # hold every keep-alive response ~40 ms
-        h.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        super()._serve(h)
-
     def _dispatch(self, method: str, path: str, query: dict[str, list[str]],
                   headers: dict[str, str], body: bytes) -> Response:
         key = (query.get("key") or [""])[-1]
