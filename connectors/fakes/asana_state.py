@@ -13,8 +13,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from connectors.fakes.asana_wire import iso
-from connectors.fakes.base import STATUSES
+from connectors.fakes.base import STATUSES, iso
 
 
 @dataclass

@@ -16,16 +16,12 @@ import random
 from datetime import UTC, datetime
 from typing import Any
 
-from connectors.fakes.base import STATUSES, FakeServer, Response
+from connectors.fakes.base import STATUSES, FakeServer, Response, iso
 from connectors.fakes.trello_limits import RateLimitState, TrelloLimits
 from connectors.fakes.trello_routes import action_matches, card_json, install_routes, project_action
 
 HEX24 = 24
 COLORS = ("green", "yellow", "orange", "red", "purple", "blue", "sky", "lime", "pink", "black")
-
-
-def iso(at: datetime) -> str:
-    return at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{at.microsecond // 1000:03d}Z"
 
 
 def parse_date(value: str) -> datetime:
