@@ -178,6 +178,18 @@ def test_comment_edit_and_delete_over_http(fake: FakeTrello, seeded: dict[str, s
     refused = requests.put(f"{fake.base_url}/actions/{client_comment}", timeout=5,
                            params={"key": fake.key, "token": fake.token, "text": "hijack"})
     assert refused.status_code == 401
+    not_deleted = requests.delete(f"{fake.base_url}/actions/{client_comment}", timeout=5,
+                                  params={"key": fake.key, "token": fake.token})
+    assert not_deleted.status_code == 401
+    assert client_comment in dict(fake.comment_bodies(seeded["card"]))
+    not_a_comment = next(a["id"] for a in get(fake, f"/boards/{fake.board_id}/actions",
+                                              filter="all") if a["type"] != "commentCard")
+    for action_id in (not_a_comment, "5f0000000000000000000000"):
+        for method in ("PUT", "DELETE"):
+            missing = requests.request(method, f"{fake.base_url}/actions/{action_id}",
+                                       timeout=5, params={"key": fake.key, "token": fake.token,
+                                                          "text": "x"})
+            assert missing.status_code == 404, (method, action_id)
     client.fetch_json(f"/actions/{posted['id']}", http_method="DELETE")
     assert posted["id"] not in dict(fake.comment_bodies(seeded["card"]))
     kinds = [a["type"] for a in get(fake, f"/boards/{fake.board_id}/actions", filter="all")]
