@@ -106,7 +106,7 @@ def test_response_shapes_match_the_payload_examples(fake: FakeTrello,
 
 def test_py_trello_parses_the_fake(fake: FakeTrello, seeded: dict[str, str]) -> None:
     client = TrelloClient(api_key=fake.key, api_secret=fake.token)
-    client.fetch_json = _rebased(client, fake)
+    _rebase(client, fake)
     board = Board.from_json(client, json_obj=client.fetch_json(f"/boards/{fake.board_id}"))
     cards = board.get_cards({"fields": "all"}, card_filter="all")
     assert [c.name for c in cards] == ["Hero banner"]
@@ -116,11 +116,11 @@ def test_py_trello_parses_the_fake(fake: FakeTrello, seeded: dict[str, str]) -> 
     assert [c["data"]["text"] for c in comments] == ["Darker photo please"]
 
 
-def _rebased(client: TrelloClient, fake: FakeTrello) -> Any:
+def _rebase(client: TrelloClient, fake: FakeTrello) -> None:
+    """Point py-trello's client at the fake (its URLs are absolute api.trello.com ones)."""
     from connectors.trello import RebasedSession
 
     client.http_service = RebasedSession(fake.base_url)
-    return client.fetch_json
 
 
 def test_ids_carry_their_creation_time(fake: FakeTrello, seeded: dict[str, str]) -> None:
@@ -166,7 +166,7 @@ def test_auth_is_checked_on_every_request(fake: FakeTrello) -> None:
 
 def test_comment_edit_and_delete_over_http(fake: FakeTrello, seeded: dict[str, str]) -> None:
     client = TrelloClient(api_key=fake.key, api_secret=fake.token)
-    _rebased(client, fake)
+    _rebase(client, fake)
     card = Card(Board(client=client, board_id=fake.board_id), seeded["card"])
     posted = card.comment("first")
     edited = card.update_comment(posted["id"], "second")
