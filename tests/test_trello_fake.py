@@ -106,7 +106,7 @@ def test_response_shapes_match_the_payload_examples(fake: FakeTrello,
 
 def test_py_trello_parses_the_fake(fake: FakeTrello, seeded: dict[str, str]) -> None:
     client = TrelloClient(api_key=fake.key, api_secret=fake.token)
-    client.fetch_json = _rebased(client, fake)
+    _rebase(client, fake)
     board = Board.from_json(client, json_obj=client.fetch_json(f"/boards/{fake.board_id}"))
     cards = board.get_cards({"fields": "all"}, card_filter="all")
     assert [c.name for c in cards] == ["Hero banner"]
@@ -116,11 +116,11 @@ def test_py_trello_parses_the_fake(fake: FakeTrello, seeded: dict[str, str]) -> 
     assert [c["data"]["text"] for c in comments] == ["Darker photo please"]
 
 
-def _rebased(client: TrelloClient, fake: FakeTrello) -> Any:
+def _rebase(client: TrelloClient, fake: FakeTrello) -> None:
+    """Point py-trello's client at the fake (its URLs are absolute api.trello.com ones)."""
     from connectors.trello import RebasedSession
 
     client.http_service = RebasedSession(fake.base_url)
-    return client.fetch_json
 
 
 def test_ids_carry_their_creation_time(fake: FakeTrello, seeded: dict[str, str]) -> None:
@@ -166,7 +166,7 @@ def test_auth_is_checked_on_every_request(fake: FakeTrello) -> None:
 
 def test_comment_edit_and_delete_over_http(fake: FakeTrello, seeded: dict[str, str]) -> None:
     client = TrelloClient(api_key=fake.key, api_secret=fake.token)
-    _rebased(client, fake)
+    _rebase(client, fake)
     card = Card(Board(client=client, board_id=fake.board_id), seeded["card"])
     posted = card.comment("first")
     edited = card.update_comment(posted["id"], "second")
@@ -178,6 +178,18 @@ def test_comment_edit_and_delete_over_http(fake: FakeTrello, seeded: dict[str, s
     refused = requests.put(f"{fake.base_url}/actions/{client_comment}", timeout=5,
                            params={"key": fake.key, "token": fake.token, "text": "hijack"})
     assert refused.status_code == 401
+    not_deleted = requests.delete(f"{fake.base_url}/actions/{client_comment}", timeout=5,
+                                  params={"key": fake.key, "token": fake.token})
+    assert not_deleted.status_code == 401
+    assert client_comment in dict(fake.comment_bodies(seeded["card"]))
+    not_a_comment = next(a["id"] for a in get(fake, f"/boards/{fake.board_id}/actions",
+                                              filter="all") if a["type"] != "commentCard")
+    for action_id in (not_a_comment, "5f0000000000000000000000"):
+        for method in ("PUT", "DELETE"):
+            missing = requests.request(method, f"{fake.base_url}/actions/{action_id}",
+                                       timeout=5, params={"key": fake.key, "token": fake.token,
+                                                          "text": "x"})
+            assert missing.status_code == 404, (method, action_id)
     client.fetch_json(f"/actions/{posted['id']}", http_method="DELETE")
     assert posted["id"] not in dict(fake.comment_bodies(seeded["card"]))
     kinds = [a["type"] for a in get(fake, f"/boards/{fake.board_id}/actions", filter="all")]

@@ -35,14 +35,6 @@ class FakeAsana(AsanaState, FakeServer):
     def base_url(self) -> str:
         return self.root_url + API
 
-    def start(self) -> FakeAsana:
-        super().start()
-        # Headers and body go out in two writes: without TCP_NODELAY, Nagle plus the client's
-        # delayed ACK stall every keep-alive response by ~40 ms.
-        assert self._server is not None
-        self._server.RequestHandlerClass.disable_nagle_algorithm = True  # type: ignore[attr-defined]
-        return self
-
     # -- HTTP ----------------------------------------------------------------------------------
     def _routes_setup(self) -> None:
         routes = [

@@ -13,8 +13,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from connectors.fakes.asana_wire import iso
-from connectors.fakes.base import STATUSES
+from connectors.fakes.base import STATUSES, iso
 
 
 @dataclass
@@ -148,6 +147,16 @@ class AsanaState:
             task.completed, task.completed_at = completed, (at if completed else None)
             kind = "marked_complete" if completed else "marked_incomplete"
             self._story(task, by, at, kind, kind.replace("_", " ") + " this task")
+
+    def assign(self, ticket_id: str, assignee: str, by: str,
+               at: datetime | None = None) -> None:
+        """Assign the task to ``assignee``, with Asana's ``assigned`` story."""
+        at = at or datetime.now(UTC)
+        with self.lock:
+            task = self.tasks[ticket_id]
+            task.assignee = assignee
+            ref = self._user_ref(assignee)
+            self._story(task, by, at, "assigned", f"assigned to {ref['name']}", assignee=ref)
 
     def add_comment(self, ticket_id: str, body: str, by: str,
                     at: datetime | None = None) -> str:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import base64
 import json
-from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlencode
 
@@ -70,12 +69,6 @@ def project_fields(value: dict[str, Any], fields: str | None) -> dict[str, Any]:
         return value
     result: dict[str, Any] = _project(value, field_tree(fields))
     return result
-
-
-def iso(at: datetime) -> str:
-    """Asana's timestamp form: UTC with milliseconds and ``Z``."""
-    at = at.astimezone(UTC)
-    return at.strftime("%Y-%m-%dT%H:%M:%S.") + f"{at.microsecond // 1000:03d}Z"
 
 
 def errors(message: str, status: int) -> Response:

@@ -328,3 +328,9 @@ class FakeTracker(Protocol):
 
 #: Status names every fake understands (and the contract suite maps).
 STATUSES = ("To Do", "In Progress", "In Review", "Done")
+
+
+def iso(at: datetime) -> str:
+    """Asana's and Trello's timestamp form: UTC with milliseconds and ``Z``."""
+    at = at.astimezone(UTC)
+    return at.strftime("%Y-%m-%dT%H:%M:%S.") + f"{at.microsecond // 1000:03d}Z"

@@ -32,6 +32,8 @@ from connectors.fakes.jira_views import (
 )
 
 TOKEN_ENV = "REVBRIDGE_FAKE_JIRA_TOKEN"
+#: the worklog listing pages by up to 5000 (``maxResults`` defaults to it), not PAGE_CAP
+WORKLOG_PAGE_CAP = 5000
 __all__ = ["EMBEDDED_COMMENTS", "EMBEDDED_HISTORIES", "EMBEDDED_WORKLOGS", "FakeJira",
            "settings_for"]
 
@@ -312,9 +314,11 @@ class FakeJira(FakeServer, JiraViews):
         return Response(200, self.issue_json(issue, self._fields_arg(request, "*all"), changelog,
                                              embed_limit=False))
 
-    def _paged(self, request: Request, items: list[Any], default: int) -> tuple[int, list[Any]]:
+    def _paged(self, request: Request, items: list[Any],
+               cap: int = PAGE_CAP) -> tuple[int, list[Any]]:
+        """(page size, page) for ``startAt``/``maxResults``: at most ``cap``, the default."""
         start = max(0, int(request.arg("startAt") or 0))
-        size = max(0, min(int(request.arg("maxResults") or default), PAGE_CAP))
+        size = max(0, min(int(request.arg("maxResults") or cap), cap))
         return size, items[start:start + size]
 
     def _comments(self, request: Request) -> Response:
@@ -323,7 +327,7 @@ class FakeJira(FakeServer, JiraViews):
             return issue
         ordered = sorted(issue.comments, key=lambda c: (c["created"], int(c["id"])),
                          reverse=(request.arg("orderBy") or "").startswith("-"))
-        size, chunk = self._paged(request, ordered, PAGE_CAP)
+        size, chunk = self._paged(request, ordered)
         return Response(200, {"startAt": int(request.arg("startAt") or 0), "maxResults": size,
                               "total": len(ordered),
                               "comments": [self.comment_json(issue, c) for c in chunk]})
@@ -348,7 +352,7 @@ class FakeJira(FakeServer, JiraViews):
         issue = self._issue_or_404(request)
         if isinstance(issue, Response):
             return issue
-        size, chunk = self._paged(request, issue.histories, PAGE_CAP)
+        size, chunk = self._paged(request, issue.histories)
         start = int(request.arg("startAt") or 0)
         return Response(200, {
             "self": f"{self.root_url}/rest/api/2/issue/{issue.key}/changelog"
@@ -362,8 +366,7 @@ class FakeJira(FakeServer, JiraViews):
         if isinstance(issue, Response):
             return issue
         start = max(0, int(request.arg("startAt") or 0))
-        size = max(0, min(int(request.arg("maxResults") or 5000), 5000))
-        chunk = issue.worklogs[start:start + size]
+        size, chunk = self._paged(request, issue.worklogs, WORKLOG_PAGE_CAP)
         return Response(200, {"startAt": start, "maxResults": size, "total": len(issue.worklogs),
                               "worklogs": [self.worklog_json(issue, w) for w in chunk]})
 

@@ -13,21 +13,15 @@ import bisect
 import itertools
 import json
 import random
-import socket
 from datetime import UTC, datetime
-from http.server import BaseHTTPRequestHandler
 from typing import Any
 
-from connectors.fakes.base import STATUSES, FakeServer, Response
+from connectors.fakes.base import STATUSES, FakeServer, Response, iso
 from connectors.fakes.trello_limits import RateLimitState, TrelloLimits
 from connectors.fakes.trello_routes import action_matches, card_json, install_routes, project_action
 
 HEX24 = 24
 COLORS = ("green", "yellow", "orange", "red", "purple", "blue", "sky", "lime", "pink", "black")
-
-
-def iso(at: datetime) -> str:
-    return at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{at.microsecond // 1000:03d}Z"
 
 
 def parse_date(value: str) -> datetime:
@@ -358,12 +352,6 @@ class FakeTrello(FakeServer):
         return parse_date(value), ("g" if high else "")
 
     # -- HTTP ----------------------------------------------------------------------------------
-    def _serve(self, h: BaseHTTPRequestHandler) -> None:
-        # headers and body go out in two writes: without TCP_NODELAY, Nagle plus delayed ACKs
-        # hold every keep-alive response ~40 ms
-        h.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        super()._serve(h)
-
     def _dispatch(self, method: str, path: str, query: dict[str, list[str]],
                   headers: dict[str, str], body: bytes) -> Response:
         key = (query.get("key") or [""])[-1]

@@ -113,25 +113,29 @@ def install_routes(fake: FakeTrello) -> None:
         comment_id = fake.add_comment(card_id, text, author, datetime.now(UTC))
         return Response(200, _with_display(fake.action(comment_id)))
 
-    def edit_comment(req: Request) -> Response:
+    def own_comment(req: Request) -> dict[str, Any] | Response:
+        """The comment action ``id`` if the token's member wrote it, else the error answer."""
         action = fake.action(req.params["id"])
         if action is None or action["type"] != "commentCard":
             return NOT_FOUND
         if action["idMemberCreator"] != fake.tokens[req.arg("token") or ""]:
             return Response(401, b"unauthorized comment permission requested",
                             {"Content-Type": "text/plain"})
+        return action
+
+    def edit_comment(req: Request) -> Response:
+        action = own_comment(req)
+        if isinstance(action, Response):
+            return action
         text = _text(req, "value" if req.path.endswith("/text") else "text")
         if not text:
             return Response(400, b"invalid value for text", {"Content-Type": "text/plain"})
         return Response(200, fake.edit_comment(action["id"], text))
 
     def delete_action(req: Request) -> Response:
-        action = fake.action(req.params["id"])
-        if action is None or action["type"] != "commentCard":
-            return NOT_FOUND
-        if action["idMemberCreator"] != fake.tokens[req.arg("token") or ""]:
-            return Response(401, b"unauthorized comment permission requested",
-                            {"Content-Type": "text/plain"})
+        action = own_comment(req)
+        if isinstance(action, Response):
+            return action
         fake.delete_comment(action["id"])
         return Response(200, {"_value": None})
 

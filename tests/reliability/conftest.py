@@ -1,7 +1,8 @@
 """The secret scan of the reliability suite.
 
 Every fake's token is registered in ``worlds.SECRETS``. After each test its log records (all
-levels, DEBUG included: urllib3 logs every URL, and Trello's token travels in the query) and
+phases, setup, call and teardown, and all levels, DEBUG included: urllib3 logs every URL, and
+Trello's token travels in the query) and
 its standard output and error and every file it wrote (client files, CLI outputs, SQLite
 databases, row by row) are searched for every token; at the end of the session, so are the
 folders several tests share (``worlds.SHARED_FOLDERS``: module-wide stores).
@@ -29,7 +30,9 @@ def _no_secret_in_logs_output_or_files(caplog: pytest.LogCaptureFixture,
     out, err = capfd.readouterr()
     sys.stdout.write(out)  # still shown with the test's report
     sys.stderr.write(err)
-    leaks = secret_scan.in_records(SECRETS, caplog.records)
+    # ``caplog.records`` is this (teardown) phase's only; the test body logged in "call"
+    records = [*caplog.get_records("setup"), *caplog.get_records("call"), *caplog.records]
+    leaks = secret_scan.in_records(SECRETS, records)
     leaks += secret_scan.in_text(SECRETS, "stdout", out) + secret_scan.in_text(SECRETS, "stderr",
                                                                                err)
     leaks += secret_scan.in_files(SECRETS, tmp_path)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import itertools
 import re
 import string
+import threading
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -25,6 +26,7 @@ from hypothesis import strategies as st
 from bridge.notices import DEFAULT_TEXTS, MARKER_PATTERN
 from bridge.store import Store
 from bridge.sync import SyncOptions, sync_client
+from connectors.fakes.asana import FakeAsana
 from tests.reliability.worlds import (
     SHARED_FOLDERS,
     TRACKERS,
@@ -128,43 +130,58 @@ def _wrong_type(value: Any) -> Any:
     return [None] if isinstance(value, dict) else {"id": None}
 
 
-def _apply(node: Any, path: tuple[Any, ...], value: Any) -> None:
+def _apply(node: Any, path: tuple[Any, ...], value: Any) -> bool:
+    """Corrupt ``node`` at ``path``; whether that changed what is served (False: no such path
+    in ``node``, or ``value`` already there)."""
     *parents, last = path
     for step in parents:
         if isinstance(step, int):
             if not isinstance(node, list) or len(node) <= step:
-                return
+                return False
         elif not isinstance(node, dict) or step not in node:
-            return
+            return False
         node = node[step]
     if isinstance(last, int) and not (isinstance(node, list) and len(node) > last):
-        return
+        return False
     if isinstance(last, str) and not (isinstance(node, dict) and last in node):
-        return
+        return False
+    old = node[last]
     if value is DELETE:
         del node[last]
-    else:
-        node[last] = _wrong_type(node[last]) if value is WRONG_TYPE else value
+        return True
+    new = _wrong_type(old) if value is WRONG_TYPE else value
+    node[last] = new
+    return type(new) is not type(old) or bool(new != old)
 
 
-def corrupter(tracker: str, victim: str, kind: str, path: tuple[Any, ...],
-              value: Any) -> Callable[[str, str, Any], Any]:
-    def walk(url: str, node: Any) -> Iterator[dict[str, Any]]:
+class Corrupter:
+    """Rewrites the fake's GET answers: ``path`` corrupted in every object of ``kind`` that
+    belongs to ticket ``victim``. ``applied`` counts the corruptions that changed something."""
+
+    def __init__(self, tracker: str, victim: str, kind: str, path: tuple[Any, ...],
+                 value: Any) -> None:
+        self.tracker, self.victim, self.kind = tracker, victim, kind
+        self.path, self.value = path, value
+        self.applied = 0
+        self._lock = threading.Lock()
+
+    def _walk(self, url: str, node: Any) -> Iterator[dict[str, Any]]:
         if isinstance(node, dict):
-            if _owned(tracker, victim, url, kind, node):
+            if _owned(self.tracker, self.victim, url, self.kind, node):
                 yield node
             for child in list(node.values()):
-                yield from walk(url, child)
+                yield from self._walk(url, child)
         elif isinstance(node, list):
             for child in node:
-                yield from walk(url, child)
+                yield from self._walk(url, child)
 
-    def rewrite(method: str, url: str, body: Any) -> Any:
+    def __call__(self, method: str, url: str, body: Any) -> Any:
         if method == "GET":
-            for node in list(walk(url, body)):
-                _apply(node, path, value)
+            changed = sum(_apply(node, self.path, self.value)
+                          for node in list(self._walk(url, body)))
+            with self._lock:
+                self.applied += changed
         return body
-    return rewrite
 
 
 def body_pattern(template: str) -> re.Pattern[str]:
@@ -197,9 +214,13 @@ SLUGS = itertools.count(1)
 def sync_with_a_bad_record(tracker: str, shared: tuple[Store, Path], kind: str,
                            path: tuple[Any, ...], value: Any, *, victim_index: int = 0,
                            draw: Callable[[st.SearchStrategy[Any], str], Any] | None = None,
-                           ) -> None:
+                           dress_victim: bool = True) -> int:
     """Seed four requests (texts drawn by ``draw``, else plain), corrupt what the fake serves
-    of one of them, sync, and check the outcome, the store and every comment posted."""
+    of one of them, sync, and check the outcome, the store and every comment posted. Returns
+    how many corruptions changed what was served.
+
+    Odd requests carry a label; ``dress_victim`` gives the victim one too (and, on Asana, an
+    assignee), so that every path of ``TARGETS`` is there to corrupt."""
     store, folder = shared
     pick = draw or (lambda strategy, label: f"plain {label}")
     fake = new_fake(tracker)
@@ -210,7 +231,8 @@ def sync_with_a_bad_record(tracker: str, shared: tuple[Store, Path], kind: str,
         tickets = []
         for n in range(4):
             t = fake.create_ticket(pick(odd_texts, "title"), people.client,
-                                   labels=("round-1",) if n % 2 else (),
+                                   labels=(("round-1",) if n % 2 or (dress_victim and
+                                                                   n == victim_index) else ()),
                                    at=at + timedelta(minutes=n))
             fake.move(t, "In Progress", people.team, at=at + timedelta(minutes=n, seconds=10))
             fake.add_comment(t, pick(odd_texts, "comment"), people.client,
@@ -218,7 +240,10 @@ def sync_with_a_bad_record(tracker: str, shared: tuple[Store, Path], kind: str,
             fake.log_time(t, 1800, people.team, at=at + timedelta(minutes=n, seconds=30))
             tickets.append(t)
         victim = tickets[victim_index]
-        fake.rewrites.append(corrupter(tracker, victim, kind, path, value))
+        if dress_victim and isinstance(fake, FakeAsana):
+            fake.assign(victim, people.team, people.client, at=at + timedelta(minutes=5))
+        corrupter = Corrupter(tracker, victim, kind, path, value)
+        fake.rewrites.append(corrupter)
         table = client_table(tracker, fake, f"bad{next(SLUGS)}", people)
         table["comments"]["texts"] = TEMPLATES
         config = load_world_config(folder / "clients", table)
@@ -240,6 +265,7 @@ def sync_with_a_bad_record(tracker: str, shared: tuple[Store, Path], kind: str,
             row = rows[(_posted_ticket(tracker, request.path), match.group(1))]
             assert body == row.body and row.state == "posted"
             assert PATTERNS[row.kind].fullmatch(body), body
+        return corrupter.applied
     finally:
         fake.stop()
 
@@ -249,8 +275,9 @@ def sync_with_a_bad_record(tracker: str, shared: tuple[Store, Path], kind: str,
     for tracker in TRACKERS for kind, path in TARGETS[tracker]])
 def test_every_field_missing_null_or_of_the_wrong_type(
         tracker: str, kind: str, path: tuple[Any, ...], shared_store: tuple[Store, Path]) -> None:
-    for value in (DELETE, None, WRONG_TYPE):
-        sync_with_a_bad_record(tracker, shared_store, kind, path, value)
+    for value, name in ((DELETE, "deleted"), (None, "null"), (WRONG_TYPE, "wrong type")):
+        applied = sync_with_a_bad_record(tracker, shared_store, kind, path, value)
+        assert applied, f"{name}: nothing served at {path} was changed, nothing was tested"
 
 
 @pytest.mark.parametrize("tracker", TRACKERS)
@@ -262,7 +289,8 @@ def test_odd_texts_and_any_bad_value(tracker: str, data: st.DataObject,
     kind, path = data.draw(st.sampled_from(TARGETS[tracker]), "target")
     sync_with_a_bad_record(tracker, shared_store, kind, path, data.draw(values, "value"),
                            victim_index=data.draw(st.integers(0, 3), "victim"),
-                           draw=data.draw)
+                           draw=data.draw,
+                           dress_victim=data.draw(st.booleans(), "victim labelled, assigned"))
 
 
 def _posted_text(tracker: str, payload: Any, query: dict[str, list[str]]) -> str:
