@@ -182,3 +182,17 @@ def test_exit_codes() -> None:
     assert exit_code(ConfigError(["a", "b"])) == 2
     assert exit_code(CredentialsError("x")) == 3
     assert exit_code(CredentialsRefused("401", tracker="jira", status=401)) == 3
+
+
+@pytest.mark.parametrize("command", ["list", "approve", "discard"])
+def test_outbox_with_an_unknown_client_creates_no_database(
+    tmp_path: Path, toy_tracker: str, command: str
+) -> None:
+    folder = tmp_path / "clients"
+    write_client(folder, "acme")
+    db = tmp_path / "rb.db"
+    result = runner.invoke(app, ["outbox", command, "ghost", "--config-dir", str(folder),
+                                 "--db", f"sqlite:///{db}"])
+    assert result.exit_code == 2
+    assert "no client 'ghost'" in result.stderr
+    assert not db.exists()

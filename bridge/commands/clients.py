@@ -38,12 +38,9 @@ def list_clients(
     from bridge.daemon_state import plans  # here: SQLAlchemy is slow to import for --help
     from bridge.store import Store
 
-    store = Store.open(db)
-    try:
+    with Store.open(db) as store:
         states = plans(store)
         rows = [_describe(path, store.last_run, states) for path in paths]
-    finally:
-        store.close()
     if as_json:
         out.print_json(json.dumps(rows))
         return

@@ -24,11 +24,8 @@ def client_ledger(client: str, config_dir: Path | None, db: str | None
     from bridge.sync import current_ledger
 
     config = load_client(find_client(client, config_dir))
-    store = Store.open(db)
-    try:
+    with Store.open(db) as store:
         return config, current_ledger(store, config)
-    finally:
-        store.close()
 
 
 def _configs(client: str | None, config_dir: Path | None) -> list[ClientConfig]:
@@ -48,8 +45,7 @@ def status(
     from bridge.sync import current_ledger
 
     configs = _configs(client, config_dir)
-    store = Store.open(db)
-    try:
+    with Store.open(db) as store:
         results: list[dict[str, Any]] = []
         for config in configs:
             ledger = current_ledger(store, config)
@@ -59,8 +55,6 @@ def status(
                 results.append(ledger_to_json(ledger, last_sync))
             else:
                 out.print(render_status(ledger, last_sync))
-    finally:
-        store.close()
     if as_json:
         out.print_json(json.dumps(results[0] if client is not None else results))
 

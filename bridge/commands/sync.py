@@ -50,8 +50,7 @@ def sync(
 
     summaries: list[RunSummary] = []
     worst = 0
-    store = Store.open(db)
-    try:
+    with Store.open(db) as store:
         for slug, loaded in configs_named(clients or [], all_clients, config_dir):
             if isinstance(loaded, ConfigError):
                 worst = max(worst, report(loaded))
@@ -68,8 +67,6 @@ def sync(
                 worst = max(worst, exit_code(summary.exception))
                 if not as_json:
                     report(summary.exception)
-    finally:
-        store.close()
     if as_json:
         payload = [s.as_json() for s in summaries]
         out.print_json(json.dumps(payload[0] if len(payload) == 1 else payload))
