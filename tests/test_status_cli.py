@@ -102,6 +102,7 @@ def test_explain_names_the_round_and_the_events(tmp_path: Path, toy_tracker: str
     assert "round 2 is extra and billed 300.00 EUR" in text
     missing = runner.invoke(app, ["explain", "acme", "WEB-99", *options])
     assert missing.exit_code == 2 and "WEB-99" in missing.output
+    assert "error: WEB-99: no request on this ticket in the ledger of acme" in missing.stderr
 
 
 def test_status_table_for_people(tmp_path: Path, toy_tracker: str) -> None:

@@ -77,7 +77,5 @@ def explain(
     """Why a request is in its round, with the events behind it and what it costs."""
     from bridge.ledger_view import explain as explain_request
 
-    config, ledger = client_ledger(client, config_dir, db)
-    if not ledger.find(ticket):
-        raise ConfigError([f"{ticket}: no request on this ticket in the ledger of {config.client}"])
+    _, ledger = client_ledger(client, config_dir, db)
     out.print(explain_request(ledger, ticket), markup=False)
