@@ -117,6 +117,11 @@ def read_client(path: Path) -> tuple[ClientConfig | None, list[str]]:
         data = read_table(path)
     except ConfigError as exc:
         return None, exc.problems
+    return check_table(path, data)
+
+
+def check_table(path: Path, data: Mapping[str, Any]) -> tuple[ClientConfig | None, list[str]]:
+    """The raw TOML ``data`` of the client file at ``path`` validated: as :func:`read_client`."""
     problems: list[str] = []
     rest = dict(data)
     raw_tracker = data.get("tracker")

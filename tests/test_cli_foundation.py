@@ -155,6 +155,7 @@ def test_clients_shows_tracker_and_last_sync(tmp_path: Path, toy_tracker: str) -
     folder = tmp_path / "clients"
     write_client(folder, "acme")
     (folder / "broken.toml").write_text("client = [\n")
+    (folder / "halfway.toml").write_text('client = "halfway"\n[tracker]\ntype = "toy"\n')
     db = f"sqlite:///{tmp_path / 'rb.db'}"
     args = ["clients", "--config-dir", str(folder), "--db", db]
     result = runner.invoke(app, args, env={"COLUMNS": "200"})
@@ -163,6 +164,9 @@ def test_clients_shows_tracker_and_last_sync(tmp_path: Path, toy_tracker: str) -
     assert "toy" in acme and "never" in acme and "acme Inc" in acme
     broken = next(line for line in result.stdout.splitlines() if " broken " in line)
     assert "1 config problem" in broken
+    assert broken.split("│")[3].strip() == "?"  # no tracker type to show
+    halfway = next(line for line in result.stdout.splitlines() if " halfway " in line)
+    assert "config problems" in halfway and halfway.split("│")[3].strip() == "toy"
     store = Store.open(db)
     run = store.start_run("acme")
     finished = store.finish_run(run.id or 0, "ok")
