@@ -97,20 +97,3 @@ def test_refused_credentials_exit_3(tmp_path: Path) -> None:
         proc = world.cli("sync", "demo", check=False, env={TOKEN_ENV: "wrong-token"})
         assert proc.returncode == 3, proc.stderr
         assert "wrong-token" not in proc.stdout + proc.stderr
-
-
-@pytest.mark.parametrize("tracker", TRACKERS)
-def test_demo_runs_the_story_without_an_account(tracker: str) -> None:
-    import os
-    import subprocess
-    import sys
-
-    from tests.e2e import ROOT
-
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    proc = subprocess.run([sys.executable, "-m", "bridge", "demo", "--tracker", tracker],
-                          env=env, capture_output=True, text=True, timeout=60)
-    assert proc.returncode == 0, proc.stderr
-    assert "Rounds used / included │ 3 / 2" in proc.stdout
-    assert "Comments posted on the tracker (6)" in proc.stdout
-    assert proc.stdout.count("rb-") == 6
