@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from datetime import time, timedelta
-from typing import Literal
+from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from croniter import croniter
@@ -20,6 +20,7 @@ SLUG = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
 DURATION = re.compile(r"^\s*(\d+)\s*(s|m|h|d)\s*$")
 UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+DEFAULT_EVERY = "15m"  # a client's [schedule] when it gives neither every nor cron
 
 
 def parse_duration(text: str) -> timedelta:
@@ -151,8 +152,18 @@ class Comments(Model):
 
 
 class Schedule(Model):
+    """``every`` or ``cron``; with neither (no ``[schedule]`` table, or an empty one),
+    ``every = "15m"``, so a validated schedule always has exactly one of them."""
+
     every: str | None = None
     cron: str | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _default(cls, data: Any) -> Any:
+        if isinstance(data, dict) and data.get("every") is None and data.get("cron") is None:
+            return {**data, "every": DEFAULT_EVERY}
+        return data
 
     @field_validator("every")
     @classmethod
@@ -185,7 +196,7 @@ class ClientConfig(Model):
     contacts: Contacts = Contacts()
     sla: Sla = Sla()
     comments: Comments = Comments()
-    schedule: Schedule = Schedule(every="15m")
+    schedule: Schedule = Schedule()
     #: every how many syncs the deletion check runs (DESIGN §7)
     reconcile_every: int = Field(default=24, ge=1)
 

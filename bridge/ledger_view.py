@@ -14,6 +14,7 @@ from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
+from bridge.errors import ConfigError
 from bridge.ledger import Event, Ledger, Request, event_time, hours
 from connectors.base import StatusChange, Ticket
 
@@ -140,10 +141,10 @@ def render_status(ledger: Ledger, last_sync: datetime | None = None) -> Renderab
 
 def explain(ledger: Ledger, ticket: str) -> str:
     """Why each request of ``ticket`` (key or remote id) has its status and round, the records
-    behind it, and what it costs."""
+    behind it, and what it costs; :class:`ConfigError` when no request is on that ticket."""
     found = ledger.find(ticket)
     if not found:
-        return f"{ticket}: no request on this ticket in the ledger of {ledger.client}."
+        raise ConfigError([f"{ticket}: no request on this ticket in the ledger of {ledger.client}"])
     zone = ZoneInfo(ledger.timezone)
     parts = [f"{ledger.client_name}: times in {ledger.timezone}"]
     parts.extend(_explain_one(ledger, request, zone) for request in found)

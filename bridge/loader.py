@@ -53,6 +53,20 @@ def client_paths(clients: Sequence[str], directory: Path | str | None = None) ->
     return paths
 
 
+def configs_named(
+    clients: Sequence[str], directory: Path | str | None = None
+) -> list[tuple[str, ClientConfig | ConfigError]]:
+    """Each file CLIENT arguments name (with none, every client file) by its stem, with its
+    config or its problems: a broken file is one client's error, not the whole command's."""
+    named: list[tuple[str, ClientConfig | ConfigError]] = []
+    for path in client_paths(clients, directory):
+        try:
+            named.append((path.stem, load_client(path)))
+        except ConfigError as problems:
+            named.append((path.stem, problems))
+    return named
+
+
 def find_client(client: str, directory: Path | str | None = None) -> Path:
     """The file a CLIENT argument names: a path to a ``.toml`` file, or a slug in the config dir."""
     if client.endswith(".toml") or "/" in client or "\\" in client:
@@ -103,6 +117,11 @@ def read_client(path: Path) -> tuple[ClientConfig | None, list[str]]:
         data = read_table(path)
     except ConfigError as exc:
         return None, exc.problems
+    return check_table(path, data)
+
+
+def check_table(path: Path, data: Mapping[str, Any]) -> tuple[ClientConfig | None, list[str]]:
+    """The raw TOML ``data`` of the client file at ``path`` validated: as :func:`read_client`."""
     problems: list[str] = []
     rest = dict(data)
     raw_tracker = data.get("tracker")

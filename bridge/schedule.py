@@ -51,7 +51,8 @@ class StandardCronTrigger(BaseTrigger):  # type: ignore[misc]
 def period(schedule: Schedule, zone: ZoneInfo, now: datetime | None = None) -> float:
     """Seconds between two runs: the interval, or the gap between the next two cron times."""
     if schedule.cron is None:
-        return parse_duration(schedule.every or "15m").total_seconds()
+        assert schedule.every is not None  # Schedule's validator: one of them is always set
+        return parse_duration(schedule.every).total_seconds()
     it = croniter(schedule.cron, (now or datetime.now(UTC)).astimezone(zone))
     first: datetime = it.get_next(datetime)
     second: datetime = it.get_next(datetime)

@@ -27,9 +27,6 @@ class Changes:
     changed: list[Path] = field(default_factory=list)  # new or modified
     removed: list[Path] = field(default_factory=list)
 
-    def __bool__(self) -> bool:
-        return bool(self.changed or self.removed)
-
 
 class ClientFileWatcher:
     """Compares the client files of ``folder`` with what it saw at the previous look."""

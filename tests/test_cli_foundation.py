@@ -155,6 +155,7 @@ def test_clients_shows_tracker_and_last_sync(tmp_path: Path, toy_tracker: str) -
     folder = tmp_path / "clients"
     write_client(folder, "acme")
     (folder / "broken.toml").write_text("client = [\n")
+    (folder / "halfway.toml").write_text('client = "halfway"\n[tracker]\ntype = "toy"\n')
     db = f"sqlite:///{tmp_path / 'rb.db'}"
     args = ["clients", "--config-dir", str(folder), "--db", db]
     result = runner.invoke(app, args, env={"COLUMNS": "200"})
@@ -163,6 +164,9 @@ def test_clients_shows_tracker_and_last_sync(tmp_path: Path, toy_tracker: str) -
     assert "toy" in acme and "never" in acme and "acme Inc" in acme
     broken = next(line for line in result.stdout.splitlines() if " broken " in line)
     assert "1 config problem" in broken
+    assert broken.split("│")[3].strip() == "?"  # no tracker type to show
+    halfway = next(line for line in result.stdout.splitlines() if " halfway " in line)
+    assert "config problems" in halfway and halfway.split("│")[3].strip() == "toy"
     store = Store.open(db)
     run = store.start_run("acme")
     finished = store.finish_run(run.id or 0, "ok")
@@ -182,3 +186,17 @@ def test_exit_codes() -> None:
     assert exit_code(ConfigError(["a", "b"])) == 2
     assert exit_code(CredentialsError("x")) == 3
     assert exit_code(CredentialsRefused("401", tracker="jira", status=401)) == 3
+
+
+@pytest.mark.parametrize("command", ["list", "approve", "discard"])
+def test_outbox_with_an_unknown_client_creates_no_database(
+    tmp_path: Path, toy_tracker: str, command: str
+) -> None:
+    folder = tmp_path / "clients"
+    write_client(folder, "acme")
+    db = tmp_path / "rb.db"
+    result = runner.invoke(app, ["outbox", command, "ghost", "--config-dir", str(folder),
+                                 "--db", f"sqlite:///{db}"])
+    assert result.exit_code == 2
+    assert "no client 'ghost'" in result.stderr
+    assert not db.exists()

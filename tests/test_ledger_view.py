@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from rich.console import Console
 
+from bridge.errors import ConfigError
 from bridge.ledger_view import explain, ledger_to_json, render_status
 from tests.ledger_builders import CLAIRE, OSCAR, at, ledger, move, spent, ticket
 
@@ -98,4 +100,6 @@ def test_explain_tells_why_and_what_it_costs() -> None:
     scope = explain(found, "web-3")
     assert "status: out_of_scope (label 'out-of-scope' puts it outside the quote)" in scope
     assert "1.00 h recorded; not counted against the quote" in scope
-    assert "no request on this ticket" in explain(found, "WEB-99")
+    with pytest.raises(ConfigError, match="WEB-99: no request on this ticket in the ledger "
+                                          "of acme"):
+        explain(found, "WEB-99")

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
 from apscheduler.triggers.cron import CronTrigger
 
 from bridge.config import Schedule
+from bridge.loader import load_client
 from bridge.schedule import (
     BACKOFF_CAP,
     StandardCronTrigger,
@@ -20,6 +22,15 @@ from bridge.schedule import (
 )
 
 PARIS = ZoneInfo("Europe/Paris")
+CLIENT_FILE = """client = "acme"
+[tracker]
+type = "toy"
+url = "http://127.0.0.1:1"
+project = "WEB"
+token = "env:ACME_TOKEN"
+[quote]
+rounds_included = 2
+"""
 
 
 def test_numeric_weekdays_follow_standard_cron_not_apscheduler() -> None:
@@ -100,3 +111,19 @@ def test_backoff_doubles_per_failure_and_is_capped() -> None:
     assert backoff_delay(60, 50) == BACKOFF_CAP
     # a daily client never waits less than its own period
     assert backoff_delay(86400, 3) == 86400
+
+
+def test_a_schedule_without_every_or_cron_runs_every_15_minutes(
+    tmp_path: Path, toy_tracker: str
+) -> None:
+    from bridge.daemon import describe
+
+    path = tmp_path / "acme.toml"
+    for table in ("", "[schedule]\n"):  # no [schedule] table, or an empty one
+        path.write_text(CLIENT_FILE + table)
+        config = load_client(path)
+        assert (config.schedule.every, config.schedule.cron) == ("15m", None)
+        assert period(config.schedule, PARIS) == 900
+        assert describe(config.schedule, config.timezone) == "every 15m"
+    assert Schedule() == Schedule(every="15m")
+    assert Schedule(cron="0 10 * * 1").every is None  # a cron is not given an interval too

@@ -102,6 +102,7 @@ def test_explain_names_the_round_and_the_events(tmp_path: Path, toy_tracker: str
     assert "round 2 is extra and billed 300.00 EUR" in text
     missing = runner.invoke(app, ["explain", "acme", "WEB-99", *options])
     assert missing.exit_code == 2 and "WEB-99" in missing.output
+    assert "error: WEB-99: no request on this ticket in the ledger of acme" in missing.stderr
 
 
 def test_status_table_for_people(tmp_path: Path, toy_tracker: str) -> None:
@@ -109,3 +110,24 @@ def test_status_table_for_people(tmp_path: Path, toy_tracker: str) -> None:
     result = runner.invoke(app, ["status", "acme", *options])
     assert result.exit_code == 0, result.output
     assert "2 / 1" in result.output and "300" in result.output
+
+
+def test_status_of_every_client_survives_a_broken_file(tmp_path: Path, toy_tracker: str) -> None:
+    options, _ = _fill(tmp_path)
+    broken = tmp_path / "clients" / "broken.toml"
+    broken.write_text('client = "broken"\n[quote\n')
+    result = runner.invoke(app, ["status", *options])
+    assert result.exit_code == 2
+    assert "ACME Corp (acme)" in result.stdout and "2 / 1" in result.stdout
+    assert f"error: {broken}: line 2: invalid TOML" in result.stderr
+    assert "broken" not in result.stdout
+
+    as_json = runner.invoke(app, ["status", "--json", *options])
+    assert as_json.exit_code == 2
+    assert [c["client"] for c in json.loads(as_json.stdout)] == ["acme"]  # valid JSON
+    assert f"error: {broken}: line 2" in as_json.stderr
+
+    one = runner.invoke(app, ["status", "broken", "--json", *options])
+    assert one.exit_code == 2 and one.stdout == "" and "invalid TOML" in one.stderr
+    good = runner.invoke(app, ["status", "acme", "--json", *options])
+    assert good.exit_code == 0 and json.loads(good.stdout)["client"] == "acme"

@@ -7,7 +7,6 @@ the ``daemon_state`` table a running daemon keeps (any process, any machine on t
 from __future__ import annotations
 
 import json
-from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -16,7 +15,8 @@ from rich.table import Table
 
 from bridge.app import ConfigDirOption, DbOption, app, out
 from bridge.errors import ConfigError
-from bridge.loader import client_files, read_client, read_table
+from bridge.ledger_view import iso
+from bridge.loader import check_table, client_files, read_table
 from bridge.paths import config_dir as resolve_config_dir
 
 if TYPE_CHECKING:
@@ -38,12 +38,9 @@ def list_clients(
     from bridge.daemon_state import plans  # here: SQLAlchemy is slow to import for --help
     from bridge.store import Store
 
-    store = Store.open(db)
-    try:
+    with Store.open(db) as store:
         states = plans(store)
         rows = [_describe(path, store.last_run, states) for path in paths]
-    finally:
-        store.close()
     if as_json:
         out.print_json(json.dumps(rows))
         return
@@ -58,11 +55,16 @@ def list_clients(
 
 
 def _describe(path: Path, last_run: Any, states: dict[str, DaemonStateRow]) -> dict[str, Any]:
-    config, problems = read_client(path)
+    try:
+        data = read_table(path)  # read once: validated below, its tracker type shown if broken
+    except ConfigError as exc:
+        data, config, problems = {}, None, exc.problems
+    else:
+        config, problems = check_table(path, data)
     if config is not None:
         slug, name, kind = config.client, config.name, config.tracker.type
     else:
-        slug, kind = path.stem, _raw_type(path)
+        slug, kind = path.stem, _raw_type(data)
         name = f"({len(problems)} config problem{'s' if len(problems) > 1 else ''})"
     run: RunRow | None = last_run(slug)
     plan = states.get(slug)
@@ -70,18 +72,14 @@ def _describe(path: Path, last_run: Any, states: dict[str, DaemonStateRow]) -> d
         "client": slug, "name": name, "tracker": kind, "file": str(path),
         "problems": problems,
         "last_run": None if run is None else {
-            "started_at": _iso(run.started_at), "finished_at": _iso(run.finished_at),
+            "started_at": iso(run.started_at), "finished_at": iso(run.finished_at),
             "outcome": run.outcome, "error": run.error},
-        "next_run": _iso(plan.next_run_at) if plan else None,
+        "next_run": iso(plan.next_run_at) if plan else None,
         "failures": plan.failures if plan else 0,
-        "retry_at": _iso(plan.retry_at) if plan else None,
+        "retry_at": iso(plan.retry_at) if plan else None,
         "paused": plan.paused if plan else None,
         "daemon": plan.daemon if plan else None,
     }
-
-
-def _iso(moment: datetime | None) -> str | None:
-    return None if moment is None else moment.isoformat().replace("+00:00", "Z")
 
 
 def _short(iso: str | None) -> str:
@@ -99,9 +97,6 @@ def _state_text(row: dict[str, Any]) -> str:
     return "scheduled"
 
 
-def _raw_type(path: Path) -> str:
-    try:
-        tracker = read_table(path).get("tracker")
-    except ConfigError:
-        return "?"
+def _raw_type(data: dict[str, Any]) -> str:
+    tracker = data.get("tracker")
     return str(tracker.get("type", "?")) if isinstance(tracker, dict) else "?"

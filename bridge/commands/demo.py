@@ -46,15 +46,12 @@ def demo(
             config = load_client(path)
             out.print(f"[bold]revbridge demo[/]: a fake {tracker} tracker on {fake.base_url}, "
                       f"client file {path.name}, store in a temporary folder.\n")
-            store = Store.open(f"sqlite:///{folder / 'demo.db'}")
-            try:
+            with Store.open(f"sqlite:///{folder / 'demo.db'}") as store:
                 summary = sync_client(config, store, SyncOptions())
                 if summary.exception is not None:
                     raise summary.exception
                 ledger = current_ledger(store, config)
                 run = store.last_run(config.client, outcome="ok")
-            finally:
-                store.close()
             out.print(render_status(ledger, run.finished_at if run else None))
             out.print(f"\n[bold]Comments posted on the tracker[/] ({summary.notices_posted}):")
             titles = {r.remote_id: f"{r.ticket} · {r.title}" for r in ledger.requests}

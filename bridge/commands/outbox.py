@@ -20,6 +20,7 @@ IdsOption = Annotated[
 
 
 def _slug(client: str, config_dir: Path | None) -> str:
+    """The client's slug, read before the store is opened: a wrong CLIENT creates no database."""
     return load_client(find_client(client, config_dir)).client
 
 
@@ -33,12 +34,10 @@ def list_notices(
     """The client's notices waiting for approval or for posting."""
     from bridge.store import Store
 
-    store = Store.open(db)
-    try:
-        states = () if everything else ("held", "pending", "sending")
-        rows = store.outbox(_slug(client, config_dir), states)
-    finally:
-        store.close()
+    slug = _slug(client, config_dir)
+    states = () if everything else ("held", "pending", "sending")
+    with Store.open(db) as store:
+        rows = store.outbox(slug, states)
     if not rows:
         out.print("Nothing waiting.")
         return
@@ -55,11 +54,9 @@ def approve_notices(client: ClientArgument, ids: IdsOption = None,
     from bridge.outbox import approve
     from bridge.store import Store
 
-    store = Store.open(db)
-    try:
-        count = approve(store, _slug(client, config_dir), ids or [])
-    finally:
-        store.close()
+    slug = _slug(client, config_dir)
+    with Store.open(db) as store:
+        count = approve(store, slug, ids or [])
     out.print(f"{count} notice(s) approved; the next sync posts them.")
 
 
@@ -70,9 +67,7 @@ def discard_notices(client: ClientArgument, ids: IdsOption = None,
     from bridge.outbox import discard
     from bridge.store import Store
 
-    store = Store.open(db)
-    try:
-        count = discard(store, _slug(client, config_dir), ids or [])
-    finally:
-        store.close()
+    slug = _slug(client, config_dir)
+    with Store.open(db) as store:
+        count = discard(store, slug, ids or [])
     out.print(f"{count} notice(s) discarded.")

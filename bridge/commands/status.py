@@ -8,10 +8,10 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from bridge.app import ClientArgument, ConfigDirOption, DbOption, app, out
+from bridge.app import ClientArgument, ConfigDirOption, DbOption, app, out, report
 from bridge.config import ClientConfig
 from bridge.errors import ConfigError
-from bridge.loader import client_paths, find_client, load_client
+from bridge.loader import configs_named, find_client, load_client
 
 if TYPE_CHECKING:
     from bridge.ledger import Ledger
@@ -24,15 +24,8 @@ def client_ledger(client: str, config_dir: Path | None, db: str | None
     from bridge.sync import current_ledger
 
     config = load_client(find_client(client, config_dir))
-    store = Store.open(db)
-    try:
+    with Store.open(db) as store:
         return config, current_ledger(store, config)
-    finally:
-        store.close()
-
-
-def _configs(client: str | None, config_dir: Path | None) -> list[ClientConfig]:
-    return [load_client(p) for p in client_paths([client] if client else [], config_dir)]
 
 
 @app.command("status")
@@ -42,16 +35,25 @@ def status(
     config_dir: ConfigDirOption = None,
     db: DbOption = None,
 ) -> None:
-    """Rounds and hours used against the quote, overage, late requests."""
+    """Rounds and hours used against the quote, overage, late requests.
+
+    Without CLIENT, a broken client file is reported (stderr) and the other clients are shown;
+    the exit code is then the worst one (2).
+    """
     from bridge.ledger_view import ledger_to_json, render_status
     from bridge.store import Store
     from bridge.sync import current_ledger
 
-    configs = _configs(client, config_dir)
-    store = Store.open(db)
-    try:
-        results: list[dict[str, Any]] = []
-        for config in configs:
+    named = configs_named([client] if client else [], config_dir)
+    if client is not None and isinstance(named[0][1], ConfigError):
+        raise named[0][1]  # the one client asked for: its problems are the command's error
+    worst = 0
+    results: list[dict[str, Any]] = []
+    with Store.open(db) as store:
+        for _, config in named:
+            if isinstance(config, ConfigError):
+                worst = max(worst, report(config))
+                continue
             ledger = current_ledger(store, config)
             run = store.last_run(config.client, outcome="ok")
             last_sync = run.finished_at if run is not None else None
@@ -59,10 +61,10 @@ def status(
                 results.append(ledger_to_json(ledger, last_sync))
             else:
                 out.print(render_status(ledger, last_sync))
-    finally:
-        store.close()
     if as_json:
         out.print_json(json.dumps(results[0] if client is not None else results))
+    if worst:
+        raise typer.Exit(worst)
 
 
 @app.command("explain")
@@ -75,7 +77,5 @@ def explain(
     """Why a request is in its round, with the events behind it and what it costs."""
     from bridge.ledger_view import explain as explain_request
 
-    config, ledger = client_ledger(client, config_dir, db)
-    if not ledger.find(ticket):
-        raise ConfigError([f"{ticket}: no request on this ticket in the ledger of {config.client}"])
+    _, ledger = client_ledger(client, config_dir, db)
     out.print(explain_request(ledger, ticket), markup=False)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -13,25 +12,11 @@ from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeEl
 from rich.table import Table
 
 from bridge.app import ConfigDirOption, DbOption, app, err, out, report
-from bridge.config import ClientConfig
 from bridge.errors import ConfigError, RevbridgeError, exit_code
-from bridge.loader import client_paths, load_client
+from bridge.loader import configs_named
 
 if TYPE_CHECKING:
     from bridge.sync import RunSummary
-
-
-def configs_named(
-    clients: list[str], all_clients: bool, config_dir: Path | None
-) -> Iterator[tuple[str, ClientConfig | ConfigError]]:
-    """Each named client (or every client with ``--all``) with its config or its problems."""
-    if not clients and not all_clients:
-        raise ConfigError(["name one or more clients, or pass --all"])
-    for path in client_paths(clients, config_dir):
-        try:
-            yield path.stem, load_client(path)
-        except ConfigError as problems:
-            yield path.stem, problems
 
 
 @app.command("sync")
@@ -48,11 +33,13 @@ def sync(
     from bridge.store import Store
     from bridge.sync import SyncOptions, sync_client
 
+    if not clients and not all_clients:
+        raise ConfigError(["name one or more clients, or pass --all"])
+    named = configs_named(clients or [], config_dir)
     summaries: list[RunSummary] = []
     worst = 0
-    store = Store.open(db)
-    try:
-        for slug, loaded in configs_named(clients or [], all_clients, config_dir):
+    with Store.open(db) as store:
+        for slug, loaded in named:
             if isinstance(loaded, ConfigError):
                 worst = max(worst, report(loaded))
                 continue
@@ -68,8 +55,6 @@ def sync(
                 worst = max(worst, exit_code(summary.exception))
                 if not as_json:
                     report(summary.exception)
-    finally:
-        store.close()
     if as_json:
         payload = [s.as_json() for s in summaries]
         out.print_json(json.dumps(payload[0] if len(payload) == 1 else payload))
