@@ -67,11 +67,6 @@ def bridge_comment_ids(store: Store, client: str) -> set[str]:
             if r.remote_comment_id}
 
 
-def is_bridge_comment(comment: Comment, posted_ids: set[str]) -> bool:
-    """A comment the bridge wrote: its id is in the outbox, or it carries a marker."""
-    return comment.remote_id in posted_ids or find_marker(comment.body) is not None
-
-
 def post_pending(store: Store, client: str, connector: Connector,
                  stored_comments: Sequence[Comment]) -> PostResult:
     """Post every ``pending`` or interrupted ``sending`` notice of ``client`` once."""

@@ -167,17 +167,21 @@ class Store:
                 count += cast(int, getattr(result, "rowcount", 0))
         return count
 
-    def load_records(self, client: str) -> ClientRecords:
-        """Every record of ``client``, in a stable order (ticket, time, id)."""
+    def load_records(self, client: str, *, comments: bool = True) -> ClientRecords:
+        """Every record of ``client``, in a stable order (ticket, time, id).
+
+        ``comments=False`` leaves the comments out (``()``): the ledger reads none.
+        """
         with self.session() as s:
             tickets = _rows(s, TicketRow, client, "remote_id")
             changes = _rows(s, StatusChangeRow, client, "ticket_id", "at", "remote_id")
-            comments = _rows(s, CommentRow, client, "ticket_id", "at", "remote_id")
+            comment_rows = (_rows(s, CommentRow, client, "ticket_id", "at", "remote_id")
+                            if comments else [])
             entries = _rows(s, TimeEntryRow, client, "ticket_id", "at", "remote_id")
         return ClientRecords(
             tickets=tuple(map(to_ticket, tickets)),
             changes=tuple(map(to_change, changes)),
-            comments=tuple(map(to_comment, comments)),
+            comments=tuple(map(to_comment, comment_rows)),
             time_entries=tuple(map(to_entry, entries)),
         )
 

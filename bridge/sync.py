@@ -23,7 +23,6 @@ from bridge.ledger import Ledger
 from bridge.notices import notices_for
 from bridge.outbox import (
     bridge_comment_ids,
-    is_bridge_comment,
     post_pending,
     queue_notices,
     unqueued,
@@ -97,21 +96,19 @@ class RunSummary:
 
 
 def ledger_input(records: ClientRecords, posted_ids: set[str]) -> LedgerInput:
-    """The engine's input from stored records; the bridge's own comments are left out.
+    """The engine's input from stored records (it reads no comments).
 
-    So are time entries that are bridge comments: Trello reads ``/spent 2h`` comments as time,
-    and a notice whose template puts the ticket title at the start of a line ("/spent 8h on
-    the header?") would otherwise bill its own text as hours.
+    Time entries that are bridge comments are left out: Trello reads ``/spent 2h`` comments as
+    time, and a notice whose template puts the ticket title at the start of a line ("/spent 8h
+    on the header?") would otherwise bill its own text as hours.
     """
-    comments = tuple(c for c in records.comments if not is_bridge_comment(c, posted_ids))
     entries = tuple(e for e in records.time_entries if e.remote_id not in posted_ids)
-    return LedgerInput(tickets=records.tickets, changes=records.changes,
-                       time_entries=entries, comments=comments)
+    return LedgerInput(tickets=records.tickets, changes=records.changes, time_entries=entries)
 
 
 def current_ledger(store: Store, config: ClientConfig, now: datetime | None = None) -> Ledger:
     """The client's ledger, derived from the store as it is now."""
-    records = store.load_records(config.client)
+    records = store.load_records(config.client, comments=False)
     posted = bridge_comment_ids(store, config.client)
     return compute_ledger(ledger_input(records, posted), config, now or datetime.now(UTC))
 

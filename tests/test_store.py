@@ -78,6 +78,15 @@ def test_round_trip_gives_back_the_records_in_utc(store: Store) -> None:
     assert change_id(derived[0]).endswith("@2026-03-02T12:00:00+00:00@In Review")
 
 
+def test_records_without_comments_for_the_ledger(store: Store) -> None:
+    store.save_bundles("acme", [bundle("1"), bundle("2")])
+    everything = store.load_records("acme")
+    assert everything.comments
+    lean = store.load_records("acme", comments=False)
+    assert lean == ClientRecords(everything.tickets, everything.changes, (),
+                                 everything.time_entries)
+
+
 def test_saving_a_bundle_replaces_the_ticket_history(store: Store) -> None:
     store.save_bundles("acme", [bundle("1", comments=3), bundle("2")])
     newer = bundle("1", labels=("bug", "round-2"), comments=1)
