@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
-from typing import Any, TypeVar, cast
+from typing import Any, NamedTuple, TypeVar, cast
 
 from sqlalchemy import Engine, Table, delete, desc, insert, select, true, update
 from sqlalchemy.exc import SQLAlchemyError
@@ -61,6 +61,14 @@ class ClientRecords:
     changes: tuple[StatusChange, ...]
     comments: tuple[Comment, ...]
     time_entries: tuple[TimeEntry, ...]
+
+
+class NoticeState(NamedTuple):
+    """One outbox row, less its text (see :meth:`Store.notice_states`)."""
+
+    key: str
+    state: str
+    remote_comment_id: str | None
 
 
 class Store:
@@ -223,6 +231,14 @@ class Store:
             s.flush()
         return list(fresh.values())
 
+    def notice_states(self, client: str) -> list[NoticeState]:
+        """Key, state and remote comment id of each of the client's notices (no body read)."""
+        table = _table(OutboxRow)
+        query = select(table.c.key, table.c.state, table.c.remote_comment_id).where(
+            table.c.client == client)
+        with self.session() as s:
+            return [NoticeState(*row) for row in s.execute(query)]
+
     def outbox(self, client: str, states: Sequence[str] = ()) -> list[OutboxRow]:
         """The client's notices (only those in ``states`` when given), oldest first."""
         query = select(OutboxRow).where(col(OutboxRow.client) == client)
@@ -331,4 +347,4 @@ def _rows(s: Session, model: type[SQLModel], client: str, *order: str) -> list[A
     return list(s.execute(query))
 
 
-__all__ = ["ClientRecords", "OutboxRow", "RunRow", "Store", "change_id"]
+__all__ = ["ClientRecords", "NoticeState", "OutboxRow", "RunRow", "Store", "change_id"]

@@ -20,13 +20,7 @@ from bridge.config import ClientConfig
 from bridge.connect import build_connector
 from bridge.errors import ConfigError, RevbridgeError, SyncError
 from bridge.ledger import Ledger
-from bridge.notices import notices_for
-from bridge.outbox import (
-    bridge_comment_ids,
-    post_pending,
-    queue_notices,
-    unqueued,
-)
+from bridge.outbox import OutboxIndex, new_notices, post_pending, queue_notices
 from bridge.rounds import LedgerInput, compute_ledger
 from bridge.store import ClientRecords, RunRow, Store
 from connectors.base import Connector
@@ -106,11 +100,17 @@ def ledger_input(records: ClientRecords, posted_ids: set[str]) -> LedgerInput:
     return LedgerInput(tickets=records.tickets, changes=records.changes, time_entries=entries)
 
 
-def current_ledger(store: Store, config: ClientConfig, now: datetime | None = None) -> Ledger:
-    """The client's ledger, derived from the store as it is now."""
-    records = store.load_records(config.client, comments=False)
-    posted = bridge_comment_ids(store, config.client)
-    return compute_ledger(ledger_input(records, posted), config, now or datetime.now(UTC))
+def current_ledger(store: Store, config: ClientConfig, now: datetime | None = None, *,
+                   records: ClientRecords | None = None,
+                   outbox: OutboxIndex | None = None) -> Ledger:
+    """The client's ledger, derived from the store as it is now (``records`` and ``outbox``:
+    the client's, when the caller has read them already)."""
+    if records is None:
+        records = store.load_records(config.client, comments=False)
+    if outbox is None:
+        outbox = OutboxIndex.read(store, config.client)
+    return compute_ledger(ledger_input(records, outbox.posted_ids), config,
+                          now or datetime.now(UTC))
 
 
 def sync_client(
@@ -186,22 +186,21 @@ def _reconcile(store: Store, config: ClientConfig, connector: Connector, options
 def _derive_and_post(store: Store, config: ClientConfig, connector: Connector,
                      options: SyncOptions, summary: RunSummary, before: int | None) -> None:
     records = store.load_records(config.client)
-    posted_ids = bridge_comment_ids(store, config.client)
-    ledger = compute_ledger(ledger_input(records, posted_ids), config, datetime.now(UTC))
+    outbox = OutboxIndex.read(store, config.client)
+    ledger = current_ledger(store, config, records=records, outbox=outbox)
     summary.requests = len(ledger.requests)
     summary.new_requests = summary.requests - before if before is not None else summary.requests
     summary.rounds_used = ledger.rounds_used
     live = {t.remote_id for t in records.tickets if not t.deleted}
-    notices = notices_for(ledger, config)
+    fresh = new_notices(ledger, config, outbox, live)
     if options.dry_run:
         pending = store.outbox(config.client, ("pending", "sending"))
-        fresh = unqueued(store, config, notices, live) if config.comments.mode != "off" else []
         summary.would_post = (
             [{"ticket": r.ticket_id, "kind": r.kind, "body": r.body} for r in pending]
             + [{"ticket": n.ticket_id, "kind": n.kind, "body": n.body} for n in fresh]
         )
         return
-    summary.notices_queued = len(queue_notices(store, config, notices, live))
+    summary.notices_queued = len(queue_notices(store, config, fresh, live))
     if config.comments.mode == "off":
         return
     result = post_pending(store, config.client, connector, records.comments)

@@ -16,7 +16,8 @@ from sqlalchemy import inspect, text
 
 from bridge.errors import LockTimeout, StoreError
 from bridge.models import OutboxRow, TicketRow
-from bridge.store import ClientRecords, Store, change_id
+from bridge.outbox import OutboxIndex, bridge_comment_ids
+from bridge.store import ClientRecords, NoticeState, Store, change_id
 from connectors.base import Comment, Person, StatusChange, Ticket, TicketBundle, TimeEntry
 
 T0 = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
@@ -222,6 +223,24 @@ def test_outbox_keys_are_unique_and_states_change(store: Store) -> None:
     assert len(store.outbox("acme")) == 3 and store.outbox("beta") == []
     with pytest.raises(ValueError, match="cannot update"):
         store.update_notice(pending[0].id or 0, key="other")
+
+
+def test_notice_states_and_the_outbox_index_leave_the_bodies_out(store: Store) -> None:
+    store.add_notices([notice("acme/1/a/ack"), notice("acme/1/a/extra", "extra"),
+                       notice("acme/2/b/ack"), notice("acme/3/c/ack")])
+    pending = store.outbox("acme", ["pending"])
+    store.update_notice(pending[0].id or 0, state="posted", remote_comment_id="10042")
+    store.update_notice(pending[1].id or 0, state="discarded")
+    store.update_notice(pending[2].id or 0, state="posted")  # no id (an old row): none read
+    states = sorted(store.notice_states("acme"))
+    assert states == [NoticeState("acme/1/a/ack", "posted", "10042"),
+                      NoticeState("acme/1/a/extra", "discarded", None),
+                      NoticeState("acme/2/b/ack", "posted", None),
+                      NoticeState("acme/3/c/ack", "pending", None)]
+    assert store.notice_states("beta") == []
+    index = OutboxIndex.read(store, "acme")
+    assert index.keys == {s.key for s in states} and index.posted_ids == {"10042"}
+    assert bridge_comment_ids(store, "acme") == {"10042"}
 
 
 def test_migrations_are_applied_on_open(store_url: str) -> None:
