@@ -71,6 +71,13 @@ class NoticeState(NamedTuple):
     remote_comment_id: str | None
 
 
+class StartedRun(NamedTuple):
+    """A run :meth:`Store.start_run` recorded: its row id and its number for the client."""
+
+    id: int
+    number: int
+
+
 class Store:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
@@ -273,8 +280,9 @@ class Store:
 
     # runs ----------------------------------------------------------------------------------
 
-    def start_run(self, client: str, *, session: Session | None = None) -> RunRow:
-        """Record the start of a sync and count it in ``sync_state.runs``.
+    def start_run(self, client: str, *, session: Session | None = None) -> StartedRun:
+        """Record the start of a sync and count it in ``sync_state.runs``; returns the run's
+        id and its number (the count, this run included).
 
         Called under the client's sync lock, so a run of this client still ``running`` belongs
         to a process that died (SIGKILL, power loss): it is closed as failed first.
@@ -290,7 +298,8 @@ class Store:
             run = RunRow(client=client)
             s.add_all([state, run])
             s.flush()
-            return run
+            assert run.id is not None
+            return StartedRun(run.id, state.runs)
 
     def finish_run(
         self,
@@ -347,4 +356,6 @@ def _rows(s: Session, model: type[SQLModel], client: str, *order: str) -> list[A
     return list(s.execute(query))
 
 
-__all__ = ["ClientRecords", "NoticeState", "OutboxRow", "RunRow", "Store", "change_id"]
+__all__ = [
+    "ClientRecords", "NoticeState", "OutboxRow", "RunRow", "StartedRun", "Store", "change_id",
+]

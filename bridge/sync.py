@@ -127,12 +127,11 @@ def sync_client(
     with store.lock(client, timeout=options.lock_timeout):
         previous = store.last_run(client)
         run = store.start_run(client)
-        assert run.id is not None
         connector: Connector | None = None
         try:
             connector = connector_factory(config, options.policy)
             _pull(store, config, connector, options, summary)
-            _reconcile(store, config, connector, options, summary, store.run_count(client))
+            _reconcile(store, config, connector, options, summary, run.number)
             before = previous_requests(previous)
             _derive_and_post(store, config, connector, options, summary, before)
             summary.outcome = "ok"

@@ -170,6 +170,7 @@ def test_runs_are_counted_and_recorded(store: Store) -> None:
     store.finish_run(first.id or 0, "ok", counts={"tickets": 3}, requests_made=7)
     second = store.start_run("acme")
     assert store.run_count("acme") == 2 and store.run_count("beta") == 0
+    assert (first.number, second.number) == (1, 2)
     last = store.last_run("acme")
     assert last is not None and last.id == second.id and last.outcome == "running"
     done = store.finish_run(second.id or 0, "failed", error="tracker answered 500")
