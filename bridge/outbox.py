@@ -94,15 +94,22 @@ def bridge_comment_ids(store: Store, client: str) -> set[str]:
 
 
 def post_pending(store: Store, client: str, connector: Connector,
-                 stored_comments: Sequence[Comment]) -> PostResult:
-    """Post every ``pending`` or interrupted ``sending`` notice of ``client`` once."""
+                 stored_comments: Sequence[Comment] | None = None) -> PostResult:
+    """Post every ``pending`` or interrupted ``sending`` notice of ``client`` once.
+
+    A notice whose marker stands in ``stored_comments`` (by default the stored comments of the
+    tickets with a notice to post, read only when there is one) is marked posted instead.
+    """
+    rows = store.outbox(client, ("pending", "sending"))
+    if stored_comments is None:
+        stored_comments = store.comments(client, {row.ticket_id for row in rows}) if rows else ()
     by_marker: dict[tuple[str, str], str] = {}
     for comment in stored_comments:
         marker = find_marker(comment.body)
         if marker is not None:
             by_marker[(comment.ticket_id, marker)] = comment.remote_id
     result = PostResult()
-    for row in store.outbox(client, ("pending", "sending")):
+    for row in rows:
         assert row.id is not None
         existing = by_marker.get((row.ticket_id, row.marker))
         if existing is None and row.state == "sending":

@@ -200,6 +200,17 @@ class Store:
             time_entries=tuple(map(to_entry, entries)),
         )
 
+    def comments(self, client: str, ticket_ids: Iterable[str]) -> tuple[Comment, ...]:
+        """The stored comments of the given tickets, in the order of :meth:`load_records`."""
+        table = _table(CommentRow)
+        found: list[Any] = []
+        with self.session() as s:
+            for chunk in _chunks(sorted(set(ticket_ids))):
+                found.extend(s.execute(select(table).where(table.c.client == client,
+                                                           table.c.ticket_id.in_(chunk))))
+        found.sort(key=lambda r: (r.ticket_id, r.at, r.remote_id))
+        return tuple(map(to_comment, found))
+
     # sync state ----------------------------------------------------------------------------
 
     def get_cursor(self, client: str) -> str | None:

@@ -184,7 +184,7 @@ def _reconcile(store: Store, config: ClientConfig, connector: Connector, options
 
 def _derive_and_post(store: Store, config: ClientConfig, connector: Connector,
                      options: SyncOptions, summary: RunSummary, before: int | None) -> None:
-    records = store.load_records(config.client)
+    records = store.load_records(config.client, comments=False)
     outbox = OutboxIndex.read(store, config.client)
     ledger = current_ledger(store, config, records=records, outbox=outbox)
     summary.requests = len(ledger.requests)
@@ -202,7 +202,7 @@ def _derive_and_post(store: Store, config: ClientConfig, connector: Connector,
     summary.notices_queued = len(queue_notices(store, config, fresh, live))
     if config.comments.mode == "off":
         return
-    result = post_pending(store, config.client, connector, records.comments)
+    result = post_pending(store, config.client, connector)
     summary.notices_posted = len(result.posted)
     summary.notices_found_posted = len(result.already_there)
     if result.failed:

@@ -106,6 +106,15 @@ def test_a_record_that_moved_ticket_keeps_one_row(store: Store) -> None:
     assert [(c.remote_id, c.ticket_id) for c in comments] == [("c1-1", "1"), ("c1-0", "2")]
 
 
+def test_comments_of_some_tickets(store: Store) -> None:
+    store.save_bundles("acme", [bundle("1", comments=3), bundle("2"), bundle("3")])
+    store.save_bundles("beta", [bundle("1")])
+    every = store.load_records("acme").comments
+    assert store.comments("acme", ["3", "1", "9"]) == tuple(
+        c for c in every if c.ticket_id in {"1", "3"})
+    assert store.comments("acme", []) == ()
+
+
 def test_rows_are_scoped_by_client(store: Store) -> None:
     store.save_bundles("acme", [bundle("1")])
     store.save_bundles("beta", [bundle("1", comments=0)])
