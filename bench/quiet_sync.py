@@ -6,7 +6,8 @@ notice (pulled back, as the trackers return it), and an outbox where every notic
 calls for is ``posted``. The connector's pull brings nothing new. So a sync derives the same
 ledger, finds every notice already in the outbox and posts nothing: the work a daemon repeats
 every few minutes. Reported, best of ``--repeat`` runs: the wall time of ``sync_client`` (and
-of ``--dry-run``), with the time spent loading the records and computing the ledger.
+of ``--dry-run``), the time spent loading the records and computing the ledger, and the CPU
+time (read it when the machine is busy).
 
     python bench/quiet_sync.py [--rounds 1000] [--per-round 100] [--repeat 3]
 """
@@ -15,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import gc
+import os
 import sys
 import tempfile
 import time
@@ -131,14 +133,14 @@ def best_sync(cfg: ClientConfig, store: Store, live: set[str], repeat: int,
     for _ in range(repeat):
         gc.collect()
         with Timed(Store, "load_records") as load, Timed(bridge.sync, "compute_ledger") as derive:
-            started = time.perf_counter()
+            started, started_cpu = time.perf_counter(), time.process_time()
             summary = sync_client(cfg, store, SyncOptions(dry_run=dry_run),
                                   connector_factory=factory)
-            wall = time.perf_counter() - started
+            wall, cpu = time.perf_counter() - started, time.process_time() - started_cpu
         assert summary.outcome == "ok", summary.error
         assert (summary.notices_queued, summary.notices_posted, summary.would_post) == (0, 0, [])
         if wall < best["wall"]:
-            best = {"wall": wall, "load": load.seconds, "ledger": derive.seconds,
+            best = {"wall": wall, "cpu": cpu, "load": load.seconds, "ledger": derive.seconds,
                     "requests": summary.requests}
     return best
 
@@ -172,7 +174,8 @@ def main() -> None:
         rest = best["wall"] - best["load"] - best["ledger"]
         print(f"{label} wall time (best of {args.repeat}): {show(best['wall'])} "
               f"= load_records {show(best['load'])} + compute_ledger {show(best['ledger'])} "
-              f"+ the rest (outbox, notices, run rows) {show(rest)}")
+              f"+ the rest (outbox, notices, run rows) {show(rest)}; CPU time {show(best['cpu'])}")
+    print(f"load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs")
     print("reproduce: python bench/quiet_sync.py " + " ".join(sys.argv[1:]))
 
 
