@@ -18,7 +18,7 @@ from __future__ import annotations
 import hashlib
 import re
 import string
-from collections.abc import Mapping
+from collections.abc import Container, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
@@ -110,12 +110,16 @@ def find_marker(text: str) -> str | None:
     return match.group(1) if match else None
 
 
-def notices_for(ledger: Ledger, config: ClientConfig) -> list[Notice]:
-    """Every notice the ledger's requests call for now, in request order."""
+def notices_for(ledger: Ledger, config: ClientConfig,
+                skip: Container[str] = frozenset()) -> list[Notice]:
+    """Every notice the ledger's requests call for now, in request order, but those whose key
+    is in ``skip`` (left out before their text is written: a sync skips the outbox's keys)."""
     notices: list[Notice] = []
     for request in ledger.requests:
         for kind in request.notices:
             key = notice_key(ledger.client, request.remote_id, request.at, kind)
+            if key in skip:
+                continue
             marker = marker_for(key)
             text = notice_text(kind, placeholder_values(request, config), config)
             notices.append(Notice(key, marker, kind, request.remote_id, f"{text}\n\n{marker}"))

@@ -18,8 +18,9 @@ from datetime import timedelta
 
 from bridge.config import ClientConfig
 from bridge.errors import ConfigError
+from bridge.ledger import Ledger
 from bridge.models import OutboxRow, utc_now
-from bridge.notices import Notice, find_marker
+from bridge.notices import Notice, find_marker, notices_for
 from bridge.store import Store
 from connectors.base import Comment, Connector
 from connectors.errors import RemoteFatalError, RemoteRetriableError
@@ -54,34 +55,61 @@ def queue_notices(store: Store, config: ClientConfig, notices: Iterable[Notice],
     return store.add_notices(rows)
 
 
-def unqueued(store: Store, config: ClientConfig, notices: Sequence[Notice],
-             live_tickets: set[str]) -> list[Notice]:
-    """The notices a sync would queue now (for ``--dry-run``)."""
-    known = {row.key for row in store.outbox(config.client)}
-    return [n for n in notices if n.key not in known and n.ticket_id in live_tickets]
+@dataclass(frozen=True, slots=True)
+class OutboxIndex:
+    """What a sync needs to know of a client's outbox, read in one query (no bodies)."""
+
+    #: the key of every notice queued, whatever its state (held, pending, posted, discarded...)
+    keys: set[str]
+    #: remote ids of the comments the bridge posted
+    posted_ids: set[str]
+
+    @classmethod
+    def read(cls, store: Store, client: str) -> OutboxIndex:
+        keys: set[str] = set()
+        posted: set[str] = set()
+        for key, state, comment_id in store.notice_states(client):
+            keys.add(key)
+            if state == "posted" and comment_id:
+                posted.add(comment_id)
+        return cls(keys, posted)
+
+
+def new_notices(ledger: Ledger, config: ClientConfig, outbox: OutboxIndex,
+                live_tickets: set[str]) -> list[Notice]:
+    """The notices the ledger calls for on live tickets that are not in the outbox yet: what a
+    sync queues now (and ``--dry-run`` shows). None when comments are ``off``.
+
+    Only these get their text written: after the first sync, nearly every notice is known.
+    """
+    if config.comments.mode == "off":
+        return []
+    return [n for n in notices_for(ledger, config, skip=outbox.keys)
+            if n.ticket_id in live_tickets]
 
 
 def bridge_comment_ids(store: Store, client: str) -> set[str]:
     """Remote ids of every comment the bridge posted for ``client``."""
-    return {r.remote_comment_id for r in store.outbox(client, ("posted",))
-            if r.remote_comment_id}
-
-
-def is_bridge_comment(comment: Comment, posted_ids: set[str]) -> bool:
-    """A comment the bridge wrote: its id is in the outbox, or it carries a marker."""
-    return comment.remote_id in posted_ids or find_marker(comment.body) is not None
+    return OutboxIndex.read(store, client).posted_ids
 
 
 def post_pending(store: Store, client: str, connector: Connector,
-                 stored_comments: Sequence[Comment]) -> PostResult:
-    """Post every ``pending`` or interrupted ``sending`` notice of ``client`` once."""
+                 stored_comments: Sequence[Comment] | None = None) -> PostResult:
+    """Post every ``pending`` or interrupted ``sending`` notice of ``client`` once.
+
+    A notice whose marker stands in ``stored_comments`` (by default the stored comments of the
+    tickets with a notice to post, read only when there is one) is marked posted instead.
+    """
+    rows = store.outbox(client, ("pending", "sending"))
+    if stored_comments is None:
+        stored_comments = store.comments(client, {row.ticket_id for row in rows}) if rows else ()
     by_marker: dict[tuple[str, str], str] = {}
     for comment in stored_comments:
         marker = find_marker(comment.body)
         if marker is not None:
             by_marker[(comment.ticket_id, marker)] = comment.remote_id
     result = PostResult()
-    for row in store.outbox(client, ("pending", "sending")):
+    for row in rows:
         assert row.id is not None
         existing = by_marker.get((row.ticket_id, row.marker))
         if existing is None and row.state == "sending":

@@ -22,7 +22,7 @@ from bridge.classify import Classifier, Draft, Moves, id_order
 from bridge.config import ClientConfig, Quote
 from bridge.grouping import RoundDraft, group
 from bridge.ledger import Ledger, NoticeKind, Overage, Request, RequestStatus, Round, hours
-from connectors.base import Comment, StatusChange, Ticket, TimeEntry, utc
+from connectors.base import StatusChange, Ticket, TimeEntry, utc
 
 __all__ = ["Ledger", "LedgerInput", "compute_ledger", "notice_kinds"]
 
@@ -34,7 +34,6 @@ class LedgerInput:
     tickets: Sequence[Ticket]
     changes: Sequence[StatusChange]
     time_entries: Sequence[TimeEntry]
-    comments: Sequence[Comment] = ()
 
 
 def notice_kinds(status: RequestStatus, extra: bool, designated: bool) -> tuple[NoticeKind, ...]:

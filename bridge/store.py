@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
-from typing import Any, TypeVar, cast
+from typing import Any, NamedTuple, TypeVar, cast
 
 from sqlalchemy import Engine, Table, delete, desc, insert, select, true, update
 from sqlalchemy.exc import SQLAlchemyError
@@ -61,6 +61,21 @@ class ClientRecords:
     changes: tuple[StatusChange, ...]
     comments: tuple[Comment, ...]
     time_entries: tuple[TimeEntry, ...]
+
+
+class NoticeState(NamedTuple):
+    """One outbox row, less its text (see :meth:`Store.notice_states`)."""
+
+    key: str
+    state: str
+    remote_comment_id: str | None
+
+
+class StartedRun(NamedTuple):
+    """A run :meth:`Store.start_run` recorded: its row id and its number for the client."""
+
+    id: int
+    number: int
 
 
 class Store:
@@ -173,19 +188,34 @@ class Store:
                 count += cast(int, getattr(result, "rowcount", 0))
         return count
 
-    def load_records(self, client: str) -> ClientRecords:
-        """Every record of ``client``, in a stable order (ticket, time, id)."""
+    def load_records(self, client: str, *, comments: bool = True) -> ClientRecords:
+        """Every record of ``client``, in a stable order (ticket, time, id).
+
+        ``comments=False`` leaves the comments out (``()``): the ledger reads none.
+        """
         with self.session() as s:
             tickets = _rows(s, TicketRow, client, "remote_id")
             changes = _rows(s, StatusChangeRow, client, "ticket_id", "at", "remote_id")
-            comments = _rows(s, CommentRow, client, "ticket_id", "at", "remote_id")
+            comment_rows = (_rows(s, CommentRow, client, "ticket_id", "at", "remote_id")
+                            if comments else [])
             entries = _rows(s, TimeEntryRow, client, "ticket_id", "at", "remote_id")
         return ClientRecords(
             tickets=tuple(map(to_ticket, tickets)),
             changes=tuple(map(to_change, changes)),
-            comments=tuple(map(to_comment, comments)),
+            comments=tuple(map(to_comment, comment_rows)),
             time_entries=tuple(map(to_entry, entries)),
         )
+
+    def comments(self, client: str, ticket_ids: Iterable[str]) -> tuple[Comment, ...]:
+        """The stored comments of the given tickets, in the order of :meth:`load_records`."""
+        table = _table(CommentRow)
+        found: list[Any] = []
+        with self.session() as s:
+            for chunk in _chunks(sorted(set(ticket_ids))):
+                found.extend(s.execute(select(table).where(table.c.client == client,
+                                                           table.c.ticket_id.in_(chunk))))
+        found.sort(key=lambda r: (r.ticket_id, r.at, r.remote_id))
+        return tuple(map(to_comment, found))
 
     # sync state ----------------------------------------------------------------------------
 
@@ -225,6 +255,14 @@ class Store:
             s.flush()
         return list(fresh.values())
 
+    def notice_states(self, client: str) -> list[NoticeState]:
+        """Key, state and remote comment id of each of the client's notices (no body read)."""
+        table = _table(OutboxRow)
+        query = select(table.c.key, table.c.state, table.c.remote_comment_id).where(
+            table.c.client == client)
+        with self.session() as s:
+            return [NoticeState(*row) for row in s.execute(query)]
+
     def outbox(self, client: str, states: Sequence[str] = ()) -> list[OutboxRow]:
         """The client's notices (only those in ``states`` when given), oldest first."""
         query = select(OutboxRow).where(col(OutboxRow.client) == client)
@@ -259,8 +297,9 @@ class Store:
 
     # runs ----------------------------------------------------------------------------------
 
-    def start_run(self, client: str, *, session: Session | None = None) -> RunRow:
-        """Record the start of a sync and count it in ``sync_state.runs``.
+    def start_run(self, client: str, *, session: Session | None = None) -> StartedRun:
+        """Record the start of a sync and count it in ``sync_state.runs``; returns the run's
+        id and its number (the count, this run included).
 
         Called under the client's sync lock, so a run of this client still ``running`` belongs
         to a process that died (SIGKILL, power loss): it is closed as failed first.
@@ -276,7 +315,8 @@ class Store:
             run = RunRow(client=client)
             s.add_all([state, run])
             s.flush()
-            return run
+            assert run.id is not None
+            return StartedRun(run.id, state.runs)
 
     def finish_run(
         self,
@@ -333,4 +373,6 @@ def _rows(s: Session, model: type[SQLModel], client: str, *order: str) -> list[A
     return list(s.execute(query))
 
 
-__all__ = ["ClientRecords", "OutboxRow", "RunRow", "Store", "change_id"]
+__all__ = [
+    "ClientRecords", "NoticeState", "OutboxRow", "RunRow", "StartedRun", "Store", "change_id",
+]

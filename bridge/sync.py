@@ -20,14 +20,7 @@ from bridge.config import ClientConfig
 from bridge.connect import build_connector
 from bridge.errors import ConfigError, RevbridgeError, SyncError
 from bridge.ledger import Ledger
-from bridge.notices import notices_for
-from bridge.outbox import (
-    bridge_comment_ids,
-    is_bridge_comment,
-    post_pending,
-    queue_notices,
-    unqueued,
-)
+from bridge.outbox import OutboxIndex, new_notices, post_pending, queue_notices
 from bridge.rounds import LedgerInput, compute_ledger
 from bridge.store import ClientRecords, RunRow, Store
 from connectors.base import Connector
@@ -97,23 +90,27 @@ class RunSummary:
 
 
 def ledger_input(records: ClientRecords, posted_ids: set[str]) -> LedgerInput:
-    """The engine's input from stored records; the bridge's own comments are left out.
+    """The engine's input from stored records (it reads no comments).
 
-    So are time entries that are bridge comments: Trello reads ``/spent 2h`` comments as time,
-    and a notice whose template puts the ticket title at the start of a line ("/spent 8h on
-    the header?") would otherwise bill its own text as hours.
+    Time entries that are bridge comments are left out: Trello reads ``/spent 2h`` comments as
+    time, and a notice whose template puts the ticket title at the start of a line ("/spent 8h
+    on the header?") would otherwise bill its own text as hours.
     """
-    comments = tuple(c for c in records.comments if not is_bridge_comment(c, posted_ids))
     entries = tuple(e for e in records.time_entries if e.remote_id not in posted_ids)
-    return LedgerInput(tickets=records.tickets, changes=records.changes,
-                       time_entries=entries, comments=comments)
+    return LedgerInput(tickets=records.tickets, changes=records.changes, time_entries=entries)
 
 
-def current_ledger(store: Store, config: ClientConfig, now: datetime | None = None) -> Ledger:
-    """The client's ledger, derived from the store as it is now."""
-    records = store.load_records(config.client)
-    posted = bridge_comment_ids(store, config.client)
-    return compute_ledger(ledger_input(records, posted), config, now or datetime.now(UTC))
+def current_ledger(store: Store, config: ClientConfig, now: datetime | None = None, *,
+                   records: ClientRecords | None = None,
+                   outbox: OutboxIndex | None = None) -> Ledger:
+    """The client's ledger, derived from the store as it is now (``records`` and ``outbox``:
+    the client's, when the caller has read them already)."""
+    if records is None:
+        records = store.load_records(config.client, comments=False)
+    if outbox is None:
+        outbox = OutboxIndex.read(store, config.client)
+    return compute_ledger(ledger_input(records, outbox.posted_ids), config,
+                          now or datetime.now(UTC))
 
 
 def sync_client(
@@ -130,12 +127,11 @@ def sync_client(
     with store.lock(client, timeout=options.lock_timeout):
         previous = store.last_run(client)
         run = store.start_run(client)
-        assert run.id is not None
         connector: Connector | None = None
         try:
             connector = connector_factory(config, options.policy)
             _pull(store, config, connector, options, summary)
-            _reconcile(store, config, connector, options, summary, store.run_count(client))
+            _reconcile(store, config, connector, options, summary, run.number)
             before = previous_requests(previous)
             _derive_and_post(store, config, connector, options, summary, before)
             summary.outcome = "ok"
@@ -188,26 +184,25 @@ def _reconcile(store: Store, config: ClientConfig, connector: Connector, options
 
 def _derive_and_post(store: Store, config: ClientConfig, connector: Connector,
                      options: SyncOptions, summary: RunSummary, before: int | None) -> None:
-    records = store.load_records(config.client)
-    posted_ids = bridge_comment_ids(store, config.client)
-    ledger = compute_ledger(ledger_input(records, posted_ids), config, datetime.now(UTC))
+    records = store.load_records(config.client, comments=False)
+    outbox = OutboxIndex.read(store, config.client)
+    ledger = current_ledger(store, config, records=records, outbox=outbox)
     summary.requests = len(ledger.requests)
     summary.new_requests = summary.requests - before if before is not None else summary.requests
     summary.rounds_used = ledger.rounds_used
     live = {t.remote_id for t in records.tickets if not t.deleted}
-    notices = notices_for(ledger, config)
+    fresh = new_notices(ledger, config, outbox, live)
     if options.dry_run:
         pending = store.outbox(config.client, ("pending", "sending"))
-        fresh = unqueued(store, config, notices, live) if config.comments.mode != "off" else []
         summary.would_post = (
             [{"ticket": r.ticket_id, "kind": r.kind, "body": r.body} for r in pending]
             + [{"ticket": n.ticket_id, "kind": n.kind, "body": n.body} for n in fresh]
         )
         return
-    summary.notices_queued = len(queue_notices(store, config, notices, live))
+    summary.notices_queued = len(queue_notices(store, config, fresh, live))
     if config.comments.mode == "off":
         return
-    result = post_pending(store, config.client, connector, records.comments)
+    result = post_pending(store, config.client, connector)
     summary.notices_posted = len(result.posted)
     summary.notices_found_posted = len(result.already_there)
     if result.failed:

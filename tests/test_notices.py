@@ -55,6 +55,16 @@ def test_notices_for_a_ledger_end_with_their_marker() -> None:
         assert find_marker(notice.body) == notice.marker
 
 
+def test_notices_whose_key_is_known_are_left_out() -> None:
+    tickets = [ticket("1", at(2)), ticket("2", at(2, 10), OSCAR), ticket("3", at(2, 11))]
+    cfg = config(quote={"rounds_included": 1})
+    found = ledger(tickets, quote={"rounds_included": 1})
+    every = notices_for(found, cfg)
+    known = {every[0].key, every[2].key, "acme/9/2026-03-02T00:00:00Z/ack"}
+    assert notices_for(found, cfg, skip=known) == [n for n in every if n.key not in known]
+    assert notices_for(found, cfg, skip={n.key for n in every}) == []
+
+
 def test_find_marker_only_reads_the_last_line() -> None:
     assert find_marker("Thanks\n\nrb-0123456789\n") == "rb-0123456789"
     assert find_marker("rb-0123456789") == "rb-0123456789"

@@ -16,7 +16,8 @@ from sqlalchemy import inspect, text
 
 from bridge.errors import LockTimeout, StoreError
 from bridge.models import OutboxRow, TicketRow
-from bridge.store import ClientRecords, Store, change_id
+from bridge.outbox import OutboxIndex, bridge_comment_ids
+from bridge.store import ClientRecords, NoticeState, Store, change_id
 from connectors.base import Comment, Person, StatusChange, Ticket, TicketBundle, TimeEntry
 
 T0 = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
@@ -78,6 +79,15 @@ def test_round_trip_gives_back_the_records_in_utc(store: Store) -> None:
     assert change_id(derived[0]).endswith("@2026-03-02T12:00:00+00:00@In Review")
 
 
+def test_records_without_comments_for_the_ledger(store: Store) -> None:
+    store.save_bundles("acme", [bundle("1"), bundle("2")])
+    everything = store.load_records("acme")
+    assert everything.comments
+    lean = store.load_records("acme", comments=False)
+    assert lean == ClientRecords(everything.tickets, everything.changes, (),
+                                 everything.time_entries)
+
+
 def test_saving_a_bundle_replaces_the_ticket_history(store: Store) -> None:
     store.save_bundles("acme", [bundle("1", comments=3), bundle("2")])
     newer = bundle("1", labels=("bug", "round-2"), comments=1)
@@ -94,6 +104,15 @@ def test_a_record_that_moved_ticket_keeps_one_row(store: Store) -> None:
     store.save_bundles("acme", [TicketBundle(bundle("2").ticket, comments=(moved, moved))])
     comments = store.load_records("acme").comments
     assert [(c.remote_id, c.ticket_id) for c in comments] == [("c1-1", "1"), ("c1-0", "2")]
+
+
+def test_comments_of_some_tickets(store: Store) -> None:
+    store.save_bundles("acme", [bundle("1", comments=3), bundle("2"), bundle("3")])
+    store.save_bundles("beta", [bundle("1")])
+    every = store.load_records("acme").comments
+    assert store.comments("acme", ["3", "1", "9"]) == tuple(
+        c for c in every if c.ticket_id in {"1", "3"})
+    assert store.comments("acme", []) == ()
 
 
 def test_rows_are_scoped_by_client(store: Store) -> None:
@@ -160,6 +179,7 @@ def test_runs_are_counted_and_recorded(store: Store) -> None:
     store.finish_run(first.id or 0, "ok", counts={"tickets": 3}, requests_made=7)
     second = store.start_run("acme")
     assert store.run_count("acme") == 2 and store.run_count("beta") == 0
+    assert (first.number, second.number) == (1, 2)
     last = store.last_run("acme")
     assert last is not None and last.id == second.id and last.outcome == "running"
     done = store.finish_run(second.id or 0, "failed", error="tracker answered 500")
@@ -213,6 +233,24 @@ def test_outbox_keys_are_unique_and_states_change(store: Store) -> None:
     assert len(store.outbox("acme")) == 3 and store.outbox("beta") == []
     with pytest.raises(ValueError, match="cannot update"):
         store.update_notice(pending[0].id or 0, key="other")
+
+
+def test_notice_states_and_the_outbox_index_leave_the_bodies_out(store: Store) -> None:
+    store.add_notices([notice("acme/1/a/ack"), notice("acme/1/a/extra", "extra"),
+                       notice("acme/2/b/ack"), notice("acme/3/c/ack")])
+    pending = store.outbox("acme", ["pending"])
+    store.update_notice(pending[0].id or 0, state="posted", remote_comment_id="10042")
+    store.update_notice(pending[1].id or 0, state="discarded")
+    store.update_notice(pending[2].id or 0, state="posted")  # no id (an old row): none read
+    states = sorted(store.notice_states("acme"))
+    assert states == [NoticeState("acme/1/a/ack", "posted", "10042"),
+                      NoticeState("acme/1/a/extra", "discarded", None),
+                      NoticeState("acme/2/b/ack", "posted", None),
+                      NoticeState("acme/3/c/ack", "pending", None)]
+    assert store.notice_states("beta") == []
+    index = OutboxIndex.read(store, "acme")
+    assert index.keys == {s.key for s in states} and index.posted_ids == {"10042"}
+    assert bridge_comment_ids(store, "acme") == {"10042"}
 
 
 def test_migrations_are_applied_on_open(store_url: str) -> None:
