@@ -34,11 +34,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import tomli_w
 
 from bench.pull_jira import bare_pull, serve
-from bridge.config import ClientConfig
-from bridge.connect import build_connector
-from bridge.loader import load_client
+from bridge.clientfile.load import load_client
+from bridge.clientfile.schema import ClientConfig
 from bridge.store import Store
-from bridge.sync import SyncOptions, sync_client
+from bridge.sync.connect import build_connector
+from bridge.sync.run import SyncOptions, sync_client
 from connectors.base import Connector, Page
 from connectors.http import RetryPolicy
 

@@ -24,8 +24,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bridge.config import ClientConfig
-from bridge.rounds import LedgerInput, compute_ledger
+from bridge.clientfile.schema import ClientConfig
+from bridge.engine.rounds import LedgerInput, compute_ledger
 from connectors.base import (
     Person,
     StatusChange,

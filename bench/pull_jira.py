@@ -27,8 +27,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from jira import JIRA
 
-from connectors.fakes.jira import FakeJira, settings_for
-from connectors.jira import PAGE_SIZE, SEARCH_FIELDS, JiraConnector, JiraSettings
+from connectors.jira.connector import PAGE_SIZE, SEARCH_FIELDS, JiraConnector, JiraSettings
+from connectors.testing.fakes.jira import FakeJira, settings_for
 
 T0 = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
 

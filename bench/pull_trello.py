@@ -26,8 +26,8 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from connectors.fakes.trello import FakeTrello, settings_for
-from connectors.trello import DEFAULT_POLICY, TrelloConnector, TrelloSettings
+from connectors.testing.fakes.trello import FakeTrello, settings_for
+from connectors.trello.connector import DEFAULT_POLICY, TrelloConnector, TrelloSettings
 
 ALLOWED = (100, 10.0)  # Trello, per token
 START = datetime(2025, 1, 6, 9, 0, tzinfo=UTC)

@@ -28,14 +28,14 @@ from typing import Any, ClassVar
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import bridge.sync
+import bridge.sync.run
 from bench.ledger import CLIENT, TEAM, build, config
-from bridge.config import ClientConfig
-from bridge.models import OutboxRow
-from bridge.notices import notices_for
-from bridge.rounds import compute_ledger
+from bridge.clientfile.schema import ClientConfig
+from bridge.engine.rounds import compute_ledger
+from bridge.present.notices import notices_for
 from bridge.store import Store
-from bridge.sync import SyncOptions, sync_client
+from bridge.store.models import OutboxRow
+from bridge.sync.run import SyncOptions, sync_client
 from connectors.base import Comment, Page, Person, TicketBundle, TrackerSettings
 from connectors.http import RetryPolicy
 
@@ -132,7 +132,10 @@ def best_sync(cfg: ClientConfig, store: Store, live: set[str], repeat: int,
     best: dict[str, float] = {"wall": float("inf")}
     for _ in range(repeat):
         gc.collect()
-        with Timed(Store, "load_records") as load, Timed(bridge.sync, "compute_ledger") as derive:
+        with (
+            Timed(Store, "load_records") as load,
+            Timed(bridge.sync.run, "compute_ledger") as derive,
+        ):
             started, started_cpu = time.perf_counter(), time.process_time()
             summary = sync_client(cfg, store, SyncOptions(dry_run=dry_run),
                                   connector_factory=factory)

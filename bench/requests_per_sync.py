@@ -39,11 +39,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import tomli_w
 
-from bridge.connect import build_connector
-from bridge.loader import load_client
+from bridge.clientfile.load import load_client
 from bridge.store import Store
-from bridge.sync import SyncOptions, sync_client
-from connectors.fakes import Fake, make_fake, tracker_table
+from bridge.sync.connect import build_connector
+from bridge.sync.run import SyncOptions, sync_client
+from connectors.testing.fakes import Fake, make_fake, tracker_table
 
 T0 = datetime.now(UTC) - timedelta(days=30)
 TRACKERS = ("jira", "trello", "asana")

@@ -14,9 +14,9 @@ from connectors.base import Connector, TrackerSettings
 from connectors.errors import RemoteFatalError
 
 BUILTIN: dict[str, str] = {
-    "jira": "connectors.jira:JiraConnector",
-    "trello": "connectors.trello:TrelloConnector",
-    "asana": "connectors.asana:AsanaConnector",
+    "jira": "connectors.jira.connector:JiraConnector",
+    "trello": "connectors.trello.connector:TrelloConnector",
+    "asana": "connectors.asana.connector:AsanaConnector",
 }
 
 

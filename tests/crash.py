@@ -25,10 +25,10 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from bridge.notices import find_marker, marker_for, notice_key
-from bridge.story import play_more, play_story, story_start
-from connectors.fakes import Fake, make_fake, tracker_table
-from connectors.fakes.base import Fault, Response
+from bridge.cli.story import play_more, play_story, story_start
+from bridge.present.notices import find_marker, marker_for, notice_key
+from connectors.testing.fakes import Fake, make_fake, tracker_table
+from connectors.testing.fakes.base import Fault, Response
 from tests.e2e import TOKEN_ENV, World, write_client_file
 
 #: the POST that creates a comment, per tracker

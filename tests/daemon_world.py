@@ -20,10 +20,10 @@ from typing import Any
 
 from sqlmodel import col, select
 
-from bridge.models import RunRow
+from bridge.cli.story import Story, play_story
 from bridge.store import Store
-from bridge.story import Story, play_story
-from connectors.fakes import Fake, make_fake, tracker_table
+from bridge.store.models import RunRow
+from connectors.testing.fakes import Fake, make_fake, tracker_table
 from tests.e2e import ROOT, write_client_file
 
 

@@ -14,8 +14,8 @@ from typing import Any
 
 import tomli_w
 
-from bridge.story import Story, play_story
-from connectors.fakes import Fake, make_fake, tracker_table
+from bridge.cli.story import Story, play_story
+from connectors.testing.fakes import Fake, make_fake, tracker_table
 
 ROOT = Path(__file__).resolve().parents[1]
 TOKEN_ENV = "REVBRIDGE_E2E_TOKEN"

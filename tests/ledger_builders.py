@@ -6,9 +6,9 @@ from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-from bridge.config import ClientConfig
-from bridge.ledger import Ledger, Request
-from bridge.rounds import LedgerInput, compute_ledger
+from bridge.clientfile.schema import ClientConfig
+from bridge.engine.ledger import Ledger, Request
+from bridge.engine.rounds import LedgerInput, compute_ledger
 from connectors.base import Person, StatusChange, StatusMap, Ticket, TimeEntry, TrackerSettings
 
 CLAIRE = Person("c1", "Claire Client", "claire@acme.example")  # designated client contact

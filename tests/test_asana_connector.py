@@ -9,10 +9,10 @@ import pytest
 
 from connectors.base import COMPLETED_STATUS
 from connectors.errors import CredentialsRefused, RemoteFatalError, RemoteRetriableError
-from connectors.fakes.asana import FakeAsana
-from connectors.fakes.base import Fault
 from connectors.http import fast_policy
-from tests.connector_contract import T0, ConnectorContract, MakeConnector, connector_maker, drain
+from connectors.testing.contract import T0, ConnectorContract, MakeConnector, connector_maker, drain
+from connectors.testing.fakes.asana import FakeAsana
+from connectors.testing.fakes.base import Fault
 
 
 @pytest.fixture

@@ -21,12 +21,13 @@ from typing import Any
 
 import pytest
 
-from connectors.asana import AsanaConnector, AsanaSettings
+from connectors.asana.connector import AsanaConnector, AsanaSettings
 from connectors.errors import CredentialsRefused
-from connectors.fakes.asana import FakeAsana, settings_for
-from connectors.fakes.base import Fault, LoggedRequest
 from connectors.http import fast_policy
-from tests.connector_contract import SHARED_TRACKERS, T0, drain
+from connectors.testing.contract import T0, drain
+from connectors.testing.fakes.asana import FakeAsana, settings_for
+from connectors.testing.fakes.base import Fault, LoggedRequest
+from tests.shared_trackers import SHARED_TRACKERS
 
 SPEC = SHARED_TRACKERS / "specs" / "asana_oas.yaml"
 HOST = "https://app.asana.com"

@@ -7,8 +7,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bridge.business_time import BusinessClock, add_business
-from bridge.config import Sla
+from bridge.clientfile.schema import Sla
+from bridge.engine.business_time import BusinessClock, add_business
 
 PARIS = ZoneInfo("Europe/Paris")
 OFFICE = Sla()  # 09:00-18:00, Monday to Friday: one business day is 9 h

@@ -11,7 +11,8 @@ import pytest
 from typer.testing import CliRunner
 
 from bridge.cli import app
-from bridge.errors import (
+from bridge.store import Store
+from connectors.errors import (
     ConfigError,
     CredentialsError,
     CredentialsRefused,
@@ -21,7 +22,6 @@ from bridge.errors import (
     SyncError,
     exit_code,
 )
-from bridge.store import Store
 from tests.memory_keyring import MemoryKeyring
 
 ROOT = Path(__file__).resolve().parents[1]

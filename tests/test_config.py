@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import importlib.util
 import re
 from pathlib import Path
 
 import pytest
 
-from bridge.errors import ConfigError
-from bridge.loader import client_files, find_client, load_client, read_client
-from bridge.paths import config_dir
+from bridge.clientfile.load import client_files, find_client, load_client, read_client
+from bridge.clientfile.paths import config_dir
+from connectors.errors import ConfigError
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "config.example.toml"
@@ -47,9 +46,6 @@ def example_with_toy_tracker(tmp_path: Path) -> Path:
     return write(tmp_path, "acme.toml", head + TOY_TRACKER.lstrip() + "\n" + statuses)
 
 
-@pytest.mark.skipif(
-    importlib.util.find_spec("connectors.jira") is None, reason="connectors.jira not merged yet"
-)
 def test_config_example_loads_with_the_jira_connector() -> None:
     config = load_client(EXAMPLE)
     assert config.client == "acme"

@@ -12,8 +12,8 @@ import pytest
 from sqlalchemy import func, select
 from sqlmodel import col
 
-from bridge.models import TicketRow
-from connectors.fakes.base import Fault
+from bridge.store.models import TicketRow
+from connectors.testing.fakes.base import Fault
 from tests.daemon_world import daemon_world, wait_for
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 import connectors
-from connectors.fakes.base import Fault
+from connectors.testing.fakes.base import Fault
 from tests.daemon_world import daemon_world, wait_for
 
 pytestmark = pytest.mark.postgres

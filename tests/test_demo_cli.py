@@ -15,7 +15,7 @@ import pytest
 from typer.testing import CliRunner
 
 from bridge.cli import app
-from connectors.fakes import FAKES
+from connectors.testing.fakes import FAKES
 from tests.e2e import ROOT
 
 MARKER = re.compile(r"^rb-[0-9a-f]{10}$")

@@ -12,10 +12,15 @@ import pytest
 
 from connectors.base import Connector
 from connectors.errors import CredentialsRefused, RemoteRetriableError
-from connectors.fakes.base import Fault
-from connectors.fakes.jira import EMBEDDED_COMMENTS, EMBEDDED_HISTORIES, FakeJira, settings_for
-from connectors.jira import JiraConnector, JiraSettings
-from tests.connector_contract import T0, ConnectorContract, MakeConnector, connector_maker, drain
+from connectors.jira.connector import JiraConnector, JiraSettings
+from connectors.testing.contract import T0, ConnectorContract, MakeConnector, connector_maker, drain
+from connectors.testing.fakes.base import Fault
+from connectors.testing.fakes.jira import (
+    EMBEDDED_COMMENTS,
+    EMBEDDED_HISTORIES,
+    FakeJira,
+    settings_for,
+)
 
 
 @pytest.fixture(params=["cloud", "datacenter"])

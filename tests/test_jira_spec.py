@@ -18,11 +18,17 @@ from typing import Any
 
 import pytest
 
-from connectors.fakes.base import LoggedRequest
-from connectors.fakes.jira import EMBEDDED_COMMENTS, EMBEDDED_HISTORIES, FakeJira, settings_for
 from connectors.http import fast_policy
-from connectors.jira import JiraConnector, JiraSettings
-from tests.connector_contract import SHARED_TRACKERS, T0, drain
+from connectors.jira.connector import JiraConnector, JiraSettings
+from connectors.testing.contract import T0, drain
+from connectors.testing.fakes.base import LoggedRequest
+from connectors.testing.fakes.jira import (
+    EMBEDDED_COMMENTS,
+    EMBEDDED_HISTORIES,
+    FakeJira,
+    settings_for,
+)
+from tests.shared_trackers import SHARED_TRACKERS
 
 SPEC = SHARED_TRACKERS / "specs" / "jira-platform-swagger-v3.v3.json"
 HOST = "https://your-domain.atlassian.net"

@@ -7,8 +7,8 @@ import json
 import pytest
 from rich.console import Console
 
-from bridge.errors import ConfigError
-from bridge.ledger_view import explain, ledger_to_json, render_status
+from bridge.present.ledger_view import explain, ledger_to_json, render_status
+from connectors.errors import ConfigError
 from tests.ledger_builders import CLAIRE, OSCAR, at, ledger, move, spent, ticket
 
 TOP = {"client", "quote", "rounds_used", "rounds_remaining", "extra_rounds", "hours_spent",

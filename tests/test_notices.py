@@ -6,7 +6,8 @@ import hashlib
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
-from bridge.notices import (
+from bridge.engine.rounds import LedgerInput, compute_ledger, notice_kinds
+from bridge.present.notices import (
     find_marker,
     format_moment,
     marker_for,
@@ -14,7 +15,6 @@ from bridge.notices import (
     notices_for,
     validate_texts,
 )
-from bridge.rounds import LedgerInput, compute_ledger, notice_kinds
 from connectors.base import Ticket
 from tests.ledger_builders import CLAIRE, OSCAR, at, config, ledger, move, ticket
 

@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 import connectors
-from bridge.report.l10n import words
+from bridge.present.l10n import words
 from tests.e2e import World, story_world
 from tests.report_parsers import md_facts, md_tables, number, parse_html
 

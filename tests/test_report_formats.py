@@ -13,10 +13,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bridge.ledger import Ledger
-from bridge.report import Period, build_report, render
-from bridge.report.csv_export import COLUMNS
-from bridge.report.l10n import words
+from bridge.engine.ledger import Ledger
+from bridge.present.l10n import words
+from bridge.present.report import Period, build_report, render
+from bridge.present.report.csv_export import COLUMNS
 from tests.ledger_builders import CLAIRE, OSCAR, at, ledger, move, spent, ticket
 from tests.report_parsers import md_facts, md_tables, number, parse_html
 

@@ -9,7 +9,7 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bridge.rounds import LedgerInput, compute_ledger
+from bridge.engine.rounds import LedgerInput, compute_ledger
 from connectors.base import COMPLETED_STATUS, StatusChange, Ticket, TimeEntry
 from tests.ledger_builders import CLAIRE, ME, OSCAR, at, config
 

@@ -9,9 +9,9 @@ from zoneinfo import ZoneInfo
 import pytest
 from apscheduler.triggers.cron import CronTrigger
 
-from bridge.config import Schedule
-from bridge.loader import load_client
-from bridge.schedule import (
+from bridge.clientfile.load import load_client
+from bridge.clientfile.schema import Schedule
+from bridge.daemon.schedule import (
     BACKOFF_CAP,
     StandardCronTrigger,
     backoff_delay,
@@ -116,7 +116,7 @@ def test_backoff_doubles_per_failure_and_is_capped() -> None:
 def test_a_schedule_without_every_or_cron_runs_every_15_minutes(
     tmp_path: Path, toy_tracker: str
 ) -> None:
-    from bridge.daemon import describe
+    from bridge.daemon.daemon import describe
 
     path = tmp_path / "acme.toml"
     for table in ("", "[schedule]\n"):  # no [schedule] table, or an empty one

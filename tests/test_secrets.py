@@ -12,14 +12,14 @@ import pytest
 from sqlalchemy import inspect, select
 from typer.testing import CliRunner
 
-from bridge.app import report
 from bridge.cli import app
-from bridge.connect import build_connector
-from bridge.errors import CredentialsError, RemoteFatalError
-from bridge.loader import load_client
-from bridge.secrets import REDACTOR, SecretRef, parse_ref, resolve, store_in_keyring
+from bridge.cli.app import report
+from bridge.clientfile.load import load_client
+from bridge.clientfile.secrets import REDACTOR, SecretRef, parse_ref, resolve, store_in_keyring
 from bridge.store import Store
+from bridge.sync.connect import build_connector
 from connectors.base import Comment, Person, Ticket, TicketBundle
+from connectors.errors import CredentialsError, RemoteFatalError
 from tests.memory_keyring import MemoryKeyring
 
 PY = shlex.quote(sys.executable)
@@ -158,7 +158,7 @@ def test_a_resolved_secret_shows_up_nowhere(
     try:
         connector.whoami()  # logs and raises with the token in the text
     except RemoteFatalError as exc:
-        logging.getLogger("bridge.sync").error("sync of acme failed: %s", exc, exc_info=True)
+        logging.getLogger("bridge.sync.run").error("sync of acme failed: %s", exc, exc_info=True)
         report(exc)
         store.finish_run(run.id or 0, "failed", error=str(exc))
     now = datetime.now(UTC)

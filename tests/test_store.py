@@ -14,11 +14,12 @@ from pathlib import Path
 import pytest
 from sqlalchemy import inspect, text
 
-from bridge.errors import LockTimeout, StoreError
-from bridge.models import OutboxRow, TicketRow
-from bridge.outbox import OutboxIndex, bridge_comment_ids
-from bridge.store import ClientRecords, NoticeState, Store, change_id
+from bridge.store import ClientRecords, NoticeState, Store
+from bridge.store.models import OutboxRow, TicketRow
+from bridge.store.rows import change_id
+from bridge.sync.outbox import OutboxIndex, bridge_comment_ids
 from connectors.base import Comment, Person, StatusChange, Ticket, TicketBundle, TimeEntry
+from connectors.errors import LockTimeout, StoreError
 
 T0 = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
 PARIS = timezone(timedelta(hours=1))

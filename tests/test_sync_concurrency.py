@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import text
 
 from bridge.store import Store
-from connectors.fakes.base import Fault
+from connectors.testing.fakes.base import Fault
 from tests.crash import COMMENT_PATH, crash_world, markers_on_tracker
 
 BACKENDS = ["sqlite", pytest.param("pg", marks=pytest.mark.postgres)]

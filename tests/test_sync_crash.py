@@ -21,13 +21,13 @@ from typing import Any
 import pytest
 
 import connectors
-from bridge.connect import build_connector
-from bridge.loader import load_client
-from bridge.models import OutboxRow
-from bridge.outbox import post_pending
+from bridge.clientfile.load import load_client
 from bridge.store import Store
-from connectors.fakes.base import Fault, Response
+from bridge.store.models import OutboxRow
+from bridge.sync.connect import build_connector
+from bridge.sync.outbox import post_pending
 from connectors.http import fast_policy
+from connectors.testing.fakes.base import Fault, Response
 from tests.crash import (
     COMMENT_PATH,
     Campaign,

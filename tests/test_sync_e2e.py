@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 import connectors
-from bridge.models import OutboxRow
 from bridge.store import Store
+from bridge.store.models import OutboxRow
 from tests.e2e import TOKEN_ENV, World, story_world
 
 TRACKERS = connectors.names()

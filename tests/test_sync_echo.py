@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 
 import connectors
-from bridge.outbox import bridge_comment_ids
 from bridge.store import Store
-from bridge.sync import ledger_input
+from bridge.sync.outbox import bridge_comment_ids
+from bridge.sync.run import ledger_input
 from tests.crash import without_last_sync
 from tests.e2e import story_world, write_client_file
 

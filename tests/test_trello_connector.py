@@ -12,11 +12,11 @@ import pytest
 from connectors import get
 from connectors.base import COMPLETED_STATUS
 from connectors.errors import CredentialsRefused, RemoteFatalError, RemoteRetriableError
-from connectors.fakes.trello import FakeTrello, settings_for
 from connectors.http import fast_policy
-from connectors.trello import TrelloConnector, TrelloSettings
-from connectors.trello_records import DEFAULT_SPENT_PATTERN, spent_seconds
-from tests.connector_contract import T0, ConnectorContract, MakeConnector, connector_maker, drain
+from connectors.testing.contract import T0, ConnectorContract, MakeConnector, connector_maker, drain
+from connectors.testing.fakes.trello import FakeTrello, settings_for
+from connectors.trello.connector import TrelloConnector, TrelloSettings
+from connectors.trello.records import DEFAULT_SPENT_PATTERN, spent_seconds
 
 
 @pytest.fixture

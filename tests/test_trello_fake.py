@@ -15,11 +15,12 @@ from trello.board import Board
 from trello.card import Card
 
 from connectors.errors import RemoteRetriableError
-from connectors.fakes.trello import FakeTrello, settings_for
-from connectors.fakes.trello_limits import TrelloLimits
 from connectors.http import RetryPolicy, fast_policy
-from connectors.trello import TrelloConnector, TrelloSettings
-from tests.connector_contract import SHARED_TRACKERS, T0, drain
+from connectors.testing.contract import T0, drain
+from connectors.testing.fakes.trello import FakeTrello, settings_for
+from connectors.testing.fakes.trello_limits import TrelloLimits
+from connectors.trello.connector import TrelloConnector, TrelloSettings
+from tests.shared_trackers import SHARED_TRACKERS
 
 PAYLOADS = SHARED_TRACKERS / "payloads" / "trello"
 needs_payloads = pytest.mark.skipif(not PAYLOADS.is_dir(), reason="payload examples not here")
@@ -118,7 +119,7 @@ def test_py_trello_parses_the_fake(fake: FakeTrello, seeded: dict[str, str]) -> 
 
 def _rebase(client: TrelloClient, fake: FakeTrello) -> None:
     """Point py-trello's client at the fake (its URLs are absolute api.trello.com ones)."""
-    from connectors.trello import RebasedSession
+    from connectors.trello.connector import RebasedSession
 
     client.http_service = RebasedSession(fake.base_url)
 

@@ -23,10 +23,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bridge.notices import DEFAULT_TEXTS, MARKER_PATTERN
+from bridge.present.notices import DEFAULT_TEXTS, MARKER_PATTERN
 from bridge.store import Store
-from bridge.sync import SyncOptions, sync_client
-from connectors.fakes.asana import FakeAsana
+from bridge.sync.run import SyncOptions, sync_client
+from connectors.testing.fakes.asana import FakeAsana
 from tests.reliability.worlds import (
     SHARED_FOLDERS,
     TRACKERS,

@@ -22,9 +22,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
-import bridge.commands  # noqa: F401  (registers the commands on the app)
-from bridge.app import app
-from bridge.loader import SECTIONS, read_client
+import bridge.cli  # noqa: F401  (registers the commands on the app)
+from bridge.cli.app import app
+from bridge.clientfile.load import SECTIONS, read_client
 
 ROOT = Path(__file__).resolve().parents[2]
 BASE = tomllib.loads((ROOT / "config.example.toml").read_text())

@@ -16,8 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from bridge.sync import RunSummary, SyncOptions, sync_client
-from connectors.fakes.base import Fault
+from bridge.sync.run import RunSummary, SyncOptions, sync_client
+from connectors.testing.fakes.base import Fault
 from tests.reliability.worlds import (
     FAULT_DELAY,
     SHARED_FOLDERS,

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from bridge.models import utc_now
-from bridge.outbox import IN_FLIGHT_GRACE
-from connectors.fakes.base import Fault
+from bridge.store.models import utc_now
+from bridge.sync.outbox import IN_FLIGHT_GRACE
+from connectors.testing.fakes.base import Fault
 from tests.reliability.worlds import FAULT_DELAY, world
 
 

@@ -18,10 +18,10 @@ from typing import Any
 
 import pytest
 
-from bridge.notices import find_marker
+from bridge.present.notices import find_marker
 from bridge.store import Store
-from bridge.sync import SyncOptions, sync_client
-from connectors.fakes import Fake
+from bridge.sync.run import SyncOptions, sync_client
+from connectors.testing.fakes import Fake
 from tests.reliability.test_bad_records import _posted_text, _posted_ticket
 from tests.reliability.worlds import (
     ROOT,

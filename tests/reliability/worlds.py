@@ -17,13 +17,13 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from bridge.config import ClientConfig
-from bridge.loader import load_client
-from bridge.notices import find_marker, notices_for
+from bridge.clientfile.load import load_client
+from bridge.clientfile.schema import ClientConfig
+from bridge.present.notices import find_marker, notices_for
 from bridge.store import ClientRecords, Store
-from bridge.sync import RunSummary, SyncOptions, current_ledger, sync_client
-from connectors.fakes import Fake, make_fake, tracker_table
+from bridge.sync.run import RunSummary, SyncOptions, current_ledger, sync_client
 from connectors.http import RetryPolicy, fast_policy
+from connectors.testing.fakes import Fake, make_fake, tracker_table
 from tests.e2e import write_client_file
 
 ROOT = Path(__file__).resolve().parents[2]

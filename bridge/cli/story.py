@@ -1,0 +1,127 @@
+"""A scripted client story on any fake tracker, for ``revbridge demo`` and end-to-end tests.
+
+Two rounds are included in the quote. Claire (the designated contact) files two requests that
+make round 1 (the second while the round is open), reopens one after delivery (round 2), asks
+for a new landing page (out of scope), and Oscar, who is not a designated contact, files a
+request that becomes round 3 — beyond the quote. The team logs time as it goes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from connectors.testing.fakes.base import FakeTracker
+
+
+@dataclass
+class Story:
+    """Who is who in the story, and the tickets it made."""
+
+    client: str
+    other: str
+    team: str
+    bot: str
+    tickets: dict[str, str] = field(default_factory=dict)
+
+    def client_file(self, tracker: dict[str, Any], *, slug: str = "demo") -> dict[str, Any]:
+        """The client file (as a dict) for this story on a tracker table."""
+        return {
+            "client": slug,
+            "name": "Atelier Demo",
+            "timezone": "Europe/Paris",
+            "language": "en",
+            "tracker": tracker,
+            "quote": {"reference": "DEV-2026-014", "rounds_included": 2, "hours_included": 6,
+                      "hourly_rate": 80, "currency": "EUR"},
+            "rounds": {"grouping": "delivery"},
+            "scope": {"out_of_scope_labels": ["out-of-scope"], "excluded_labels": ["internal"]},
+            "contacts": {"client": [self.client], "team": [self.team, self.bot],
+                         "non_designated": "count"},
+            "sla": {"handle_within": "2d"},
+            "comments": {"mode": "auto"},
+        }
+
+
+def story_start(now: datetime | None = None) -> datetime:
+    """Monday 09:00 UTC two weeks before ``now``: the story's day 0."""
+    now = (now or datetime.now(UTC)).astimezone(UTC)
+    monday = (now - timedelta(days=14 + now.weekday())).replace(
+        hour=9, minute=0, second=0, microsecond=0)
+    return monday
+
+
+def play_story(fake: FakeTracker, start: datetime | None = None) -> Story:
+    """Seed ``fake`` with the story; returns the people and tickets."""
+    day0 = start or story_start()
+
+    def at(day: int, hour: int, minute: int = 0) -> datetime:
+        return day0 + timedelta(days=day, hours=hour - 9, minutes=minute)
+
+    story = Story(client=fake.add_person("Claire Dubois", "claire@acme.example"),
+                  other=fake.add_person("Oscar Martin", "oscar@acme.example"),
+                  team=fake.add_person("Tom Studio", "tom@studio.example"),
+                  bot=fake.bot_id)
+    t = story.tickets
+    # round 1: two requests, the second while the first is being handled
+    t["logo"] = fake.create_ticket("Homepage: make the logo bigger", story.client, at=at(0, 10))
+    fake.move(t["logo"], "In Progress", story.team, at=at(0, 11))
+    t["footer"] = fake.create_ticket("Footer: fix the postal address", story.client,
+                                     at=at(0, 14))
+    fake.log_time(t["logo"], 2 * 3600, story.team, at=at(0, 16))
+    fake.move(t["logo"], "In Review", story.team, at=at(1, 11))
+    fake.move(t["footer"], "In Review", story.team, at=at(1, 16))
+    fake.log_time(t["footer"], 3600, story.team, at=at(1, 16))
+    # round 2: the logo comes back
+    fake.add_comment(t["logo"], "Still too small on mobile, sorry!", story.client, at=at(2, 10))
+    fake.move(t["logo"], "To Do", story.client, at=at(2, 10))
+    fake.move(t["logo"], "In Progress", story.team, at=at(2, 14))
+    fake.log_time(t["logo"], 5400, story.team, at=at(3, 10))
+    fake.move(t["logo"], "In Review", story.team, at=at(3, 11))
+    # a new page is not a revision: out of the quote
+    t["landing"] = fake.create_ticket("New landing page for the spring campaign", story.client,
+                                      labels=("out-of-scope",), at=at(3, 15))
+    # round 3, beyond the two included, from someone who is not a designated contact
+    t["button"] = fake.create_ticket("Change the colour of the contact button", story.other,
+                                     at=at(4, 10))
+    fake.move(t["button"], "In Progress", story.team, at=at(4, 11))
+    fake.log_time(t["button"], 3 * 3600, story.team, at=at(4, 15))
+    # the team's own chore, not a request
+    t["chore"] = fake.create_ticket("Update dependencies", story.team, labels=("internal",),
+                                    at=at(4, 16))
+    return story
+
+
+def play_more(fake: FakeTracker, story: Story, count: int, *, first: int = 0,
+              start: datetime | None = None) -> list[str]:
+    """``count`` more tickets after the story (numbered from ``first``), each with one of six
+    fates in turn: delivered; still open; from a non-designated person; out of scope; delivered
+    then reopened by the client; the team's internal chore. Events are 20 minutes apart from
+    ``start``, or happen now when ``start`` is None (the client at work between two syncs).
+    Returns the new tickets' ids."""
+    clock = [start]
+
+    def at() -> datetime | None:
+        moment = clock[0]
+        if moment is not None:
+            clock[0] = moment + timedelta(minutes=20)
+        return moment
+
+    made = []
+    for number in range(first, first + count):
+        fate = number % 6
+        title = f"Request {number}: adjust section {number}"
+        by = {2: story.other, 5: story.team}.get(fate, story.client)
+        labels = {3: ("out-of-scope",), 5: ("internal",)}.get(fate, ())
+        ticket = fake.create_ticket(title, by, labels=labels, at=at())
+        story.tickets[f"more-{number}"] = ticket
+        made.append(ticket)
+        if fate in (0, 4):
+            fake.move(ticket, "In Progress", story.team, at=at())
+            fake.log_time(ticket, 1800 * (1 + number % 3), story.team, at=at())
+            fake.move(ticket, "In Review", story.team, at=at())
+        if fate == 4:
+            fake.add_comment(ticket, "Not quite, see the mock-up.", story.client, at=at())
+            fake.move(ticket, "To Do", story.client, at=at())
+    return made

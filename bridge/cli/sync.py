@@ -1,0 +1,96 @@
+"""``revbridge sync [CLIENT...|--all] [--full] [--dry-run] [--json]``."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from bridge.cli.app import ConfigDirOption, DbOption, app, err, out, report
+from bridge.clientfile.load import configs_named
+from connectors.errors import ConfigError, RevbridgeError, exit_code
+
+if TYPE_CHECKING:
+    from bridge.sync.run import RunSummary
+
+
+@app.command("sync")
+def sync(
+    clients: Annotated[list[str] | None, typer.Argument(help="Client slugs or paths.")] = None,
+    all_clients: Annotated[bool, typer.Option("--all", help="Every configured client.")] = False,
+    full: Annotated[bool, typer.Option("--full", help="Pull all; check deletions.")] = False,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Post nothing; show it.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
+    config_dir: ConfigDirOption = None,
+    db: DbOption = None,
+) -> None:
+    """Pull the clients' trackers, update the ledger, post the status comments."""
+    from bridge.store import Store
+    from bridge.sync.run import SyncOptions, sync_client
+
+    if not clients and not all_clients:
+        raise ConfigError(["name one or more clients, or pass --all"])
+    named = configs_named(clients or [], config_dir)
+    summaries: list[RunSummary] = []
+    worst = 0
+    with Store.open(db) as store:
+        for slug, loaded in named:
+            if isinstance(loaded, ConfigError):
+                worst = max(worst, report(loaded))
+                continue
+            try:
+                with _progress(slug, quiet=as_json) as hook:
+                    summary = sync_client(loaded, store, SyncOptions(
+                        full=full, dry_run=dry_run, progress=hook))
+            except RevbridgeError as exc:  # the lock was held
+                worst = max(worst, report(exc))
+                continue
+            summaries.append(summary)
+            if summary.exception is not None:
+                worst = max(worst, exit_code(summary.exception))
+                if not as_json:
+                    report(summary.exception)
+    if as_json:
+        payload = [s.as_json() for s in summaries]
+        out.print_json(json.dumps(payload[0] if len(payload) == 1 else payload))
+    else:
+        _print_summaries(summaries, dry_run)
+    if worst:
+        raise typer.Exit(worst)
+
+
+@contextmanager
+def _progress(slug: str, quiet: bool) -> Iterator[Callable[[int, int], None] | None]:
+    if quiet or not out.is_terminal:
+        yield None
+        return
+    with Progress(SpinnerColumn(), TextColumn("[bold]{task.description}"), BarColumn(),
+                  TextColumn("{task.fields[pages]} pages, {task.fields[tickets]} tickets"),
+                  TimeElapsedColumn(), console=out, transient=True) as progress:
+        task = progress.add_task(f"{slug}: pulling", total=None, pages=0, tickets=0)
+
+        def hook(pages: int, tickets: int) -> None:
+            progress.update(task, pages=pages, tickets=tickets)
+
+        yield hook
+
+
+def _print_summaries(summaries: list[RunSummary], dry_run: bool) -> None:
+    table = Table("client", "outcome", "tickets pulled", "new requests", "rounds used",
+                  "would post" if dry_run else "notices posted", "HTTP requests", "time")
+    for s in summaries:
+        notices = len(s.would_post) if dry_run else s.notices_posted
+        table.add_row(s.client, s.outcome, str(s.tickets), str(s.new_requests),
+                      str(s.rounds_used), str(notices), str(s.requests_made), f"{s.seconds:.1f}s")
+    out.print(table)
+    for s in summaries:
+        for notice in s.would_post if dry_run else []:
+            out.rule(f"{s.client} · {notice['ticket']} · {notice['kind']}")
+            out.print(notice["body"], markup=False)
+        for line in s.skipped:
+            err.print(f"warning: {s.client}: skipped {line}", markup=False)

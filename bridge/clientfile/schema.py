@@ -1,0 +1,221 @@
+"""Client files: one TOML file describes one client (DESIGN §9).
+
+The models are frozen pydantic v2 models with ``extra="forbid"``; the ``[tracker]`` table is
+validated by the model its ``type`` names in the connector registry.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import time, timedelta
+from typing import Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from croniter import croniter
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from connectors.base import TrackerSettings
+
+SLUG = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
+DURATION = re.compile(r"^\s*(\d+)\s*(s|m|h|d)\s*$")
+UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+DEFAULT_EVERY = "15m"  # a client's [schedule] when it gives neither every nor cron
+
+
+def parse_duration(text: str) -> timedelta:
+    """``30s``, ``15m``, ``2h``, ``2d`` → timedelta (calendar time)."""
+    match = DURATION.match(text)
+    if not match or int(match.group(1)) == 0:
+        raise ValueError(f"{text!r} is not a duration like 30s, 15m, 2h or 2d")
+    return timedelta(seconds=int(match.group(1)) * UNIT_SECONDS[match.group(2)])
+
+
+def check_cron(expr: str) -> str:
+    if not croniter.is_valid(expr) or len(expr.split()) != 5:
+        raise ValueError(f"{expr!r} is not a 5-field cron expression like '0 10 * * tue'")
+    return expr
+
+
+class Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Quote(Model):
+    reference: str = ""
+    rounds_included: int = Field(ge=0)
+    hours_included: float | None = Field(default=None, ge=0)
+    hourly_rate: float = Field(default=0, ge=0)
+    round_price: float | None = Field(default=None, ge=0)
+    currency: str = "EUR"
+
+    @field_validator("currency")
+    @classmethod
+    def _currency(cls, value: str) -> str:
+        if not re.fullmatch(r"[A-Z]{3}", value):
+            raise ValueError(f"{value!r} is not an ISO 4217 code like EUR or USD")
+        return value
+
+
+class Rounds(Model):
+    grouping: Literal["delivery", "window", "label", "slots"] = "delivery"
+    window_hours: float | None = Field(default=None, gt=0)
+    label_pattern: str = "round-{n}"
+    slots: str | None = None
+
+    @field_validator("label_pattern")
+    @classmethod
+    def _pattern(cls, value: str) -> str:
+        if value.count("{n}") != 1:
+            raise ValueError("label_pattern must contain {n} exactly once, e.g. 'round-{n}'")
+        return value
+
+    @field_validator("slots")
+    @classmethod
+    def _slots(cls, value: str | None) -> str | None:
+        return None if value is None else check_cron(value)
+
+    @model_validator(mode="after")
+    def _needs(self) -> Rounds:
+        if self.grouping == "window" and self.window_hours is None:
+            raise ValueError("grouping = 'window' needs window_hours")
+        if self.grouping == "slots" and self.slots is None:
+            raise ValueError("grouping = 'slots' needs slots (a cron expression)")
+        return self
+
+    def label_regex(self) -> re.Pattern[str]:
+        before, _, after = self.label_pattern.partition("{n}")
+        return re.compile(rf"^{re.escape(before)}(\d+){re.escape(after)}$")
+
+
+class Scope(Model):
+    out_of_scope_labels: tuple[str, ...] = ()
+    excluded_labels: tuple[str, ...] = ()
+    request_labels: tuple[str, ...] = ()
+
+
+class Contacts(Model):
+    client: tuple[str, ...] = ()
+    team: tuple[str, ...] = ()
+    non_designated: Literal["count", "ignore"] = "count"
+
+
+class Sla(Model):
+    handle_within: str = "2d"
+    business_hours: str = "09:00-18:00"
+    business_days: tuple[str, ...] = ("mon", "tue", "wed", "thu", "fri")
+
+    @field_validator("handle_within")
+    @classmethod
+    def _within(cls, value: str) -> str:
+        if not re.fullmatch(r"\s*[1-9]\d*\s*[hd]\s*", value):
+            raise ValueError(f"{value!r} is not a business duration like 4h or 2d")
+        return value.strip()
+
+    @field_validator("business_hours")
+    @classmethod
+    def _hours(cls, value: str) -> str:
+        match = re.fullmatch(r"(\d\d):(\d\d)-(\d\d):(\d\d)", value.strip())
+        if not match:
+            raise ValueError(f"{value!r} is not a range like 09:00-18:00")
+        h1, m1, h2, m2 = (int(g) for g in match.groups())
+        if h1 > 23 or h2 > 24 or m1 > 59 or m2 > 59 or (h2 == 24 and m2) or (h1, m1) >= (h2, m2):
+            raise ValueError(f"{value!r}: the opening must come before the closing, within a day")
+        return value.strip()
+
+    @field_validator("business_days")
+    @classmethod
+    def _days(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        full = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+        days = []
+        for day in value:
+            name = day.strip().lower()
+            if name not in WEEKDAYS and name not in full:
+                raise ValueError(f"{day!r} is not a weekday (mon, tue, ... sun)")
+            days.append(name[:3])
+        if not days:
+            raise ValueError("at least one business day is needed")
+        return tuple(days)
+
+    def hours_range(self) -> tuple[time, time]:
+        start, end = self.business_hours.split("-")
+        h1, m1 = (int(x) for x in start.split(":"))
+        h2, m2 = (int(x) for x in end.split(":"))
+        close = time.max if h2 == 24 else time(h2, m2)
+        return time(h1, m1), close
+
+
+class Comments(Model):
+    mode: Literal["auto", "review", "off"] = "auto"
+    #: per-kind text overrides: {kind: template}; see bridge.present.notices for placeholders
+    texts: dict[str, str] = Field(default_factory=dict)
+
+
+class Schedule(Model):
+    """``every`` or ``cron``; with neither (no ``[schedule]`` table, or an empty one),
+    ``every = "15m"``, so a validated schedule always has exactly one of them."""
+
+    every: str | None = None
+    cron: str | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _default(cls, data: Any) -> Any:
+        if isinstance(data, dict) and data.get("every") is None and data.get("cron") is None:
+            return {**data, "every": DEFAULT_EVERY}
+        return data
+
+    @field_validator("every")
+    @classmethod
+    def _every(cls, value: str | None) -> str | None:
+        if value is not None:
+            parse_duration(value)
+        return value
+
+    @field_validator("cron")
+    @classmethod
+    def _cron(cls, value: str | None) -> str | None:
+        return None if value is None else check_cron(value)
+
+    @model_validator(mode="after")
+    def _one(self) -> Schedule:
+        if self.every is not None and self.cron is not None:
+            raise ValueError("give either every or cron, not both")
+        return self
+
+
+class ClientConfig(Model):
+    client: str
+    name: str = ""
+    timezone: str = "UTC"
+    language: Literal["fr", "en"] = "en"
+    tracker: TrackerSettings
+    quote: Quote
+    rounds: Rounds = Rounds()
+    scope: Scope = Scope()
+    contacts: Contacts = Contacts()
+    sla: Sla = Sla()
+    comments: Comments = Comments()
+    schedule: Schedule = Schedule()
+    #: every how many syncs the deletion check runs (DESIGN §7)
+    reconcile_every: int = Field(default=24, ge=1)
+
+    @field_validator("client")
+    @classmethod
+    def _slug(cls, value: str) -> str:
+        if not SLUG.match(value):
+            raise ValueError(f"{value!r} is not a slug (lower-case letters, digits, - and _)")
+        return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _tz(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"{value!r} is not an IANA time zone like Europe/Paris") from None
+        return value
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)

@@ -1,0 +1,1 @@
+"""``revbridge daemon``: every client synced at its own schedule, unattended."""

@@ -1,0 +1,221 @@
+"""The revision-round engine (DESIGN §4–§6): stored records in, ledger out.
+
+Pure: no store, no network, no clock (``now`` is an argument). The same records give the same
+ledger whatever order they come in: every list is sorted on a total key before it is used, and
+hours are summed as whole seconds.
+
+Deleted tickets are left out: the client removed them, so they are no request any more.
+"""
+
+from __future__ import annotations
+
+import gc
+from bisect import bisect_right
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from itertools import groupby
+from operator import attrgetter
+
+from bridge.clientfile.schema import ClientConfig, Quote
+from bridge.engine.business_time import BusinessClock
+from bridge.engine.classify import Classifier, Draft, Moves, id_order
+from bridge.engine.grouping import RoundDraft, group
+from bridge.engine.ledger import Ledger, NoticeKind, Overage, Request, RequestStatus, Round, hours
+from connectors.base import StatusChange, Ticket, TimeEntry, utc
+
+__all__ = ["Ledger", "LedgerInput", "compute_ledger", "notice_kinds"]
+
+
+@dataclass(frozen=True, slots=True)
+class LedgerInput:
+    """A client's stored records, as the store hands them to the engine."""
+
+    tickets: Sequence[Ticket]
+    changes: Sequence[StatusChange]
+    time_entries: Sequence[TimeEntry]
+
+
+def notice_kinds(status: RequestStatus, extra: bool, designated: bool) -> tuple[NoticeKind, ...]:
+    """The notices a request's current status calls for (DESIGN §6)."""
+    if status == "counted":
+        first: NoticeKind = "extra" if extra else "ack"
+        return (first,) if designated else (first, "not_designated")
+    if status == "not_designated":
+        return ("not_designated",)
+    if status == "out_of_scope":
+        return ("out_of_scope",)
+    return ()
+
+
+def compute_ledger(records: LedgerInput, config: ClientConfig, now: datetime) -> Ledger:
+    """Derive the client's ledger from its records, as of ``now``."""
+    # The engine allocates a few objects per record and frees none of them before it returns:
+    # the cyclic collector would only walk them again and again (a quarter of the run time).
+    paused = gc.isenabled()
+    gc.disable()
+    try:
+        return _compute(records, config, utc(now))
+    finally:
+        if paused:
+            gc.enable()
+
+
+def _compute(records: LedgerInput, config: ClientConfig, now: datetime) -> Ledger:
+    classifier = Classifier(config)
+    drafts, by_ticket = _requests(records, classifier)
+    entries: Iterable[TimeEntry] = records.time_entries
+    if classifier.team:  # the quote bills the team's time, not time the client's people log
+        team = classifier.team
+        entries = [e for e in entries if e.by.remote_id in team.ids or e.by in team]
+    _attribute_time(by_ticket, entries)
+    counted = [d for d in drafts if d.status == "counted"]
+    round_drafts = group(counted, config.rounds, config.zone)
+    included = config.quote.rounds_included
+    extra_numbers = {r.number for r in round_drafts[included:]}
+    _due_dates(counted, config)
+    requests = _build_requests(drafts, now, extra_numbers)
+    rounds = tuple(_round(r, r.number in extra_numbers, requests) for r in round_drafts)
+    used = len(rounds)
+    return Ledger(
+        client=config.client,
+        client_name=config.name or config.client,
+        timezone=config.timezone,
+        grouping=config.rounds.grouping,
+        quote=config.quote,
+        rounds_used=used,
+        rounds_included=included,
+        rounds_remaining=max(0, included - used),
+        extra_rounds=len(extra_numbers),
+        seconds_spent=sum(d.seconds for d in counted),
+        overage=overage(config.quote, rounds),
+        rounds=rounds,
+        requests=tuple(requests.values()),
+        computed_at=now,
+    )
+
+
+def overage(quote: Quote, rounds: Iterable[Round]) -> Overage:
+    """Money beyond the quote: each extra round at ``round_price`` when set, else its hours at
+    ``hourly_rate``; plus, with ``hours_included``, the included rounds' hours beyond it."""
+    extra_rounds = extra_seconds = included_seconds = 0
+    for found in rounds:
+        if found.extra:
+            extra_rounds += 1
+            extra_seconds += found.seconds
+        else:
+            included_seconds += found.seconds
+    billed_rounds = extra_rounds if quote.round_price is not None else 0
+    billed_seconds = 0 if quote.round_price is not None else extra_seconds
+    if quote.hours_included is not None:
+        billed_seconds += max(0, included_seconds - round(quote.hours_included * 3600))
+    amount = billed_rounds * (quote.round_price or 0) + billed_seconds * quote.hourly_rate / 3600
+    return Overage(billed_rounds, hours(billed_seconds), round(amount, 2), quote.currency)
+
+
+def _requests(records: LedgerInput,
+              classifier: Classifier) -> tuple[list[Draft], dict[str, list[Draft]]]:
+    """Every request, sorted, and each ticket's requests in time order."""
+    moves = Moves(records.changes, classifier.states)
+    drafts: list[Draft] = []
+    by_ticket: dict[str, list[Draft]] = {}
+    for ticket in records.tickets:
+        if not ticket.deleted:
+            found = classifier.requests_of(ticket, moves)
+            if found:
+                by_ticket[ticket.remote_id] = found
+                drafts.extend(found)
+    drafts.sort(key=_AT)
+    return _break_ties(drafts), by_ticket
+
+
+_AT = attrgetter("at")
+
+
+def _break_ties(drafts: list[Draft]) -> list[Draft]:
+    """Requests at the same instant are taken in the order of their ticket's remote id."""
+    times = [d.at for d in drafts]
+    if len(set(times)) == len(times):
+        return drafts
+    result: list[Draft] = []
+    for _, same in groupby(drafts, key=_AT):
+        run = list(same)
+        if len(run) > 1:
+            run.sort(key=lambda d: id_order(d.ticket.remote_id))
+        result.extend(run)
+    return result
+
+
+def _attribute_time(by_ticket: dict[str, list[Draft]], entries: Iterable[TimeEntry]) -> None:
+    """An entry goes to the latest request on its ticket at or before it; entries before the
+    ticket's first request go to that first request."""
+    times: dict[str, list[datetime]] = {}
+    for entry in entries:
+        found = by_ticket.get(entry.ticket_id)
+        if found is None:
+            continue
+        if len(found) == 1:
+            draft = found[0]
+        else:
+            moments = times.get(entry.ticket_id)
+            if moments is None:
+                moments = times[entry.ticket_id] = [d.at for d in found]
+            draft = found[max(0, bisect_right(moments, entry.at) - 1)]
+        draft.seconds += entry.seconds
+        if draft.entries is None:
+            draft.entries = [entry]
+        else:
+            draft.entries.append(entry)
+
+
+def _due_dates(counted: Sequence[Draft], config: ClientConfig) -> None:
+    clock = BusinessClock(config.sla, config.zone)
+    amount = clock.duration_micros(config.sla.handle_within)
+    dues = clock.add_many([d.at for d in counted], amount)
+    for draft, due in zip(counted, dues, strict=True):
+        draft.due_at = due
+
+
+_NOTICES = {
+    (status, extra, designated): notice_kinds(status, extra, designated)
+    for status in ("counted", "out_of_scope", "excluded", "not_designated", "unassigned")
+    for extra in (False, True)
+    for designated in (False, True)
+}
+
+
+def _build_requests(drafts: Sequence[Draft], now: datetime,
+                    extra_numbers: set[int]) -> dict[Draft, Request]:
+    notices, new = _NOTICES, tuple.__new__  # tuple.__new__ skips the named tuple's slow __new__
+    result: dict[Draft, Request] = {}
+    for d in drafts:
+        ticket = d.ticket
+        due, delivered = d.due_at, d.delivered_at
+        late = None if due is None else (delivered > due if delivered is not None else now > due)
+        entries: tuple[TimeEntry, ...] = ()
+        if d.entries is not None:
+            if len(d.entries) > 1:
+                d.entries.sort(key=_ENTRY_ORDER)
+            entries = tuple(d.entries)
+        by = d.by
+        result[d] = new(Request, (
+            ticket.key, ticket.remote_id, ticket.url, ticket.title, d.at, by.remote_id, by.name,
+            d.kind, d.status, d.designated, d.round, due, delivered, late, d.seconds,
+            notices[d.status, d.round in extra_numbers, d.designated], d.reason, d.source,
+            d.delivery, entries,
+        ))
+    return result
+
+
+_ENTRY_ORDER = attrgetter("at", "remote_id")
+
+
+def _round(found: RoundDraft, extra: bool, requests: dict[Draft, Request]) -> Round:
+    return Round(
+        number=found.number,
+        opened_at=found.opened_at,
+        closed_at=found.closed_at,
+        requests=tuple(requests[d] for d in found.members),
+        extra=extra,
+        seconds=sum(d.seconds for d in found.members),
+    )

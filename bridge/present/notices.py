@@ -1,0 +1,246 @@
+"""Status comments posted back on requests (DESIGN §6).
+
+A notice's idempotency key is ``{client}/{ticket remote id}/{request time, UTC, to the
+second}/{kind}``; its marker, ``rb-`` and the first 10 hex digits of the key's sha256, is the
+last line of the comment, so the sync recognises its own comments (:func:`find_marker`).
+
+Texts exist in English and French; a client file overrides them per kind in
+``[comments.texts]`` with ``str.format`` templates. The placeholders are listed in
+:data:`PLACEHOLDERS`. A template with an unknown placeholder or a bad format is reported by
+:func:`validate_texts` and, at posting time, replaced by the default text (never a crash).
+Values taken from a ticket (key, title, requester) are flattened to one line, and the marker is
+always appended after the text on a line of its own, so nothing a client types can change the
+structure of the comment.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import string
+from collections.abc import Container, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+from bridge.clientfile.schema import ClientConfig, Quote
+from bridge.engine.ledger import Ledger, NoticeKind, Request
+
+KINDS: tuple[NoticeKind, ...] = ("ack", "extra", "not_designated", "out_of_scope")
+MARKER_PATTERN = re.compile(r"(?:\A|\n)[ \t]*(rb-[0-9a-f]{10})\s*\Z")
+
+PLACEHOLDERS: dict[str, str] = {
+    "client": "the client's name (or slug)",
+    "ticket": "the ticket key, e.g. WEB-12",
+    "title": "the ticket title, on one line",
+    "requester": "the name of the person who made the request",
+    "round": "the request's round number (empty when it has none)",
+    "rounds_included": "rounds included in the quote",
+    "rounds_left": "included rounds left after the request's round (a number)",
+    "rounds_left_text": "the same in words: '2 rounds left after this one'",
+    "quote": "'quote DEV-2026-014' / 'le devis DEV-2026-014' ('the quote' without reference)",
+    "reference": "the quote reference alone",
+    "due": "when it will be handled, in the client's time zone and language",
+    "billing": "how an extra round is billed: 'at the round price of €300'",
+    "round_price": "the round price with its currency (empty without one)",
+    "hourly_rate": "the hourly rate with its currency",
+}
+
+DEFAULT_TEXTS: dict[str, dict[NoticeKind, str]] = {
+    "en": {
+        "ack": "Thank you, we have received this request. It is part of revision round {round} "
+               "of {rounds_included} in {quote} ({rounds_left_text}). We will handle it by {due}.",
+        "extra": "Thank you, we have received this request. It falls in revision round {round}, "
+                 "beyond the {rounds_included} rounds included in {quote}, so it will be billed "
+                 "{billing}. We will handle it by {due}.",
+        "not_designated": "Thank you for this request. As it does not come from a contact "
+                          "designated for this project, could a designated contact please "
+                          "confirm it here?",
+        "out_of_scope": "Thank you for this request. It is not covered by {quote}: we will send "
+                        "you a new quote for it before starting the work.",
+    },
+    "fr": {
+        "ack": "Merci, nous avons bien reçu cette demande. Elle fait partie de l'aller-retour "
+               "{round} sur {rounds_included} prévus dans {quote} ({rounds_left_text}). Nous la "
+               "traiterons d'ici le {due}.",
+        "extra": "Merci, nous avons bien reçu cette demande. Elle relève de l'aller-retour "
+                 "{round}, au-delà des {rounds_included} prévus dans {quote} : elle sera donc "
+                 "facturée {billing}. Nous la traiterons d'ici le {due}.",
+        "not_designated": "Merci pour cette demande. Comme elle ne vient pas d'un interlocuteur "
+                          "désigné pour ce projet, pourriez-vous la faire confirmer ici par l'un "
+                          "d'eux ?",
+        "out_of_scope": "Merci pour cette demande. Elle n'est pas couverte par {quote} : nous vous "
+                        "adresserons un nouveau devis avant de commencer.",
+    },
+}
+
+_DAYS = {
+    "en": ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"),
+    "fr": ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche"),
+}
+_MONTHS = {
+    "en": ("January", "February", "March", "April", "May", "June", "July", "August",
+           "September", "October", "November", "December"),
+    "fr": ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre",
+           "octobre", "novembre", "décembre"),
+}
+SYMBOLS = {"EUR": "€", "USD": "$", "GBP": "£"}
+
+
+@dataclass(frozen=True, slots=True)
+class Notice:
+    key: str
+    marker: str
+    kind: NoticeKind
+    ticket_id: str
+    body: str
+
+
+def notice_key(client: str, ticket_id: str, at: datetime, kind: str) -> str:
+    return f"{client}/{ticket_id}/{at.astimezone(UTC):%Y-%m-%dT%H:%M:%SZ}/{kind}"
+
+
+def marker_for(key: str) -> str:
+    return "rb-" + hashlib.sha256(key.encode("utf-8")).hexdigest()[:10]
+
+
+def find_marker(text: str) -> str | None:
+    """The marker ending ``text`` (on its own last line), if any."""
+    match = MARKER_PATTERN.search(text)
+    return match.group(1) if match else None
+
+
+def notices_for(ledger: Ledger, config: ClientConfig,
+                skip: Container[str] = frozenset()) -> list[Notice]:
+    """Every notice the ledger's requests call for now, in request order, but those whose key
+    is in ``skip`` (left out before their text is written: a sync skips the outbox's keys)."""
+    notices: list[Notice] = []
+    for request in ledger.requests:
+        for kind in request.notices:
+            key = notice_key(ledger.client, request.remote_id, request.at, kind)
+            if key in skip:
+                continue
+            marker = marker_for(key)
+            text = notice_text(kind, placeholder_values(request, config), config)
+            notices.append(Notice(key, marker, kind, request.remote_id, f"{text}\n\n{marker}"))
+    return notices
+
+
+def notice_text(kind: NoticeKind, values: Mapping[str, str], config: ClientConfig) -> str:
+    """The client's template for ``kind`` filled with ``values``; the default text when the
+    template is missing or unusable."""
+    template = config.comments.texts.get(kind)
+    if template is not None and not _template_problems(template):
+        try:
+            return template.format_map(values).strip()
+        except (ValueError, TypeError, KeyError, IndexError, AttributeError):
+            pass  # reported by validate_texts; fall back to the default text
+    return DEFAULT_TEXTS[config.language][kind].format_map(values)
+
+
+def validate_texts(config: ClientConfig) -> list[str]:
+    """Problems in ``[comments.texts]``, as messages for ``config check``."""
+    problems: list[str] = []
+    sample = {name: "x" for name in PLACEHOLDERS}
+    for kind, template in config.comments.texts.items():
+        where = f"[comments.texts].{kind}"
+        if kind not in KINDS:
+            problems.append(f"{where}: unknown notice kind (known: {', '.join(KINDS)})")
+            continue
+        found = _template_problems(template)
+        if not found:
+            try:
+                template.format_map(sample)
+            except (ValueError, TypeError, KeyError, IndexError, AttributeError) as error:
+                found = [f"cannot be filled in ({error})"]
+        problems.extend(f"{where}: {problem}" for problem in found)
+    return problems
+
+
+def _template_problems(template: str) -> list[str]:
+    try:
+        parsed = list(string.Formatter().parse(template))
+        fields = [field for _, field, _, _ in parsed if field is not None]
+    except ValueError as error:
+        return [f"not a valid template ({error}); write a literal brace as {{{{ or }}}}"]
+    known = ", ".join("{" + name + "}" for name in PLACEHOLDERS)
+    return [f"unknown placeholder {{{field}}} (known: {known})"
+            for field in fields if field not in PLACEHOLDERS]
+
+
+def placeholder_values(request: Request, config: ClientConfig) -> dict[str, str]:
+    quote, language = config.quote, config.language
+    left = None if request.round is None else max(0, quote.rounds_included - request.round)
+    return {
+        "client": config.name or config.client,
+        "ticket": _one_line(request.ticket),
+        "title": _one_line(request.title),
+        "requester": _one_line(request.by_name),
+        "round": "" if request.round is None else str(request.round),
+        "rounds_included": str(quote.rounds_included),
+        "rounds_left": "" if left is None else str(left),
+        "rounds_left_text": _rounds_left(left, language),
+        "quote": _quote(quote, language),
+        "reference": quote.reference,
+        "due": "" if request.due_at is None else format_moment(request.due_at, config.zone,
+                                                               language),
+        "billing": _billing(quote, language),
+        "round_price": "" if quote.round_price is None else money(quote.round_price,
+                                                                   quote.currency, language),
+        "hourly_rate": money(quote.hourly_rate, quote.currency, language),
+    }
+
+
+def format_moment(moment: datetime, zone: ZoneInfo, language: str) -> str:
+    """``Tuesday 3 March 2026 at 18:00 (CET)`` / ``mardi 3 mars 2026 à 18h00 (CET)``."""
+    local = moment.astimezone(zone)
+    day, month = _DAYS[language][local.weekday()], _MONTHS[language][local.month - 1]
+    if language == "fr":
+        return f"{day} {local.day} {month} {local.year} à {local:%H}h{local:%M} ({local:%Z})"
+    return f"{day} {local.day} {month} {local.year} at {local:%H:%M} ({local:%Z})"
+
+
+def _one_line(text: str, limit: int = 120) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
+
+
+def _rounds_left(left: int | None, language: str) -> str:
+    if left is None:
+        return ""
+    if language == "fr":
+        if left == 0:
+            return "c'est le dernier prévu"
+        return f"il en restera {left} ensuite"
+    if left == 0:
+        return "the last one included"
+    return f"{left} round{'s' if left > 1 else ''} left after this one"
+
+
+def _quote(quote: Quote, language: str) -> str:
+    if language == "fr":
+        return f"le devis {quote.reference}" if quote.reference else "le devis"
+    return f"quote {quote.reference}" if quote.reference else "the quote"
+
+
+def _billing(quote: Quote, language: str) -> str:
+    if quote.round_price is not None:
+        price = money(quote.round_price, quote.currency, language)
+        if language == "fr":
+            return f"au forfait de {price} par aller-retour"
+        return f"at the round price of {price}"
+    rate = money(quote.hourly_rate, quote.currency, language)
+    if language == "fr":
+        return f"au temps passé, au taux horaire de {rate}"
+    return f"for the time spent, at the hourly rate of {rate}"
+
+
+def money(amount: float, currency: str, language: str, *, cents: bool = False) -> str:
+    """``€80`` / ``80 €`` (``1,234.50`` / ``1 234,50``); whole amounts without cents unless
+    ``cents``. Known currencies by their symbol, others by their code."""
+    number = f"{amount:,.0f}" if amount == int(amount) and not cents else f"{amount:,.2f}"
+    if language == "fr":
+        number = number.replace(",", "\u202f").replace(".", ",")
+        return f"{number} {SYMBOLS.get(currency, currency)}"
+    symbol = SYMBOLS.get(currency)
+    return f"{symbol}{number}" if symbol else f"{number} {currency}"

@@ -1,0 +1,378 @@
+"""The store (DESIGN §3): tracker records, cursors, the outbox and runs, every row by client.
+
+``Store.open(url)`` opens any SQLAlchemy URL (default: the SQLite file in the user data dir)
+and applies the migrations. Each method runs in its own transaction, or in the caller's when
+given ``session=`` (notices go to the outbox in the same transaction as the data behind them)::
+
+    with store.session() as session:
+        store.save_bundles("acme", page.bundles, session=session)
+        store.set_cursor("acme", page.next_cursor, session=session)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import AbstractContextManager, contextmanager
+from dataclasses import dataclass
+from typing import Any, NamedTuple, TypeVar, cast
+
+from sqlalchemy import Engine, Table, delete, desc, insert, select, true, update
+from sqlalchemy.exc import SQLAlchemyError
+from sqlmodel import Session, SQLModel, col
+
+from bridge.clientfile.paths import db_url
+from bridge.clientfile.secrets import REDACTOR
+from bridge.store import db
+from bridge.store.db import client_lock
+from bridge.store.models import (
+    CommentRow,
+    OutboxRow,
+    RunRow,
+    StatusChangeRow,
+    SyncStateRow,
+    TicketRow,
+    TimeEntryRow,
+    utc_now,
+)
+from bridge.store.rows import (
+    change_id,
+    change_row,
+    comment_row,
+    entry_row,
+    ticket_row,
+    to_change,
+    to_comment,
+    to_entry,
+    to_ticket,
+    unique,
+)
+from connectors.base import Comment, StatusChange, Ticket, TicketBundle, TimeEntry
+from connectors.errors import StoreError
+
+CHUNK = 500  # ids per IN (...) list: well under every backend's parameter limit
+T = TypeVar("T")
+
+
+@dataclass(frozen=True, slots=True)
+class ClientRecords:
+    """Everything stored for one client, as connector records (deleted tickets included)."""
+
+    tickets: tuple[Ticket, ...]
+    changes: tuple[StatusChange, ...]
+    comments: tuple[Comment, ...]
+    time_entries: tuple[TimeEntry, ...]
+
+
+class NoticeState(NamedTuple):
+    """One outbox row, less its text (see :meth:`Store.notice_states`)."""
+
+    key: str
+    state: str
+    remote_comment_id: str | None
+
+
+class StartedRun(NamedTuple):
+    """A run :meth:`Store.start_run` recorded: its row id and its number for the client."""
+
+    id: int
+    number: int
+
+
+class Store:
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    @classmethod
+    def open(cls, url: str | None = None) -> Store:
+        """Open (creating and migrating when needed) the database at ``url``.
+
+        ``None``: ``$REVBRIDGE_DB``, else the SQLite file in the user data dir.
+        """
+        engine = db.create(db_url(url))
+        db.migrate(engine)
+        return cls(engine)
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        """One transaction: committed when the block ends, rolled back when it raises."""
+        with Session(self.engine, expire_on_commit=False) as session:
+            try:
+                yield session
+                session.commit()
+            except SQLAlchemyError as exc:
+                session.rollback()
+                cause = getattr(exc, "orig", None) or exc
+                raise StoreError(f"database error: {type(cause).__name__}: {cause}") from exc
+            except BaseException:
+                session.rollback()
+                raise
+
+    @contextmanager
+    def _tx(self, session: Session | None) -> Iterator[Session]:
+        if session is not None:
+            yield session
+        else:
+            with self.session() as own:
+                yield own
+
+    # tracker records ---------------------------------------------------------------------
+
+    def save_bundles(
+        self, client: str, bundles: Iterable[TicketBundle], *, session: Session | None = None
+    ) -> None:
+        """Upsert each bundle's ticket and replace its changes, comments and time entries."""
+        latest = {b.ticket.remote_id: b for b in bundles}  # a ticket twice: the last one wins
+        if not latest:
+            return
+        ticket_ids = list(latest)
+        latest_bundles = list(latest.values())
+        children: list[tuple[type[SQLModel], list[dict[str, Any]]]] = [
+            (
+                StatusChangeRow,
+                unique([change_row(client, c) for b in latest_bundles for c in b.changes]),
+            ),
+            (
+                CommentRow,
+                unique([comment_row(client, c) for b in latest_bundles for c in b.comments]),
+            ),
+            (
+                TimeEntryRow,
+                unique([entry_row(client, e) for b in latest_bundles for e in b.time_entries]),
+            ),
+        ]
+        with self._tx(session) as s:
+            _delete_in(s, TicketRow, client, "remote_id", ticket_ids)
+            s.execute(
+                insert(_table(TicketRow)), [ticket_row(client, b.ticket) for b in latest_bundles]
+            )
+            for model, rows in children:
+                _delete_in(s, model, client, "ticket_id", ticket_ids)
+                # a record that moved to another ticket keeps its id: drop its old row too
+                _delete_in(s, model, client, "remote_id", [r["remote_id"] for r in rows])
+                if rows:
+                    s.execute(insert(_table(model)), rows)
+
+    def live_ticket_ids(self, client: str) -> set[str]:
+        """Remote ids of the client's stored tickets not marked deleted."""
+        table = _table(TicketRow)
+        query = select(table.c.remote_id).where(table.c.client == client,
+                                                table.c.deleted.is_(False))
+        with self.session() as s:
+            return set(s.execute(query).scalars())
+
+    def mark_deleted(
+        self, client: str, ids: Iterable[str], *, session: Session | None = None
+    ) -> int:
+        """Flag the given tickets deleted; returns how many were live."""
+        count = 0
+        with self._tx(session) as s:
+            for chunk in _chunks(list(ids)):
+                result = s.execute(
+                    update(_table(TicketRow))
+                    .where(
+                        _table(TicketRow).c.client == client,
+                        _table(TicketRow).c.remote_id.in_(chunk),
+                        _table(TicketRow).c.deleted.is_(False),
+                    )
+                    .values(deleted=True)
+                )
+                count += cast(int, getattr(result, "rowcount", 0))
+        return count
+
+    def load_records(self, client: str, *, comments: bool = True) -> ClientRecords:
+        """Every record of ``client``, in a stable order (ticket, time, id).
+
+        ``comments=False`` leaves the comments out (``()``): the ledger reads none.
+        """
+        with self.session() as s:
+            tickets = _rows(s, TicketRow, client, "remote_id")
+            changes = _rows(s, StatusChangeRow, client, "ticket_id", "at", "remote_id")
+            comment_rows = (_rows(s, CommentRow, client, "ticket_id", "at", "remote_id")
+                            if comments else [])
+            entries = _rows(s, TimeEntryRow, client, "ticket_id", "at", "remote_id")
+        return ClientRecords(
+            tickets=tuple(map(to_ticket, tickets)),
+            changes=tuple(map(to_change, changes)),
+            comments=tuple(map(to_comment, comment_rows)),
+            time_entries=tuple(map(to_entry, entries)),
+        )
+
+    def comments(self, client: str, ticket_ids: Iterable[str]) -> tuple[Comment, ...]:
+        """The stored comments of the given tickets, in the order of :meth:`load_records`."""
+        table = _table(CommentRow)
+        found: list[Any] = []
+        with self.session() as s:
+            for chunk in _chunks(sorted(set(ticket_ids))):
+                found.extend(s.execute(select(table).where(table.c.client == client,
+                                                           table.c.ticket_id.in_(chunk))))
+        found.sort(key=lambda r: (r.ticket_id, r.at, r.remote_id))
+        return tuple(map(to_comment, found))
+
+    # sync state ----------------------------------------------------------------------------
+
+    def get_cursor(self, client: str) -> str | None:
+        with self.session() as s:
+            state = s.get(SyncStateRow, client)
+            return state.cursor if state else None
+
+    def set_cursor(
+        self, client: str, cursor: str | None, *, session: Session | None = None
+    ) -> None:
+        with self._tx(session) as s:
+            state = s.get(SyncStateRow, client) or SyncStateRow(client=client)
+            state.cursor = cursor
+            s.add(state)
+
+    def run_count(self, client: str) -> int:
+        """How many syncs of ``client`` have started (``start_run`` counts them)."""
+        with self.session() as s:
+            state = s.get(SyncStateRow, client)
+            return state.runs if state else 0
+
+    # outbox --------------------------------------------------------------------------------
+
+    def add_notices(
+        self, rows: Iterable[OutboxRow], *, session: Session | None = None
+    ) -> list[OutboxRow]:
+        """Queue notices; a key already in the outbox is skipped. Returns the rows added."""
+        fresh = {row.key: row for row in rows}
+        with self._tx(session) as s:
+            for chunk in _chunks(list(fresh)):
+                for key in s.execute(
+                    select(_table(OutboxRow).c.key).where(_table(OutboxRow).c.key.in_(chunk))
+                ).scalars():
+                    fresh.pop(key)
+            s.add_all(fresh.values())
+            s.flush()
+        return list(fresh.values())
+
+    def notice_states(self, client: str) -> list[NoticeState]:
+        """Key, state and remote comment id of each of the client's notices (no body read)."""
+        table = _table(OutboxRow)
+        query = select(table.c.key, table.c.state, table.c.remote_comment_id).where(
+            table.c.client == client)
+        with self.session() as s:
+            return [NoticeState(*row) for row in s.execute(query)]
+
+    def outbox(self, client: str, states: Sequence[str] = ()) -> list[OutboxRow]:
+        """The client's notices (only those in ``states`` when given), oldest first."""
+        query = select(OutboxRow).where(col(OutboxRow.client) == client)
+        if states:
+            query = query.where(col(OutboxRow.state).in_(states))
+        with self.session() as s:
+            return list(s.execute(query.order_by(col(OutboxRow.id))).scalars())
+
+    def update_notice(
+        self, notice_id: int, *, session: Session | None = None, **values: Any
+    ) -> OutboxRow:
+        """Set fields of one notice (state, remote_comment_id, posted_at, error)."""
+        allowed = {"state", "remote_comment_id", "posted_at", "error", "body", "in_flight_at"}
+        if not values.keys() <= allowed:
+            raise ValueError(f"cannot update {sorted(values.keys() - allowed)} of a notice")
+        with self._tx(session) as s:
+            row = s.get(OutboxRow, notice_id)
+            if row is None:
+                raise StoreError(f"no notice {notice_id} in the outbox")
+            if values.get("error"):
+                values["error"] = REDACTOR.redact(values["error"])
+            for name, value in values.items():
+                setattr(row, name, value)
+            s.add(row)
+            return row
+
+    # the per-client sync lock -------------------------------------------------------------
+
+    def lock(self, client: str, *, timeout: float = 0.0) -> AbstractContextManager[None]:
+        """Hold ``client``'s sync lock for the block (see :mod:`bridge.store.db`)."""
+        return client_lock(self.engine, client, timeout)
+
+    # runs ----------------------------------------------------------------------------------
+
+    def start_run(self, client: str, *, session: Session | None = None) -> StartedRun:
+        """Record the start of a sync and count it in ``sync_state.runs``; returns the run's
+        id and its number (the count, this run included).
+
+        Called under the client's sync lock, so a run of this client still ``running`` belongs
+        to a process that died (SIGKILL, power loss): it is closed as failed first.
+        """
+        with self._tx(session) as s:
+            runs = _table(RunRow)
+            s.execute(update(runs)
+                      .where(runs.c.client == client, runs.c.outcome == "running")
+                      .values(outcome="failed", finished_at=utc_now(),
+                              error="Interrupted: the process ended before the run finished"))
+            state = s.get(SyncStateRow, client) or SyncStateRow(client=client)
+            state.runs += 1
+            run = RunRow(client=client)
+            s.add_all([state, run])
+            s.flush()
+            assert run.id is not None
+            return StartedRun(run.id, state.runs)
+
+    def finish_run(
+        self,
+        run_id: int,
+        outcome: str,
+        *,
+        counts: dict[str, int] | None = None,
+        requests_made: int = 0,
+        error: str | None = None,
+    ) -> RunRow:
+        with self.session() as s:
+            run = s.get(RunRow, run_id)
+            if run is None:
+                raise StoreError(f"no run {run_id}")
+            run.finished_at, run.outcome = utc_now(), outcome
+            run.error = REDACTOR.redact(error) if error else error
+            run.counts, run.requests_made = dict(counts or {}), requests_made
+            s.add(run)
+            return run
+
+    def last_run(self, client: str, outcome: str | None = None) -> RunRow | None:
+        """The client's most recent run (with that ``outcome`` when given), finished or not."""
+        query = (
+            select(RunRow)
+            .where(col(RunRow.client) == client)
+            .where(col(RunRow.outcome) == outcome if outcome is not None else true())
+            .order_by(desc(col(RunRow.started_at)), desc(col(RunRow.id)))
+            .limit(1)
+        )
+        with self.session() as s:
+            return s.execute(query).scalars().first()
+
+
+def _table(model: type[SQLModel]) -> Table:
+    return cast(Table, model.__table__)  # type: ignore[attr-defined]
+
+
+def _chunks(items: list[T]) -> Iterator[list[T]]:
+    for start in range(0, len(items), CHUNK):
+        yield items[start : start + CHUNK]
+
+
+def _delete_in(
+    s: Session, model: type[SQLModel], client: str, column: str, values: list[str]
+) -> None:
+    table = _table(model)
+    for chunk in _chunks(values):
+        s.execute(delete(table).where(table.c.client == client, table.c[column].in_(chunk)))
+
+
+def _rows(s: Session, model: type[SQLModel], client: str, *order: str) -> list[Any]:
+    table = _table(model)
+    query = select(table).where(table.c.client == client).order_by(*(table.c[o] for o in order))
+    return list(s.execute(query))
+
+
+__all__ = [
+    "ClientRecords", "NoticeState", "OutboxRow", "RunRow", "StartedRun", "Store", "change_id",
+]

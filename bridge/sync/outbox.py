@@ -1,0 +1,183 @@
+"""The outbox: notices queued in the store, then posted exactly once (DESIGN §6).
+
+A notice goes ``pending`` (or ``held`` in review mode) → ``sending`` (committed before the
+POST) → ``posted`` (with the remote comment id). A row found in ``sending`` was interrupted
+after the POST may have reached the tracker, so the tracker is asked (``find_comment``) before
+it is posted again. When that POST timed out unanswered (``in_flight_at``), the tracker may
+still be carrying it out: for ``IN_FLIGHT_GRACE`` the row is only looked for, not re-posted.
+A marker already standing in the ticket's stored comments marks the row posted without
+posting.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from bridge.clientfile.schema import ClientConfig
+from bridge.engine.ledger import Ledger
+from bridge.present.notices import Notice, find_marker, notices_for
+from bridge.store import Store
+from bridge.store.models import OutboxRow, utc_now
+from connectors.base import Comment, Connector
+from connectors.errors import ConfigError, RemoteFatalError, RemoteRetriableError
+
+log = logging.getLogger(__name__)
+
+#: how long a notice whose POST timed out unanswered is only looked for, never re-posted
+IN_FLIGHT_GRACE = timedelta(minutes=10)
+
+
+@dataclass
+class PostResult:
+    posted: list[OutboxRow] = field(default_factory=list)
+    already_there: list[OutboxRow] = field(default_factory=list)
+    #: POSTs that timed out unanswered moments ago: looked for, not found yet, not re-posted
+    in_doubt: list[OutboxRow] = field(default_factory=list)
+    failed: list[tuple[OutboxRow, str]] = field(default_factory=list)
+
+
+def queue_notices(store: Store, config: ClientConfig, notices: Iterable[Notice],
+                  live_tickets: set[str]) -> list[OutboxRow]:
+    """Write notices not yet in the outbox; ``held`` in review mode. Returns the new rows."""
+    if config.comments.mode == "off":
+        return []
+    state = "held" if config.comments.mode == "review" else "pending"
+    rows = [
+        OutboxRow(client=config.client, key=n.key, ticket_id=n.ticket_id, kind=n.kind,
+                  marker=n.marker, body=n.body, state=state)
+        for n in notices
+        if n.ticket_id in live_tickets
+    ]
+    return store.add_notices(rows)
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxIndex:
+    """What a sync needs to know of a client's outbox, read in one query (no bodies)."""
+
+    #: the key of every notice queued, whatever its state (held, pending, posted, discarded...)
+    keys: set[str]
+    #: remote ids of the comments the bridge posted
+    posted_ids: set[str]
+
+    @classmethod
+    def read(cls, store: Store, client: str) -> OutboxIndex:
+        keys: set[str] = set()
+        posted: set[str] = set()
+        for key, state, comment_id in store.notice_states(client):
+            keys.add(key)
+            if state == "posted" and comment_id:
+                posted.add(comment_id)
+        return cls(keys, posted)
+
+
+def new_notices(ledger: Ledger, config: ClientConfig, outbox: OutboxIndex,
+                live_tickets: set[str]) -> list[Notice]:
+    """The notices the ledger calls for on live tickets that are not in the outbox yet: what a
+    sync queues now (and ``--dry-run`` shows). None when comments are ``off``.
+
+    Only these get their text written: after the first sync, nearly every notice is known.
+    """
+    if config.comments.mode == "off":
+        return []
+    return [n for n in notices_for(ledger, config, skip=outbox.keys)
+            if n.ticket_id in live_tickets]
+
+
+def bridge_comment_ids(store: Store, client: str) -> set[str]:
+    """Remote ids of every comment the bridge posted for ``client``."""
+    return OutboxIndex.read(store, client).posted_ids
+
+
+def post_pending(store: Store, client: str, connector: Connector,
+                 stored_comments: Sequence[Comment] | None = None) -> PostResult:
+    """Post every ``pending`` or interrupted ``sending`` notice of ``client`` once.
+
+    A notice whose marker stands in ``stored_comments`` (by default the stored comments of the
+    tickets with a notice to post, read only when there is one) is marked posted instead.
+    """
+    rows = store.outbox(client, ("pending", "sending"))
+    if stored_comments is None:
+        stored_comments = store.comments(client, {row.ticket_id for row in rows}) if rows else ()
+    by_marker: dict[tuple[str, str], str] = {}
+    for comment in stored_comments:
+        marker = find_marker(comment.body)
+        if marker is not None:
+            by_marker[(comment.ticket_id, marker)] = comment.remote_id
+    result = PostResult()
+    for row in rows:
+        assert row.id is not None
+        existing = by_marker.get((row.ticket_id, row.marker))
+        if existing is None and row.state == "sending":
+            try:
+                existing = connector.find_comment(row.ticket_id, row.marker)
+            except RemoteFatalError as exc:
+                if exc.status in (401, 403):
+                    raise
+                # cannot be checked (the ticket is gone?): stays `sending`, others go on
+                result.failed.append((row, str(exc)))
+                log.warning("%s: notice %s on %s cannot be checked: %s", client, row.marker,
+                            row.ticket_id, exc)
+                continue
+        if existing is not None:
+            store.update_notice(row.id, state="posted", remote_comment_id=existing,
+                                posted_at=utc_now(), error=None)
+            result.already_there.append(row)
+            continue
+        if row.in_flight_at is not None and utc_now() - row.in_flight_at < IN_FLIGHT_GRACE:
+            result.in_doubt.append(row)  # the tracker may still be writing it: wait
+            log.info("%s: notice %s on %s timed out moments ago; not posted again yet",
+                     client, row.marker, row.ticket_id)
+            continue
+        store.update_notice(row.id, state="sending", in_flight_at=None)
+        try:
+            comment_id = connector.post_comment(row.ticket_id, row.body)
+        except RemoteRetriableError as exc:
+            # the row stays `sending`: the next run looks for it before posting
+            if exc.in_flight:
+                store.update_notice(row.id, in_flight_at=utc_now(), error=str(exc))
+            raise
+        except RemoteFatalError as exc:
+            if exc.status in (401, 403):
+                raise
+            # Only a 4xx answer says nothing was posted (e.g. the ticket is gone): try again
+            # next run. Any other failure (a 2xx answer without a comment id...) may have
+            # posted it: the row stays `sending`, so the next run looks for it first.
+            refused = exc.status is not None and 400 <= exc.status < 500
+            store.update_notice(row.id, state="pending" if refused else "sending",
+                                error=str(exc))
+            result.failed.append((row, str(exc)))
+            log.warning("%s: notice %s on %s failed: %s", client, row.marker, row.ticket_id, exc)
+            continue
+        store.update_notice(row.id, state="posted", remote_comment_id=comment_id,
+                            posted_at=utc_now(), error=None)
+        result.posted.append(row)
+    return result
+
+
+def approve(store: Store, client: str, ids: Sequence[int] = ()) -> int:
+    """Release held notices (all, or those in ``ids``) for posting. Returns how many."""
+    return _move(store, client, "held", "pending", ids)
+
+
+def discard(store: Store, client: str, ids: Sequence[int] = ()) -> int:
+    """Drop held or pending notices (all, or those in ``ids``); they are never posted."""
+    return _move(store, client, ("held", "pending"), "discarded", ids)
+
+
+def _move(store: Store, client: str, source: str | tuple[str, ...], target: str,
+          ids: Sequence[int]) -> int:
+    states = (source,) if isinstance(source, str) else source
+    rows = [r for r in store.outbox(client, states) if not ids or r.id in ids]
+    missing = set(ids) - {r.id for r in rows}
+    if missing:
+        ids_text = ", ".join(map(str, sorted(missing)))
+        raise ConfigError([f"{client}: no {'/'.join(states)} notice with id {ids_text}"])
+    with store.session() as s:
+        for row in rows:
+            assert row.id is not None
+            store.update_notice(row.id, state=target, session=s)
+    return len(rows)

@@ -1,0 +1,1 @@
+"""Asana connector: the connector (``connector.py``), its JSON → records (``records.py``)."""

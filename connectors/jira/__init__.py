@@ -1,0 +1,1 @@
+"""Jira connector: the connector (``connector.py``), its JSON → records (``records.py``)."""

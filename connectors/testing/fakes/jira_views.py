@@ -1,0 +1,174 @@
+"""How the fake Jira renders its state as Jira REST v2 JSON (shapes of payloads/jira/)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Literal
+from zoneinfo import ZoneInfo
+
+Deployment = Literal["cloud", "datacenter"]
+
+EMBEDDED_COMMENTS = 20
+EMBEDDED_WORKLOGS = 20
+EMBEDDED_HISTORIES = 100
+PAGE_CAP = 100
+
+_CATEGORIES = {
+    "new": {"id": 2, "key": "new", "colorName": "blue-gray", "name": "To Do"},
+    "indeterminate": {"id": 4, "key": "indeterminate", "colorName": "yellow",
+                      "name": "In Progress"},
+    "done": {"id": 3, "key": "done", "colorName": "green", "name": "Done"},
+}
+_STATUS_CATEGORY = {"To Do": "new", "In Progress": "indeterminate",
+                    "In Review": "indeterminate", "Done": "done"}
+FIELD_LIST = [("summary", "Summary", "string"), ("status", "Status", "status"),
+           ("labels", "Labels", "array"), ("reporter", "Reporter", "user"),
+           ("creator", "Creator", "user"), ("created", "Created", "datetime"),
+           ("updated", "Updated", "datetime"), ("comment", "Comment", "comments-page"),
+           ("worklog", "Log Work", "array"), ("project", "Project", "project"),
+           ("issuetype", "Issue Type", "issuetype")]
+_NAVIGABLE = ("summary", "status", "labels", "reporter", "creator", "created", "updated",
+              "comment", "worklog", "project", "issuetype")
+
+
+@dataclass
+class User:
+    remote_id: str  # accountId (Cloud) or user key (DC)
+    name: str  # DC username
+    display_name: str
+    email: str | None
+    time_zone: str = "Europe/Paris"
+
+
+@dataclass
+class Issue:
+    id: int
+    key: str
+    summary: str
+    status: str
+    labels: list[str]
+    reporter: str | None
+    creator: str
+    created: datetime
+    updated: datetime
+    histories: list[dict[str, Any]] = field(default_factory=list)
+    comments: list[dict[str, Any]] = field(default_factory=list)
+    worklogs: list[dict[str, Any]] = field(default_factory=list)
+    deleted: bool = False
+    corrupt: bool = False
+
+
+def jira_time(when: datetime, zone: ZoneInfo) -> str:
+    local = when.astimezone(zone)
+    return local.strftime("%Y-%m-%dT%H:%M:%S.") + f"{local.microsecond // 1000:03d}" + \
+        local.strftime("%z")
+
+
+class JiraViews:
+    """Rendering mixin of :class:`connectors.testing.fakes.jira.FakeJira`."""
+
+    deployment: Deployment
+    users: dict[str, User]
+    project: str
+    project_id: str
+    _bot: str
+
+    @property
+    def root_url(self) -> str:
+        raise NotImplementedError
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.users[self._bot].time_zone)
+
+    def _status_id(self, name: str) -> str:
+        raise NotImplementedError
+
+    def _time(self, when: datetime) -> str:
+        return jira_time(when, self.zone)
+
+    def user_json(self, remote_id: str | None) -> dict[str, Any] | None:
+        if remote_id is None:
+            return None
+        user = self.users[remote_id]
+        body: dict[str, Any] = {
+            "avatarUrls": {size: f"https://avatar.example.invalid/{user.name}/{size}.png"
+                           for size in ("48x48", "24x24", "16x16", "32x32")},
+            "displayName": user.display_name, "active": True, "timeZone": user.time_zone}
+        if self.deployment == "cloud":
+            body = {"self": f"{self.root_url}/rest/api/2/user?accountId={remote_id}",
+                    "accountId": remote_id, **body, "accountType": "atlassian"}
+        else:
+            body = {"self": f"{self.root_url}/rest/api/2/user?username={user.name}",
+                    "name": user.name, "key": remote_id, **body}
+        if user.email:
+            body["emailAddress"] = user.email
+        return body
+
+    def _status_json(self, name: str) -> dict[str, Any]:
+        category = _CATEGORIES[_STATUS_CATEGORY.get(name, "indeterminate")]
+        sid = self._status_id(name)
+        return {"self": f"{self.root_url}/rest/api/2/status/{sid}", "description": "",
+                "iconUrl": f"{self.root_url}/images/icons/statuses/generic.png", "name": name,
+                "id": sid, "statusCategory": {
+                    "self": f"{self.root_url}/rest/api/2/statuscategory/{category['id']}",
+                    **category}}
+
+    def comment_json(self, issue: Issue, c: dict[str, Any]) -> dict[str, Any]:
+        author = self.user_json(c["author"])
+        return {"self": f"{self.root_url}/rest/api/2/issue/{issue.id}/comment/{c['id']}",
+                "id": c["id"], "author": author, "body": c["body"], "updateAuthor": author,
+                "created": self._time(c["created"]), "updated": self._time(c["updated"]),
+                "jsdPublic": True}
+
+    def worklog_json(self, issue: Issue, w: dict[str, Any]) -> dict[str, Any]:
+        author = self.user_json(w["author"])
+        hours, minutes = divmod(w["seconds"] // 60, 60)
+        return {"self": f"{self.root_url}/rest/api/2/issue/{issue.id}/worklog/{w['id']}",
+                "author": author, "updateAuthor": author, "comment": "",
+                "created": self._time(w["created"]), "updated": self._time(w["created"]),
+                "started": self._time(w["started"]), "timeSpent": f"{hours}h {minutes}m",
+                "timeSpentSeconds": w["seconds"], "id": w["id"], "issueId": str(issue.id)}
+
+    def history_json(self, h: dict[str, Any]) -> dict[str, Any]:
+        return {"id": h["id"], "author": self.user_json(h["author"]),
+                "created": self._time(h["created"]), "items": h["items"]}
+
+    def issue_json(self, issue: Issue, fields: list[str], changelog: bool,
+                   embed_limit: bool = True) -> dict[str, Any]:
+        wanted = set(_NAVIGABLE) if {"*all", "*navigable"} & set(fields) else set(fields)
+        values: dict[str, Any] = {
+            "summary": issue.summary,
+            "status": None if issue.corrupt else self._status_json(issue.status),
+            "labels": list(issue.labels), "reporter": self.user_json(issue.reporter),
+            "creator": self.user_json(issue.creator), "created": self._time(issue.created),
+            "updated": self._time(issue.updated),
+            "project": {"self": f"{self.root_url}/rest/api/2/project/{self.project_id}",
+                        "id": self.project_id, "key": self.project, "name": "Website"},
+            "issuetype": {"id": "10004", "name": "Task", "subtask": False},
+        }
+        if "comment" in wanted:
+            shown = issue.comments[:EMBEDDED_COMMENTS] if embed_limit else issue.comments
+            values["comment"] = {"comments": [self.comment_json(issue, c) for c in shown],
+                                 "self": f"{self.root_url}/rest/api/2/issue/{issue.id}/comment",
+                                 "maxResults": len(shown), "total": len(issue.comments),
+                                 "startAt": 0}
+        if "worklog" in wanted:
+            shown = issue.worklogs[:EMBEDDED_WORKLOGS] if embed_limit else issue.worklogs
+            values["worklog"] = {"startAt": 0, "maxResults": EMBEDDED_WORKLOGS,
+                                 "total": len(issue.worklogs),
+                                 "worklogs": [self.worklog_json(issue, w) for w in shown]}
+        body: dict[str, Any] = {
+            "expand": "operations,versionedRepresentations,editmeta,changelog,renderedFields",
+            "id": str(issue.id), "self": f"{self.root_url}/rest/api/2/issue/{issue.id}",
+            "key": issue.key,
+            "fields": {k: v for k, v in values.items() if k in wanted}}
+        if changelog:
+            newest_first = list(reversed(issue.histories))
+            if embed_limit:
+                newest_first = newest_first[:EMBEDDED_HISTORIES]
+            body["changelog"] = {"startAt": 0, "maxResults": len(newest_first),
+                                 "total": len(issue.histories),
+                                 "histories": [self.history_json(h) for h in newest_first]}
+        return body

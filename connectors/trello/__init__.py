@@ -1,0 +1,1 @@
+"""Trello connector: the connector (``connector.py``), its JSON → records (``records.py``)."""

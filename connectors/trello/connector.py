@@ -1,0 +1,303 @@
+"""Trello connector (py-trello 0.20, key/token query auth).
+
+py-trello hard-codes ``https://api.trello.com/1`` and has no retries, so the client gets an
+``http_service`` session that rebases URLs onto ``api_url`` and carries a
+:class:`~connectors.http.RetryingAdapter` (pacing at 90 requests / 10 s per token, retries,
+counting). Trello's 429 names no Retry-After: the policy waits ``rate_limited_wait`` (10 s).
+
+Full pull: board actions (newest first, 1000 a page), lists, every card (labels come with it)
+(``cards/all?fields=all``); bundles are built from the actions. Incremental pull: board actions
+since the cursor's newest date minus an overlap (already seen ids dropped), then each touched
+card is re-read with its actions nested (one request per card), or the whole board when that
+costs fewer requests. A pull where nothing changed makes exactly one request.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import re
+from collections import defaultdict
+from collections.abc import Iterator, Mapping
+from datetime import timedelta
+from typing import Any, ClassVar, Literal
+
+import requests
+from pydantic import field_validator
+from trello import TrelloClient
+from trello.board import Board
+from trello.card import Card
+from trello.exceptions import ResourceUnavailable, Unauthorized
+
+from connectors.base import Page, Person, SkippedRecord, TicketBundle, TrackerSettings
+from connectors.errors import (
+    BadRecordError,
+    CredentialsRefused,
+    RemoteFatalError,
+    RemoteRetriableError,
+    error_for_status,
+)
+from connectors.http import RetryPolicy, mount_retrying
+from connectors.trello.records import (
+    ACTION_FILTER,
+    DEFAULT_SPENT_PATTERN,
+    Cursor,
+    build_bundle,
+    card_id_of,
+)
+
+log = logging.getLogger(__name__)
+
+TRELLO_API = "https://api.trello.com/1"
+PAGE = 1000  # Trello's largest action page
+BUNDLES_PER_PAGE = 200
+OVERLAP = timedelta(minutes=5)
+#: only what normalizing needs: about half the bytes of a default action
+ACTION_FIELDS = {"fields": "id,type,date,data,idMemberCreator",
+                 "memberCreator_fields": "fullName,username"}
+DEFAULT_POLICY = RetryPolicy(rate_limit=(90, 10.0), rate_limited_wait=10.0)
+
+
+class TrelloSettings(TrackerSettings):
+    """``[tracker]`` for Trello: the board id, the app key (not a secret) and the token."""
+
+    type: Literal["trello"]
+    board: str
+    api_key: str
+    api_url: str = TRELLO_API
+    #: regex finding time logged in a comment; its ``duration`` group (else group 1) reads
+    #: ``1h30``, ``2h``, ``45m``, ``1.5h``
+    spent_pattern: str = DEFAULT_SPENT_PATTERN
+
+    @field_validator("spent_pattern")
+    @classmethod
+    def _pattern_compiles(cls, value: str) -> str:
+        try:
+            compiled = re.compile(value)
+        except re.error as exc:
+            raise ValueError(f"spent_pattern is not a valid regex: {exc}") from None
+        if "duration" not in compiled.groupindex and compiled.groups < 1:
+            raise ValueError("spent_pattern needs a group (?P<duration>...) around the duration")
+        return value
+
+
+class RebasedSession(requests.Session):
+    """A session that sends py-trello's ``https://api.trello.com/1/...`` URLs to ``base``."""
+
+    def __init__(self, base: str) -> None:
+        super().__init__()
+        self.base = base.rstrip("/")
+
+    def request(self, method: str | bytes, url: str | bytes, *args: Any,
+                **kwargs: Any) -> requests.Response:
+        text = url.decode() if isinstance(url, bytes) else url
+        if text.startswith(TRELLO_API):
+            text = self.base + text[len(TRELLO_API):]
+        return super().request(method, text, *args, **kwargs)
+
+
+class TrelloConnector:
+    """Pulls one Trello board's cards and posts comments on them."""
+
+    name: ClassVar[str] = "trello"
+    Settings: ClassVar[type[TrackerSettings]] = TrelloSettings
+
+    def __init__(self, settings: TrelloSettings | Mapping[str, Any],
+                 secrets: Mapping[str, str], policy: RetryPolicy | None = None) -> None:
+        self.settings = (settings if isinstance(settings, TrelloSettings)
+                         else TrelloSettings.model_validate(settings))
+        self._spent = re.compile(self.settings.spent_pattern)
+        self._session = RebasedSession(self.settings.api_url)
+        self._adapter = mount_retrying(self._session, policy or DEFAULT_POLICY, "trello")
+        self._client = TrelloClient(api_key=self.settings.api_key, api_secret=secrets["token"],
+                                    http_service=self._session)
+        self._board = Board(client=self._client, board_id=self.settings.board)
+        self._me: Person | None = None
+
+    @property
+    def requests_made(self) -> int:
+        return self._adapter.requests_made
+
+    # -- protocol -------------------------------------------------------------------------------
+    def whoami(self) -> Person:
+        """The token's member (``/members/me``, its own 100 / 900 s limit: asked once)."""
+        if self._me is None:
+            me = self._fetch("/members/me", "who am I")
+            if not isinstance(me, dict) or not isinstance(me.get("id"), str):
+                raise RemoteFatalError("trello: /members/me answered without an id",
+                                       tracker="trello")
+            self._me = Person(remote_id=me["id"],
+                              name=str(me.get("fullName") or me.get("username") or me["id"]))
+        return self._me
+
+    def pull(self, cursor: str | None) -> Iterator[Page]:
+        """Yield pages of bundles; ``None`` is a full pull. Only the last page has a cursor."""
+        state: Cursor | None = None
+        if cursor is not None:
+            try:
+                state = Cursor.decode(cursor)
+            except (ValueError, TypeError):
+                log.warning("trello: unreadable cursor, doing a full pull")
+        if state is None:
+            yield from self._full_pull()
+        else:
+            yield from self._incremental_pull(state)
+
+    def list_ids(self) -> set[str]:
+        """Every card of the board, archived ones included (they are tickets marked done)."""
+        cards = self._fetch(f"/boards/{self.settings.board}/cards/all", "list cards",
+                            {"fields": "id"})
+        return {str(c["id"]) for c in _rows(cards, "cards") if isinstance(c.get("id"), str)}
+
+    def post_comment(self, ticket_id: str, body: str) -> str:
+        """Post ``body`` on the card; returns the ``commentCard`` action id (= comment id)."""
+        card = Card(self._board, ticket_id)
+        action = self._call(lambda: card.comment(body), f"comment on card {ticket_id}")
+        if not isinstance(action, dict) or not isinstance(action.get("id"), str):
+            raise RemoteFatalError("trello: the comment was posted but no id came back",
+                                   tracker="trello")
+        return str(action["id"])
+
+    def find_comment(self, ticket_id: str, marker: str) -> str | None:
+        """The id of the card's comment containing ``marker``, newest first, page by page."""
+        for rows in self._action_pages(f"/cards/{ticket_id}/actions", None, None, "commentCard"):
+            for action in rows:
+                text = action.get("data", {}).get("text")
+                if isinstance(text, str) and marker in text:
+                    return str(action["id"])
+        return None
+
+    # -- pulling --------------------------------------------------------------------------------
+    def _full_pull(self) -> Iterator[Page]:
+        # actions first: anything newer than them is after the cursor and seen next time
+        actions = self._board_actions(since=None)
+        cursor = Cursor(None).advanced(actions, OVERLAP, len(actions))
+        lists = self._lists()
+        yield from self._pages(self._board_cards(actions, None), lists, cursor)
+
+    def _incremental_pull(self, state: Cursor) -> Iterator[Page]:
+        since = (state.since - OVERLAP).isoformat() if state.since else None
+        window = self._board_actions(since=since)
+        new = [a for a in window if str(a.get("id")) not in state.seen]
+        cursor = state.advanced(window, OVERLAP, len(new))
+        touched = list(dict.fromkeys(c for c in map(card_id_of, new) if c is not None))
+        if not touched:
+            yield Page((), cursor.encode())
+            return
+        lists = self._lists()
+        board_wide_cost = 1 + math.ceil((cursor.actions + 1) / PAGE)
+        if len(touched) > board_wide_cost:
+            log.info("trello: %d cards changed, re-reading the whole board", len(touched))
+            pairs = self._board_cards(self._board_actions(since=None), set(touched))
+            yield from self._pages(pairs, lists, cursor)
+            return
+        yield from self._pages(self._cards_one_by_one(touched), lists, cursor)
+
+    def _board_cards(self, actions: list[dict[str, Any]], wanted: set[str] | None
+                     ) -> Iterator[tuple[dict[str, Any], list[dict[str, Any]]]]:
+        """Every card of the board (or the ``wanted`` ones) with its actions, in one read."""
+        cards = _rows(self._fetch(f"/boards/{self.settings.board}/cards/all", "read cards",
+                                  {"fields": "all"}), "cards")
+        by_card: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        for action in actions:
+            card_id = card_id_of(action)
+            if card_id is not None and (wanted is None or card_id in wanted):
+                by_card[card_id].append(action)
+        return ((card, by_card.get(str(card.get("id")), [])) for card in cards
+                if wanted is None or card.get("id") in wanted)
+
+    def _cards_one_by_one(
+            self, card_ids: list[str]) -> Iterator[tuple[dict[str, Any], list[dict[str, Any]]]]:
+        for card_id in card_ids:
+            try:
+                card = self._fetch(f"/cards/{card_id}", "read card", {
+                    "fields": "all", "actions": ACTION_FILTER, "actions_limit": PAGE})
+            except RemoteFatalError as exc:
+                if exc.status == 404:  # deleted since: list_ids reconciliation marks it
+                    log.debug("trello: card %s is gone", card_id)
+                    continue
+                raise
+            if not isinstance(card, dict):
+                raise RemoteRetriableError(f"trello: card {card_id}: unexpected answer",
+                                           tracker="trello")
+            actions = _rows(card.pop("actions", []), "card actions")
+            if len(actions) >= PAGE:
+                actions += self._paged(f"/cards/{card_id}/actions", since=None,
+                                       before=str(actions[-1]["id"]))
+            yield card, actions
+
+    def _pages(self, pairs: Iterator[tuple[dict[str, Any], list[dict[str, Any]]]],
+               lists: dict[str, str], cursor: Cursor) -> Iterator[Page]:
+        bundles: list[TicketBundle] = []
+        skipped: list[SkippedRecord] = []
+        for card, actions in pairs:
+            try:
+                bundles.append(build_bundle(card, actions, lists, self._spent))
+            except BadRecordError as exc:
+                log.warning("trello: skipped a card: %s", exc)
+                skipped.append(SkippedRecord(exc.remote_id, str(exc)))
+            if len(bundles) >= BUNDLES_PER_PAGE:
+                yield Page(tuple(bundles), None, tuple(skipped))
+                bundles, skipped = [], []
+        yield Page(tuple(bundles), cursor.encode(), tuple(skipped))
+
+    def _board_actions(self, since: str | None) -> list[dict[str, Any]]:
+        return self._paged(f"/boards/{self.settings.board}/actions", since=since, before=None)
+
+    def _paged(self, path: str, since: str | None, before: str | None) -> list[dict[str, Any]]:
+        """Every action newer than ``since`` (and older than ``before``), newest first."""
+        return [row for rows in self._action_pages(path, since, before, ACTION_FILTER)
+                for row in rows]
+
+    def _action_pages(self, path: str, since: str | None, before: str | None,
+                      action_filter: str) -> Iterator[list[dict[str, Any]]]:
+        """Pages of actions, newest first, each read only when the previous one is done with."""
+        while True:
+            params: dict[str, Any] = {"filter": action_filter, "limit": PAGE, **ACTION_FIELDS}
+            if since:
+                params["since"] = since
+            if before:
+                params["before"] = before
+            rows = _rows(self._fetch(path, "read actions", params), "actions")
+            yield rows
+            if len(rows) < PAGE:
+                return
+            before = str(rows[-1].get("id"))
+
+    def _lists(self) -> dict[str, str]:
+        rows = self._fetch(f"/boards/{self.settings.board}/lists", "read lists",
+                           {"filter": "all", "cards": "none"})
+        return {str(r["id"]): str(r["name"]) for r in _rows(rows, "lists")
+                if isinstance(r.get("id"), str) and isinstance(r.get("name"), str)}
+
+    # -- HTTP and error mapping -------------------------------------------------------------------
+    def _fetch(self, path: str, what: str, params: dict[str, Any] | None = None) -> Any:
+        log.debug("trello: GET %s", path)
+        return self._call(lambda: self._client.fetch_json(path, query_params=dict(params or {})),
+                          f"{what} ({path})")
+
+    def _call(self, send: Any, what: str) -> Any:
+        """Run one library call; map every failure onto the error hierarchy, token-free."""
+        try:
+            return send()
+        except Unauthorized:
+            raise CredentialsRefused(f"trello: {what}: the key or token was refused (HTTP 401)",
+                                     tracker="trello", status=401) from None
+        except ResourceUnavailable as exc:
+            status = int(getattr(exc, "_status", 0) or 0)
+            raise error_for_status(f"trello: {what}: HTTP {status}", tracker="trello",
+                                   status=status) from None
+        except requests.exceptions.JSONDecodeError:
+            raise RemoteRetriableError(f"trello: {what}: malformed JSON in the answer",
+                                       tracker="trello") from None
+        except requests.RequestException as exc:
+            raise RemoteRetriableError(f"trello: {what}: {exc.__class__.__name__}",
+                                       tracker="trello") from None
+
+
+def _rows(value: Any, what: str) -> list[dict[str, Any]]:
+    """A JSON array of objects, or a retriable error (the answer was not what Trello sends)."""
+    if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
+        raise RemoteRetriableError(f"trello: {what}: expected a JSON array of objects",
+                                   tracker="trello")
+    return value
