@@ -46,20 +46,6 @@ class RetryPolicy:
         return float(raw * (0.5 + random.random() / 2))
 
 
-#: A policy for tests: no real sleeping, few attempts.
-def fast_policy(**overrides: Any) -> RetryPolicy:
-    values: dict[str, Any] = {
-        "max_attempts": 4,
-        "max_total_wait": 5.0,
-        "backoff_base": 0.0,
-        "backoff_cap": 0.0,
-        "timeout": 2.0,
-        "sleep": lambda _s: None,
-    }
-    values.update(overrides)
-    return RetryPolicy(**values)
-
-
 def parse_retry_after(headers: Mapping[str, str], now: datetime | None = None) -> float | None:
     """Seconds to wait from ``Retry-After`` (seconds or HTTP date) or ``X-RateLimit-Reset``."""
     now = now or datetime.now(UTC)

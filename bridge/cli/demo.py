@@ -28,10 +28,11 @@ def demo(
     from bridge.present.ledger_view import render_status
     from bridge.store import Store
     from bridge.sync.run import SyncOptions, current_ledger, sync_client
-    from connectors.testing.fakes import FAKES, make_fake, tracker_table
+    from connectors.testing.fakes import fake_names, make_fake, tracker_table
 
-    if tracker not in FAKES:
-        raise typer.BadParameter(f"choose one of {', '.join(FAKES)}", param_hint="--tracker")
+    if tracker not in fake_names():
+        raise typer.BadParameter(f"choose one of {', '.join(fake_names())}",
+                                 param_hint="--tracker")
     began = time.monotonic()
     fake = make_fake(tracker)
     fake.start()

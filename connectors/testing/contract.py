@@ -2,13 +2,19 @@
 
 A connector's test module subclasses :class:`ConnectorContract` and provides two fixtures:
 
-- ``fake``: a started fake tracker (:class:`connectors.testing.fakes.base.FakeTracker`),
-  stopped after;
+- ``fake``: a started fake of the tracker, stopped after. It implements the driver interface
+  :class:`connectors.testing.fakes.base.FakeTracker` (people, tickets, moves, comments, time,
+  deletions, corrupt records, injected :class:`~connectors.testing.fakes.base.Fault` s, the
+  comment bodies it holds, ``tracker_table``), usually on top of
+  :class:`~connectors.testing.fakes.base.FakeServer`;
 - ``make_connector``: ``make_connector(**overrides) -> Connector`` built against ``fake`` with
-  the real client library, ``connectors.http.fast_policy()`` and settings that map the fake's
-  ``STATUSES``; ``overrides`` may replace the token (``token="wrong"``).
+  the real client library, :func:`connectors.testing.fast_policy` and settings that map the
+  fake's ``STATUSES``; ``overrides`` may replace the token (``token="wrong"``), the retry
+  ``policy`` or any ``[tracker]`` key. :func:`connector_maker` builds one.
 
-Times are set explicitly so cursor boundaries and overlaps are exact.
+The suite knows no tracker by name and needs no registry: a third-party package runs it against
+its own fake (docs/connectors.md, "Adding a tracker"). Times are set explicitly so cursor
+boundaries and overlaps are exact.
 """
 
 from __future__ import annotations
@@ -22,23 +28,23 @@ import pytest
 import connectors
 from connectors.base import Connector, Page, TicketBundle
 from connectors.errors import CredentialsRefused, RemoteError, RemoteRetriableError
-from connectors.http import fast_policy
-from connectors.testing.fakes import tracker_table
 from connectors.testing.fakes.base import FakeTracker, Fault
+from connectors.testing.policy import fast_policy
 
 T0 = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)  # a Monday
 MakeConnector = Callable[..., Connector]
 
 
-def connector_maker(name: str, fake: Any) -> MakeConnector:
-    """The ``make_connector`` fixture's value for registered connector ``name`` on ``fake``:
-    the real client library, a fast retry policy, the fake's settings with ``overrides``."""
-    cls = connectors.get(name)
+def connector_maker(connector: str | type[Connector], fake: FakeTracker) -> MakeConnector:
+    """The ``make_connector`` fixture's value for ``connector`` (a class, or the name it is
+    registered under) on ``fake``: the real client library, a fast retry policy, the fake's
+    ``tracker_table`` with ``overrides``."""
+    cls = connectors.get(connector) if isinstance(connector, str) else connector
 
     def make(**overrides: Any) -> Connector:
         token = overrides.pop("token", fake.token)
         policy = overrides.pop("policy", fast_policy(timeout=1.0))
-        table = tracker_table(name, fake, "env:UNUSED_IN_TESTS", **overrides)
+        table = fake.tracker_table("env:UNUSED_IN_TESTS", **overrides)
         return cls(cls.Settings.model_validate(table), {"token": token}, policy)  # type: ignore[call-arg]
 
     return make

@@ -22,7 +22,8 @@ from bridge.clientfile.schema import ClientConfig
 from bridge.present.notices import find_marker, notices_for
 from bridge.store import ClientRecords, Store
 from bridge.sync.run import RunSummary, SyncOptions, current_ledger, sync_client
-from connectors.http import RetryPolicy, fast_policy
+from connectors.http import RetryPolicy
+from connectors.testing import fast_policy
 from connectors.testing.fakes import Fake, make_fake, tracker_table
 from tests.e2e import write_client_file
 

@@ -26,6 +26,10 @@ STATUS_MAP = {"open": ["To Do"], "in_progress": ["In Progress"], "delivered": ["
 class FakeAsana(AsanaState, FakeServer):
     """Fake Asana served on 127.0.0.1 (``base_url`` ends in ``/api/1.0``)."""
 
+    def tracker_table(self, token: str, **overrides: Any) -> dict[str, Any]:
+        """The ``[tracker]`` table of a client file pointing at this fake."""
+        return settings_for(self, token=token, **overrides)
+
     def __init__(self, token: str | None = None, *, time_tracking: bool = True) -> None:
         FakeServer.__init__(self)
         AsanaState.__init__(self, token, time_tracking=time_tracking)

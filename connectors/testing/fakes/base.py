@@ -324,6 +324,11 @@ class FakeTracker(Protocol):
     def comment_bodies(self, ticket_id: str) -> list[tuple[str, str]]:
         """(comment id, text) of every comment on the ticket, oldest first."""
         ...
+    def tracker_table(self, token: str, **overrides: Any) -> dict[str, Any]:
+        """The ``[tracker]`` table of a client file whose tracker is this fake, its token read
+        through the credential reference ``token``; ``overrides`` replace or add keys. It maps
+        every name of ``STATUSES`` to a state."""
+        ...
 
 
 #: Status names every fake understands (and the contract suite maps).

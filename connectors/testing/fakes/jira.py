@@ -41,6 +41,10 @@ __all__ = ["EMBEDDED_COMMENTS", "EMBEDDED_HISTORIES", "EMBEDDED_WORKLOGS", "Fake
 class FakeJira(FakeServer, JiraViews):
     """Fake Jira with one project (``WEB``), a bot account owning the token, and people."""
 
+    def tracker_table(self, token: str, **overrides: Any) -> dict[str, Any]:
+        """The ``[tracker]`` table of a client file pointing at this fake."""
+        return settings_for(self, token=token, **overrides)
+
     def __init__(self, deployment: Deployment = "cloud", *, project: str = "WEB",
                  token: str = "fake-jira-token", email: str = "bot@revbridge.example",
                  time_zone: str = "Europe/Paris") -> None:

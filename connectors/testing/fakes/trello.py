@@ -43,6 +43,10 @@ def format_spent(seconds: int) -> str:
 class FakeTrello(FakeServer):
     """One board (the four ``STATUSES`` as lists), a bot member owning ``token``."""
 
+    def tracker_table(self, token: str, **overrides: Any) -> dict[str, Any]:
+        """The ``[tracker]`` table of a client file pointing at this fake."""
+        return settings_for(self, token=token, **overrides)
+
     def __init__(self, *, key: str = "fake-trello-app-key", token: str | None = None,
                  board_name: str = "Client board", rate_limits: bool | TrelloLimits = False,
                  bot_name: str = "Revision Bridge") -> None:
