@@ -9,7 +9,7 @@ Requests per pull (figures: ``bench/requests_per_sync.py --only asana``):
   ``GET /tasks/{gid}/time_tracking_entries``. A 402 there (plan without time tracking) is
   remembered and ``actual_time_minutes`` is used instead.
 
-The cursor is JSON: ``since`` = the newest ``modified_at`` seen, ``seen`` = the
+The cursor (``cursor.py``) is JSON: ``since`` = the newest ``modified_at`` seen, ``seen`` = the
 ``(gid, modified_at)`` pairs already yielded inside the overlap window. The events API is not
 used: it needs a persisted sync token and full resyncs on 412, and would still leave the
 per-task story reads, which are what a bundle's complete history needs.
@@ -17,15 +17,15 @@ per-task story reads, which are what a bundle's complete history needs.
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Iterator, Mapping
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any, ClassVar, Literal
 
 import asana
 
 from connectors.asana import records
+from connectors.asana.cursor import OVERLAP, Cursor
 from connectors.asana.http import DEFAULT_API_URL, build_client, call, shape_error
 from connectors.base import (
     Page,
@@ -37,11 +37,11 @@ from connectors.base import (
     iso_millis,
     parse_time,
 )
+from connectors.cursor import UnreadableCursor
 from connectors.errors import BadRecordError, RemoteFatalError
 from connectors.http import RetryPolicy
 
 log = logging.getLogger(__name__)
-OVERLAP = timedelta(minutes=2)
 PAGE_SIZE = 100
 
 
@@ -51,31 +51,6 @@ class AsanaSettings(TrackerSettings):
     type: Literal["asana"] = "asana"
     project: str
     api_url: str = DEFAULT_API_URL
-
-
-class Cursor:
-    """``since`` (newest ``modified_at`` seen, or None) and the pairs already yielded."""
-
-    def __init__(self, since: datetime | None, seen: set[tuple[str, str]]) -> None:
-        self.since, self.seen = since, seen
-
-    @classmethod
-    def parse(cls, text: str | None) -> Cursor:
-        if not text:
-            return cls(None, set())
-        try:
-            data = json.loads(text)
-            since = data["since"]
-            seen = {(str(gid), str(at)) for gid, at in data.get("seen", [])}
-            at = parse_time(since, "cursor", "") if since is not None else None
-        except (ValueError, TypeError, KeyError, BadRecordError):
-            raise RemoteFatalError("asana: unreadable cursor; run a full pull",
-                                   tracker="asana") from None
-        return cls(at, seen)
-
-    def dump(self) -> str:
-        since = iso_millis(self.since) if self.since is not None else None
-        return json.dumps({"since": since, "seen": sorted(self.seen)}, separators=(",", ":"))
 
 
 class AsanaConnector:
@@ -155,7 +130,11 @@ class AsanaConnector:
         because the listing is not ordered by ``modified_at``; the last page's cursor moves
         ``since`` to the newest ``modified_at`` listed.
         """
-        start = Cursor.parse(cursor)
+        try:
+            start = Cursor.load(cursor)
+        except UnreadableCursor:
+            raise RemoteFatalError("asana: unreadable cursor; run a full pull",
+                                   tracker="asana") from None
         done = set(start.seen)
         newest = start.since
         for tasks, last in self._listing(start.since, records.TASK_FIELDS):
@@ -183,10 +162,8 @@ class AsanaConnector:
                     log.warning("asana: task %s skipped: %s", gid or "?", reason)
                     skipped.append(SkippedRecord(gid or None, reason))
             if last:
-                floor = newest - OVERLAP if newest is not None else None
-                keep = {p for p in done if floor is not None
-                        and parse_time(p[1], "seen", p[0]) >= floor}
-                next_cursor = Cursor(newest, keep).dump() if newest is not None else None
+                kept = Cursor(newest, done).kept(newest)
+                next_cursor = kept.dump() if kept is not None else None
             else:
                 next_cursor = Cursor(start.since, set(done)).dump()
             yield Page(tuple(bundles), next_cursor, tuple(skipped))

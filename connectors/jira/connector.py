@@ -33,6 +33,7 @@ import requests
 from jira import JIRA, JIRAError
 
 from connectors.base import Page, Person, SkippedRecord, Ticket, TicketBundle, TrackerSettings
+from connectors.cursor import UnreadableCursor
 from connectors.errors import (
     BadRecordError,
     CredentialsRefused,
@@ -43,6 +44,7 @@ from connectors.errors import (
 )
 from connectors.http import RetryingAdapter, RetryPolicy, mount_retrying
 from connectors.jira import records
+from connectors.jira.cursor import Cursor, jql_since
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -184,15 +186,15 @@ class JiraConnector:
     def pull(self, cursor: str | None) -> Iterator[Page]:
         """Pages of changed issues, oldest update first; see the module docstring for costs."""
         try:
-            state = records.Cursor.load(cursor)
-        except ValueError as exc:
+            state = Cursor.load(cursor)
+        except UnreadableCursor as exc:
             raise RemoteFatalError(f"jira: {exc}", tracker="jira") from None
         if self._jira is None:
             self._cloud_from_cursor = state.cloud
         state.cloud = self.is_cloud
         jql = self._project_jql()
         if state.updated is not None:
-            jql += f' AND updated >= "{records.jql_since(state.updated, self._zone())}"'
+            jql += f' AND updated >= "{jql_since(state.updated, self._zone())}"'
         jql += " ORDER BY updated ASC"
         for raw_page in self._search_pages(jql, SEARCH_FIELDS, expand="changelog"):
             bundles: list[TicketBundle] = []

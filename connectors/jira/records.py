@@ -1,14 +1,12 @@
-"""Turning Jira REST v2 JSON into normalized records, and the Jira pull cursor.
+"""Turning Jira REST v2 JSON into normalized records.
 
 Pure functions: no HTTP here. A record that cannot be read raises :class:`BadRecordError`.
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
-from datetime import datetime, timedelta, tzinfo
+from datetime import datetime
 from typing import Any
 
 from connectors.base import (
@@ -18,15 +16,10 @@ from connectors.base import (
     Ticket,
     TicketBundle,
     TimeEntry,
-    iso_millis,
-    utc,
 )
 from connectors.base import parse_time as base_parse_time
 from connectors.errors import BadRecordError
 
-#: How far before the cursor an incremental pull re-reads (JQL has minute precision and search
-#: is eventually consistent).
-OVERLAP = timedelta(minutes=5)
 ANONYMOUS = Person("anonymous", "Anonymous")
 
 
@@ -155,53 +148,3 @@ def _id(raw: Mapping[str, Any]) -> str:
 
 def _num(value: str) -> tuple[int, str]:
     return (int(value), "") if value.isdigit() else (0, value)
-
-
-# -- the cursor -----------------------------------------------------------------------------
-@dataclass
-class Cursor:
-    """The newest ``updated`` seen, the ``(id, updated)`` pairs inside the overlap window, and
-    whether the server is Cloud (so a later connector need not ask ``serverInfo`` again)."""
-
-    updated: datetime | None = None
-    seen: set[tuple[str, str]] = field(default_factory=set)
-    cloud: bool | None = None
-
-    @classmethod
-    def load(cls, text: str | None) -> Cursor:
-        if not text:
-            return cls()
-        try:
-            data = json.loads(text)
-            updated = datetime.fromisoformat(data["updated"].replace("Z", "+00:00"))
-            seen = {(str(i), str(u)) for i, u in data.get("seen", [])}
-            cloud = data.get("cloud")
-        except (ValueError, KeyError, TypeError, AttributeError) as exc:
-            raise ValueError(f"not a Jira cursor: {text[:60]!r}") from exc
-        return cls(utc(updated), seen, cloud if isinstance(cloud, bool) else None)
-
-    def dump(self) -> str | None:
-        if self.updated is None:
-            return None
-        floor = iso_millis(self.updated - OVERLAP)
-        self.seen = {(i, u) for i, u in self.seen if u >= floor}
-        data: dict[str, object] = {"updated": iso_millis(self.updated),
-                                   "seen": sorted([i, u] for i, u in self.seen)}
-        if self.cloud is not None:
-            data["cloud"] = self.cloud
-        return json.dumps(data)
-
-    def is_new(self, issue_id: str, updated: datetime) -> bool:
-        return (issue_id, iso_millis(updated)) not in self.seen
-
-    def advance(self, issue_id: str, updated: datetime) -> None:
-        """Record a yielded issue (pairs out of the overlap window are dropped on dump)."""
-        if self.updated is None or updated > self.updated:
-            self.updated = updated
-        self.seen.add((issue_id, iso_millis(updated)))
-
-
-def jql_since(cursor_time: datetime, zone: tzinfo) -> str:
-    """``"yyyy-MM-dd HH:mm"`` in the API user's zone, the overlap before ``cursor_time``."""
-    local = (cursor_time - OVERLAP).astimezone(zone)
-    return local.strftime("%Y-%m-%d %H:%M")

@@ -19,7 +19,6 @@ import math
 import re
 from collections import defaultdict
 from collections.abc import Iterator, Mapping
-from datetime import timedelta
 from typing import Any, ClassVar, Literal
 
 import requests
@@ -30,6 +29,7 @@ from trello.card import Card
 from trello.exceptions import ResourceUnavailable, Unauthorized
 
 from connectors.base import Page, Person, SkippedRecord, TicketBundle, TrackerSettings
+from connectors.cursor import UnreadableCursor
 from connectors.errors import (
     BadRecordError,
     CredentialsRefused,
@@ -38,10 +38,10 @@ from connectors.errors import (
     error_for_status,
 )
 from connectors.http import RetryPolicy, mount_retrying
+from connectors.trello.cursor import OVERLAP, Cursor
 from connectors.trello.records import (
     ACTION_FILTER,
     DEFAULT_SPENT_PATTERN,
-    Cursor,
     build_bundle,
     card_id_of,
 )
@@ -51,7 +51,6 @@ log = logging.getLogger(__name__)
 TRELLO_API = "https://api.trello.com/1"
 PAGE = 1000  # Trello's largest action page
 BUNDLES_PER_PAGE = 200
-OVERLAP = timedelta(minutes=5)
 #: only what normalizing needs: about half the bytes of a default action
 ACTION_FIELDS = {"fields": "id,type,date,data,idMemberCreator",
                  "memberCreator_fields": "fullName,username"}
@@ -133,10 +132,10 @@ class TrelloConnector:
     def pull(self, cursor: str | None) -> Iterator[Page]:
         """Yield pages of bundles; ``None`` is a full pull. Only the last page has a cursor."""
         state: Cursor | None = None
-        if cursor is not None:
+        if cursor:
             try:
-                state = Cursor.decode(cursor)
-            except (ValueError, TypeError):
+                state = Cursor.load(cursor)
+            except UnreadableCursor:
                 log.warning("trello: unreadable cursor, doing a full pull")
         if state is None:
             yield from self._full_pull()
@@ -171,7 +170,7 @@ class TrelloConnector:
     def _full_pull(self) -> Iterator[Page]:
         # actions first: anything newer than them is after the cursor and seen next time
         actions = self._board_actions(since=None)
-        cursor = Cursor(None).advanced(actions, OVERLAP, len(actions))
+        cursor = Cursor.start().advanced(actions, len(actions))
         lists = self._lists()
         yield from self._pages(self._board_cards(actions, None), lists, cursor)
 
@@ -179,10 +178,10 @@ class TrelloConnector:
         since = (state.since - OVERLAP).isoformat() if state.since else None
         window = self._board_actions(since=since)
         new = [a for a in window if str(a.get("id")) not in state.seen]
-        cursor = state.advanced(window, OVERLAP, len(new))
+        cursor = state.advanced(window, len(new))
         touched = list(dict.fromkeys(c for c in map(card_id_of, new) if c is not None))
         if not touched:
-            yield Page((), cursor.encode())
+            yield Page((), cursor.dump())
             return
         lists = self._lists()
         board_wide_cost = 1 + math.ceil((cursor.actions + 1) / PAGE)
@@ -239,7 +238,7 @@ class TrelloConnector:
             if len(bundles) >= BUNDLES_PER_PAGE:
                 yield Page(tuple(bundles), None, tuple(skipped))
                 bundles, skipped = [], []
-        yield Page(tuple(bundles), cursor.encode(), tuple(skipped))
+        yield Page(tuple(bundles), cursor.dump(), tuple(skipped))
 
     def _board_actions(self, since: str | None) -> list[dict[str, Any]]:
         return self._paged(f"/boards/{self.settings.board}/actions", since=since, before=None)
