@@ -1,4 +1,4 @@
-"""Normalized records and the connector contract (DESIGN §2).
+"""Normalized records and the connector contract (docs/architecture.md §2, docs/connectors.md).
 
 Every time is timezone-aware UTC. A connector turns one tracker's API into these records and
 posts comments; it knows nothing of rounds, quotes or the store.

@@ -1,5 +1,5 @@
 """The Asana pull cursor: newest ``modified_at`` seen and the ``(gid, modified_at)`` pairs
-already yielded inside the overlap (docs/asana.md, "Incremental pulls")."""
+already yielded inside the overlap (docs/connectors.md, "Cursors"; docs/asana.md)."""
 
 from __future__ import annotations
 

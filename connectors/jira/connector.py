@@ -1,6 +1,6 @@
 """Jira connector (Cloud and Data Center) on the ``jira`` library.
 
-Library traps handled here (NOTES §0, §1):
+Library traps handled here (docs/jira.md, "Library traps"):
 
 - the library's own retries re-send POSTs and sleep for minutes: it is built with
   ``max_retries=0`` and our :class:`~connectors.http.RetryingAdapter` is mounted on its session;

@@ -1,5 +1,5 @@
 """The Trello pull cursor: newest action date seen, the actions read inside the overlap, the
-board's action count (docs/trello.md, "Incremental pulls")."""
+board's action count (docs/connectors.md, "Cursors"; docs/trello.md)."""
 
 from __future__ import annotations
 
