@@ -9,14 +9,21 @@ connector lives in is imported only when that connector is asked for. See docs/c
 from __future__ import annotations
 
 from functools import cache
-from importlib.metadata import EntryPoint, entry_points
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from connectors.base import Connector, TrackerSettings
 from connectors.errors import ConfigError
+
+if TYPE_CHECKING:  # imported on first use: ``revbridge --help`` needs neither pydantic nor metadata
+    from importlib.metadata import EntryPoint
+
+    from connectors.base import Connector, TrackerSettings
 
 #: The entry-point group a package declares its connector classes in.
 CONNECTORS_GROUP = "revbridge.connectors"
+#: Optional: the ``[tracker]`` settings model of a connector, importable without the tracker's
+#: client library (``revbridge config check`` then never imports it). Without one, the model is
+#: the connector class's ``Settings``.
+SETTINGS_GROUP = "revbridge.settings"
 
 
 @cache
@@ -24,6 +31,8 @@ def registered(group: str) -> dict[str, EntryPoint]:
     """The entry points of ``group`` by name, read once per process (scanning every installed
     package's metadata costs ~25 ms, and the registry is asked once per client file and per
     sync). When two packages declare the same name, the first one found on ``sys.path`` wins."""
+    from importlib.metadata import entry_points
+
     found: dict[str, EntryPoint] = {}
     for ep in entry_points(group=group):
         found.setdefault(ep.name, ep)
@@ -59,9 +68,23 @@ def get(name: str) -> type[Connector]:
 
 
 def settings_model(name: str) -> type[TrackerSettings]:
-    """The pydantic model of the ``[tracker]`` table for connector ``name``."""
+    """The pydantic model of the ``[tracker]`` table for connector ``name`` (from its
+    ``revbridge.settings`` entry point when it declares one: no tracker library imported)."""
+    if name in registered(SETTINGS_GROUP) and name in registered(CONNECTORS_GROUP):
+        model: type[TrackerSettings] = load_registered(SETTINGS_GROUP, name, "settings model")
+        return model
     return get(name).Settings
 
 
-__all__ = ["CONNECTORS_GROUP", "Connector", "TrackerSettings", "get", "names", "rescan",
-           "settings_model"]
+def __getattr__(name: str) -> Any:
+    # ``connectors.Connector`` and ``connectors.TrackerSettings`` without importing pydantic
+    # until someone asks for them
+    if name in ("Connector", "TrackerSettings"):
+        from connectors import base
+
+        return getattr(base, name)
+    raise AttributeError(f"module 'connectors' has no attribute {name!r}")
+
+
+__all__ = ["CONNECTORS_GROUP", "SETTINGS_GROUP", "Connector", "TrackerSettings", "get", "names",
+           "rescan", "settings_model"]

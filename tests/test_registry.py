@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from importlib.metadata import entry_points
 
 import pytest
@@ -54,3 +56,14 @@ def test_fakes_are_found_through_their_entry_points_and_serve_their_tracker() ->
 def test_an_unknown_fake_is_a_config_error() -> None:
     with pytest.raises(ConfigError, match="known: asana, jira, trello"):
         make_fake("nope")
+
+
+def test_the_settings_model_is_the_connectors_and_loads_no_tracker_library() -> None:
+    for name in ("jira", "trello", "asana"):
+        assert connectors.settings_model(name) is connectors.get(name).Settings
+    code = ("import sys, connectors\n"
+            "for name in ('jira', 'trello', 'asana'):\n"
+            "    connectors.settings_model(name)\n"
+            "print(sorted(m for m in ('jira', 'trello', 'asana', 'requests') if m in sys.modules))")
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert run.stdout.strip() == "[]"

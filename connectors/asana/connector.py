@@ -20,13 +20,14 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator, Mapping
 from datetime import datetime
-from typing import Any, ClassVar, Literal
+from typing import Any, ClassVar
 
 import asana
 
 from connectors.asana import records
 from connectors.asana.cursor import OVERLAP, Cursor
-from connectors.asana.http import DEFAULT_API_URL, build_client, call, shape_error
+from connectors.asana.http import build_client, call, shape_error
+from connectors.asana.settings import AsanaSettings
 from connectors.base import (
     Page,
     Person,
@@ -43,14 +44,6 @@ from connectors.http import RetryPolicy
 
 log = logging.getLogger(__name__)
 PAGE_SIZE = 100
-
-
-class AsanaSettings(TrackerSettings):
-    """``[tracker]`` for Asana: ``project`` gid, ``token`` (a PAT reference), ``api_url``."""
-
-    type: Literal["asana"] = "asana"
-    project: str
-    api_url: str = DEFAULT_API_URL
 
 
 class AsanaConnector:

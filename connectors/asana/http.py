@@ -19,6 +19,7 @@ from asana.rest import ApiException, RESTClientObject
 from urllib3.exceptions import HTTPError, MaxRetryError, ReadTimeoutError, ResponseError
 from urllib3.util.retry import Retry
 
+from connectors.asana.settings import DEFAULT_API_URL as DEFAULT_API_URL
 from connectors.errors import (
     RemoteError,
     RemoteRetriableError,
@@ -28,7 +29,6 @@ from connectors.http import RETRY_STATUSES, RequestMeter, RetryPolicy, retry_del
 
 log = logging.getLogger(__name__)
 TRACKER = "asana"
-DEFAULT_API_URL = "https://app.asana.com/api/1.0"
 
 
 class PolicyRetry(Retry):

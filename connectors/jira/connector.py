@@ -26,7 +26,7 @@ import logging
 from collections.abc import Callable, Iterator, Mapping
 from datetime import tzinfo
 from functools import partial
-from typing import Any, ClassVar, Literal, TypeVar
+from typing import Any, ClassVar, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import requests
@@ -45,6 +45,7 @@ from connectors.errors import (
 from connectors.http import RetryingAdapter, RetryPolicy, mount_retrying
 from connectors.jira import records
 from connectors.jira.cursor import Cursor, jql_since
+from connectors.jira.settings import JiraSettings
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -52,17 +53,6 @@ T = TypeVar("T")
 PAGE_SIZE = 100
 SEARCH_FIELDS = ("summary", "status", "labels", "reporter", "creator", "created", "updated",
                  "comment", "worklog")
-
-
-class JiraSettings(TrackerSettings):
-    """``[tracker]`` for Jira: Cloud (email + API token) or Data Center (personal access token)."""
-
-    type: Literal["jira"] = "jira"
-    url: str
-    project: str
-    email: str | None = None  # Cloud: basic auth with the API token; absent: bearer PAT (DC)
-    deployment: Literal["cloud", "datacenter"] | None = None  # None: ask serverInfo
-    jql: str | None = None  # extra filter, ANDed with the project clause
 
 
 class JiraConnector:

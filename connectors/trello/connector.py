@@ -19,10 +19,9 @@ import math
 import re
 from collections import defaultdict
 from collections.abc import Iterator, Mapping
-from typing import Any, ClassVar, Literal
+from typing import Any, ClassVar
 
 import requests
-from pydantic import field_validator
 from trello import TrelloClient
 from trello.board import Board
 from trello.card import Card
@@ -41,43 +40,19 @@ from connectors.http import RetryPolicy, mount_retrying
 from connectors.trello.cursor import OVERLAP, Cursor
 from connectors.trello.records import (
     ACTION_FILTER,
-    DEFAULT_SPENT_PATTERN,
     build_bundle,
     card_id_of,
 )
+from connectors.trello.settings import TRELLO_API, TrelloSettings
 
 log = logging.getLogger(__name__)
 
-TRELLO_API = "https://api.trello.com/1"
 PAGE = 1000  # Trello's largest action page
 BUNDLES_PER_PAGE = 200
 #: only what normalizing needs: about half the bytes of a default action
 ACTION_FIELDS = {"fields": "id,type,date,data,idMemberCreator",
                  "memberCreator_fields": "fullName,username"}
 DEFAULT_POLICY = RetryPolicy(rate_limit=(90, 10.0), rate_limited_wait=10.0)
-
-
-class TrelloSettings(TrackerSettings):
-    """``[tracker]`` for Trello: the board id, the app key (not a secret) and the token."""
-
-    type: Literal["trello"]
-    board: str
-    api_key: str
-    api_url: str = TRELLO_API
-    #: regex finding time logged in a comment; its ``duration`` group (else group 1) reads
-    #: ``1h30``, ``2h``, ``45m``, ``1.5h``
-    spent_pattern: str = DEFAULT_SPENT_PATTERN
-
-    @field_validator("spent_pattern")
-    @classmethod
-    def _pattern_compiles(cls, value: str) -> str:
-        try:
-            compiled = re.compile(value)
-        except re.error as exc:
-            raise ValueError(f"spent_pattern is not a valid regex: {exc}") from None
-        if "duration" not in compiled.groupindex and compiled.groups < 1:
-            raise ValueError("spent_pattern needs a group (?P<duration>...) around the duration")
-        return value
 
 
 class RebasedSession(requests.Session):
