@@ -9,7 +9,6 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.panel import Panel
 
 from bridge.cli.app import app, out
 
@@ -22,6 +21,7 @@ def demo(
 ) -> None:
     """Sync a scripted client story from a fake tracker and show the ledger and the comments."""
     import tomli_w
+    from rich.panel import Panel
 
     from bridge.cli.story import play_story
     from bridge.clientfile.load import load_client

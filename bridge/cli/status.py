@@ -9,17 +9,17 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from bridge.cli.app import ClientArgument, ConfigDirOption, DbOption, app, out, report
-from bridge.clientfile.load import configs_named, find_client, load_client
-from bridge.clientfile.schema import ClientConfig
 from connectors.errors import ConfigError
 
 if TYPE_CHECKING:
+    from bridge.clientfile.schema import ClientConfig
     from bridge.engine.ledger import Ledger
 
 
 def client_ledger(client: str, config_dir: Path | None, db: str | None
                   ) -> tuple[ClientConfig, Ledger]:
     """A CLIENT argument's config and its ledger, derived from the store as it is now."""
+    from bridge.clientfile.load import find_client, load_client
     from bridge.store import Store
     from bridge.sync.run import current_ledger
 
@@ -40,6 +40,7 @@ def status(
     Without CLIENT, a broken client file is reported (stderr) and the other clients are shown;
     the exit code is then the worst one (2).
     """
+    from bridge.clientfile.load import configs_named
     from bridge.present.ledger_view import ledger_to_json, render_status
     from bridge.store import Store
     from bridge.sync.run import current_ledger

@@ -8,11 +8,8 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
-from rich.table import Table
 
 from bridge.cli.app import ConfigDirOption, DbOption, app, err, out, report
-from bridge.clientfile.load import configs_named
 from connectors.errors import ConfigError, RevbridgeError, exit_code
 
 if TYPE_CHECKING:
@@ -30,6 +27,7 @@ def sync(
     db: DbOption = None,
 ) -> None:
     """Pull the clients' trackers, update the ledger, post the status comments."""
+    from bridge.clientfile.load import configs_named
     from bridge.store import Store
     from bridge.sync.run import SyncOptions, sync_client
 
@@ -69,6 +67,8 @@ def _progress(slug: str, quiet: bool) -> Iterator[Callable[[int, int], None] | N
     if quiet or not out.is_terminal:
         yield None
         return
+    from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
     with Progress(SpinnerColumn(), TextColumn("[bold]{task.description}"), BarColumn(),
                   TextColumn("{task.fields[pages]} pages, {task.fields[tickets]} tickets"),
                   TimeElapsedColumn(), console=out, transient=True) as progress:
@@ -81,6 +81,8 @@ def _progress(slug: str, quiet: bool) -> Iterator[Callable[[int, int], None] | N
 
 
 def _print_summaries(summaries: list[RunSummary], dry_run: bool) -> None:
+    from rich.table import Table
+
     table = Table("client", "outcome", "tickets pulled", "new requests", "rounds used",
                   "would post" if dry_run else "notices posted", "HTTP requests", "time")
     for s in summaries:

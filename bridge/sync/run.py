@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bridge.clientfile.schema import ClientConfig
 from bridge.engine.ledger import Ledger
@@ -25,7 +25,9 @@ from bridge.sync.connect import build_connector
 from bridge.sync.outbox import OutboxIndex, new_notices, post_pending, queue_notices
 from connectors.base import Connector
 from connectors.errors import ConfigError, RevbridgeError, SyncError
-from connectors.http import RetryPolicy
+
+if TYPE_CHECKING:  # connectors.http loads requests, which reading a ledger does not need
+    from connectors.http import RetryPolicy
 
 log = logging.getLogger(__name__)
 
