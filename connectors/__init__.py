@@ -27,14 +27,21 @@ SETTINGS_GROUP = "revbridge.settings"
 
 
 @cache
-def registered(group: str) -> dict[str, EntryPoint]:
-    """The entry points of ``group`` by name, read once per process (scanning every installed
-    package's metadata costs ~25 ms, and the registry is asked once per client file and per
-    sync). When two packages declare the same name, the first one found on ``sys.path`` wins."""
+def _entry_points() -> Any:
+    """Every installed package's entry points, read once per process: scanning their metadata
+    costs ~25 ms, and the registry is asked once per client file and per sync."""
     from importlib.metadata import entry_points
 
+    # EntryPoints, or on Python 3.11 SelectableGroups: both answer select(group=...)
+    return entry_points()
+
+
+@cache
+def registered(group: str) -> dict[str, EntryPoint]:
+    """The entry points of ``group`` by name. When two packages declare the same name, the
+    first one found on ``sys.path`` wins."""
     found: dict[str, EntryPoint] = {}
-    for ep in entry_points(group=group):
+    for ep in _entry_points().select(group=group):
         found.setdefault(ep.name, ep)
     return found
 
@@ -42,6 +49,7 @@ def registered(group: str) -> dict[str, EntryPoint]:
 def rescan() -> None:
     """Forget the entry points read so far: packages installed (or put on ``sys.path``) while
     the process runs become visible on the next lookup."""
+    _entry_points.cache_clear()
     registered.cache_clear()
 
 

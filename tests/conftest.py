@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 import os
+import sys
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -37,7 +38,7 @@ def _isolated_dirs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.fixture
-def toy_tracker(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+def toy_tracker(tmp_path: Path) -> Iterator[str]:
     """Register the ``toy`` connector the way any package does, through a
     ``revbridge.connectors`` entry point (a distribution's metadata on ``sys.path``);
     returns its name."""
@@ -48,10 +49,10 @@ def toy_tracker(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str
     (dist_info / "entry_points.txt").write_text(
         "[revbridge.connectors]\ntoy = tests.toy_connector:ToyConnector\n"
     )
-    monkeypatch.syspath_prepend(str(site))
+    sys.path.insert(0, str(site))
     connectors.rescan()
     yield "toy"
-    monkeypatch.undo()
+    sys.path.remove(str(site))
     connectors.rescan()
 
 
