@@ -15,11 +15,12 @@ import pytest
 from sqlalchemy import inspect, text
 
 from bridge.store import ClientRecords, NoticeState, Store
+from bridge.store.derive import OutboxIndex
 from bridge.store.models import OutboxRow, TicketRow
 from bridge.store.rows import change_id
-from bridge.sync.outbox import OutboxIndex, bridge_comment_ids
 from connectors.base import Comment, Person, StatusChange, Ticket, TicketBundle, TimeEntry
 from connectors.errors import LockTimeout, StoreError
+from tests.store_reads import bridge_comment_ids
 
 T0 = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
 PARIS = timezone(timedelta(hours=1))

@@ -20,6 +20,7 @@ from bridge.clientfile.schema import ClientConfig
 from bridge.engine.ledger import Ledger
 from bridge.present.notices import Notice, find_marker, notices_for
 from bridge.store import Store
+from bridge.store.derive import OutboxIndex
 from bridge.store.models import OutboxRow, utc_now
 from connectors.base import Comment, Connector
 from connectors.errors import ConfigError, RemoteFatalError, RemoteRetriableError
@@ -54,26 +55,6 @@ def queue_notices(store: Store, config: ClientConfig, notices: Iterable[Notice],
     return store.add_notices(rows)
 
 
-@dataclass(frozen=True, slots=True)
-class OutboxIndex:
-    """What a sync needs to know of a client's outbox, read in one query (no bodies)."""
-
-    #: the key of every notice queued, whatever its state (held, pending, posted, discarded...)
-    keys: set[str]
-    #: remote ids of the comments the bridge posted
-    posted_ids: set[str]
-
-    @classmethod
-    def read(cls, store: Store, client: str) -> OutboxIndex:
-        keys: set[str] = set()
-        posted: set[str] = set()
-        for key, state, comment_id in store.notice_states(client):
-            keys.add(key)
-            if state == "posted" and comment_id:
-                posted.add(comment_id)
-        return cls(keys, posted)
-
-
 def new_notices(ledger: Ledger, config: ClientConfig, outbox: OutboxIndex,
                 live_tickets: set[str]) -> list[Notice]:
     """The notices the ledger calls for on live tickets that are not in the outbox yet: what a
@@ -85,11 +66,6 @@ def new_notices(ledger: Ledger, config: ClientConfig, outbox: OutboxIndex,
         return []
     return [n for n in notices_for(ledger, config, skip=outbox.keys)
             if n.ticket_id in live_tickets]
-
-
-def bridge_comment_ids(store: Store, client: str) -> set[str]:
-    """Remote ids of every comment the bridge posted for ``client``."""
-    return OutboxIndex.read(store, client).posted_ids
 
 
 def post_pending(store: Store, client: str, connector: Connector,

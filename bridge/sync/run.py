@@ -17,12 +17,11 @@ from datetime import UTC, datetime
 from typing import Any
 
 from bridge.clientfile.schema import ClientConfig
-from bridge.engine.ledger import Ledger
-from bridge.engine.rounds import LedgerInput, compute_ledger
-from bridge.store import ClientRecords, Store
+from bridge.store import Store
+from bridge.store.derive import OutboxIndex, ledger_for
 from bridge.store.models import RunRow
 from bridge.sync.connect import build_connector
-from bridge.sync.outbox import OutboxIndex, new_notices, post_pending, queue_notices
+from bridge.sync.outbox import new_notices, post_pending, queue_notices
 from connectors.base import Connector
 from connectors.errors import ConfigError, RevbridgeError, SyncError
 from connectors.http import RetryPolicy
@@ -88,30 +87,6 @@ class RunSummary:
         data = asdict(self)
         data.pop("exception")
         return data
-
-
-def ledger_input(records: ClientRecords, posted_ids: set[str]) -> LedgerInput:
-    """The engine's input from stored records (it reads no comments).
-
-    Time entries that are bridge comments are left out: Trello reads ``/spent 2h`` comments as
-    time, and a notice whose template puts the ticket title at the start of a line ("/spent 8h
-    on the header?") would otherwise bill its own text as hours.
-    """
-    entries = tuple(e for e in records.time_entries if e.remote_id not in posted_ids)
-    return LedgerInput(tickets=records.tickets, changes=records.changes, time_entries=entries)
-
-
-def current_ledger(store: Store, config: ClientConfig, now: datetime | None = None, *,
-                   records: ClientRecords | None = None,
-                   outbox: OutboxIndex | None = None) -> Ledger:
-    """The client's ledger, derived from the store as it is now (``records`` and ``outbox``:
-    the client's, when the caller has read them already)."""
-    if records is None:
-        records = store.load_records(config.client, comments=False)
-    if outbox is None:
-        outbox = OutboxIndex.read(store, config.client)
-    return compute_ledger(ledger_input(records, outbox.posted_ids), config,
-                          now or datetime.now(UTC))
 
 
 def sync_client(
@@ -187,7 +162,7 @@ def _derive_and_post(store: Store, config: ClientConfig, connector: Connector,
                      options: SyncOptions, summary: RunSummary, before: int | None) -> None:
     records = store.load_records(config.client, comments=False)
     outbox = OutboxIndex.read(store, config.client)
-    ledger = current_ledger(store, config, records=records, outbox=outbox)
+    ledger = ledger_for(store, config, records=records, outbox=outbox)
     summary.requests = len(ledger.requests)
     summary.new_requests = summary.requests - before if before is not None else summary.requests
     summary.rounds_used = ledger.rounds_used
