@@ -40,17 +40,19 @@ from bridge.daemon.schedule import (
 )
 from bridge.store import Store
 from bridge.store.daemon_state import Plan, daemon_id, forget, publish
-from bridge.sync.run import RunSummary, SyncOptions, sync_client
-from connectors.errors import CredentialsError, CredentialsRefused, LockTimeout, RevbridgeError
+from bridge.sync.run import RunSummary, SyncOptions, sync_outcome
+from connectors.errors import (
+    CredentialsError,
+    CredentialsRefused,
+    Interrupted,
+    LockTimeout,
+    RevbridgeError,
+)
 
 log = logging.getLogger(__name__)
 
 STOP_GRACE = 7.0  # seconds a stopping daemon waits for running syncs (exit within 10 s)
 TICK = 0.2  # seconds between two looks at the signal flags
-
-
-class Interrupted(RevbridgeError):
-    """The daemon is stopping: the sync ended after the page it had just committed."""
 
 
 @dataclass
@@ -291,29 +293,22 @@ class Daemon:
                 self._running.discard(slug)
                 self._idle.notify_all()
 
-    def _checkpoint(self, pages: int, tickets: int) -> None:
-        """Called after each committed page: the place a stopping daemon ends a sync."""
-        if self._stopping.is_set():
-            raise Interrupted(f"the daemon is stopping; {pages} page(s) committed, "
-                              "the next sync goes on from there")
-
     def _sync(self, slug: str, job: ClientJob) -> None:
-        options = SyncOptions(lock_timeout=self.options.lock_timeout, progress=self._checkpoint)
-        failure: BaseException | None
+        options = SyncOptions(lock_timeout=self.options.lock_timeout, stop=self._stopping,
+                              stop_reason="the daemon is stopping")
+        failure: Exception | None
         summary: RunSummary | None = None
         try:
-            summary = sync_client(job.config, self.store, options)
-        except LockTimeout:
-            log.debug("%s: skipped: another process is syncing this client", slug,
-                      extra={"client": slug, "event": "skipped"})
-            return
-        except Exception as exc:  # a bug or a broken store: this client only
+            result = sync_outcome(job.config, self.store, options)
+        except Exception as exc:  # a bug: this client only
             log.exception("%s: sync crashed: %s", slug, exc, extra={"client": slug})
             failure = exc
         else:
-            failure = summary.exception if summary.outcome != "ok" else None
-            if summary.outcome != "ok" and failure is None:
-                failure = RevbridgeError(summary.error or "failed")
+            if isinstance(result.error, LockTimeout):
+                log.debug("%s: skipped: another process is syncing this client", slug,
+                          extra={"client": slug, "event": "skipped"})
+                return
+            failure, summary = result.error, result.summary
         if isinstance(failure, Interrupted):
             log.info("%s: %s", slug, failure, extra={"client": slug, "event": "interrupted"})
             return

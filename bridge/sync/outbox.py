@@ -12,6 +12,7 @@ posting.
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -23,7 +24,12 @@ from bridge.store import Store
 from bridge.store.derive import OutboxIndex
 from bridge.store.models import OutboxRow, utc_now
 from connectors.base import Comment, Connector
-from connectors.errors import ConfigError, RemoteFatalError, RemoteRetriableError
+from connectors.errors import (
+    ConfigError,
+    CredentialsRefused,
+    RemoteFatalError,
+    RemoteRetriableError,
+)
 
 log = logging.getLogger(__name__)
 
@@ -69,8 +75,10 @@ def new_notices(ledger: Ledger, config: ClientConfig, outbox: OutboxIndex,
 
 
 def post_pending(store: Store, client: str, connector: Connector,
-                 stored_comments: Sequence[Comment] | None = None) -> PostResult:
-    """Post every ``pending`` or interrupted ``sending`` notice of ``client`` once.
+                 stored_comments: Sequence[Comment] | None = None, *,
+                 stop: threading.Event | None = None) -> PostResult:
+    """Post every ``pending`` or interrupted ``sending`` notice of ``client`` once; when
+    ``stop`` is set, post no more (the rest stay pending for the next run).
 
     A notice whose marker stands in ``stored_comments`` (by default the stored comments of the
     tickets with a notice to post, read only when there is one) is marked posted instead.
@@ -85,14 +93,16 @@ def post_pending(store: Store, client: str, connector: Connector,
             by_marker[(comment.ticket_id, marker)] = comment.remote_id
     result = PostResult()
     for row in rows:
+        if stop is not None and stop.is_set():
+            break
         assert row.id is not None
         existing = by_marker.get((row.ticket_id, row.marker))
         if existing is None and row.state == "sending":
             try:
                 existing = connector.find_comment(row.ticket_id, row.marker)
+            except CredentialsRefused:
+                raise
             except RemoteFatalError as exc:
-                if exc.status in (401, 403):
-                    raise
                 # cannot be checked (the ticket is gone?): stays `sending`, others go on
                 result.failed.append((row, str(exc)))
                 log.warning("%s: notice %s on %s cannot be checked: %s", client, row.marker,
@@ -116,9 +126,9 @@ def post_pending(store: Store, client: str, connector: Connector,
             if exc.in_flight:
                 store.update_notice(row.id, in_flight_at=utc_now(), error=str(exc))
             raise
+        except CredentialsRefused:
+            raise
         except RemoteFatalError as exc:
-            if exc.status in (401, 403):
-                raise
             # Only a 4xx answer says nothing was posted (e.g. the ticket is gone): try again
             # next run. Any other failure (a 2xx answer without a comment id...) may have
             # posted it: the row stays `sending`, so the next run looks for it first.

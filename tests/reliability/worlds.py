@@ -22,7 +22,7 @@ from bridge.clientfile.schema import ClientConfig
 from bridge.present.notices import find_marker, notices_for
 from bridge.store import ClientRecords, Store
 from bridge.store.derive import ledger_for
-from bridge.sync.run import RunSummary, SyncOptions, sync_client
+from bridge.sync.run import RunSummary, SyncOptions, sync_client, sync_outcome
 from connectors.http import RetryPolicy, fast_policy
 from connectors.testing.fakes import Fake, make_fake, tracker_table
 from tests.e2e import write_client_file
@@ -76,7 +76,10 @@ class World:
         return self.config.client
 
     def sync(self, **options: Any) -> RunSummary:
-        return sync_client(self.config, self.store, SyncOptions(policy=policy(), **options))
+        """One sync; a failed one returns its summary (outcome ``failed``) instead of raising."""
+        result = sync_outcome(self.config, self.store, SyncOptions(policy=policy(), **options))
+        assert result.summary is not None, result.error
+        return result.summary
 
     def records(self) -> ClientRecords:
         return self.store.load_records(self.client)
