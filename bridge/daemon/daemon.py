@@ -16,6 +16,7 @@ import logging
 import os
 import random
 import signal
+import socket
 import threading
 import time
 from dataclasses import dataclass
@@ -39,7 +40,7 @@ from bridge.daemon.schedule import (
     trigger_for,
 )
 from bridge.store import Store
-from bridge.store.daemon_state import Plan, daemon_id, forget, publish
+from bridge.store.plans import DaemonPlan
 from bridge.sync.run import RunSummary, SyncOptions, sync_outcome
 from connectors.errors import (
     CredentialsError,
@@ -47,6 +48,7 @@ from connectors.errors import (
     Interrupted,
     LockTimeout,
     RevbridgeError,
+    StoreError,
 )
 
 log = logging.getLogger(__name__)
@@ -76,6 +78,11 @@ class ClientJob:
     failures: int = 0
     retry_at: datetime | None = None
     paused: str | None = None
+
+
+def daemon_id() -> str:
+    """``host:pid`` of this process."""
+    return f"{socket.gethostname()}:{os.getpid()}"
 
 
 def when(moment: datetime | None) -> str:
@@ -175,7 +182,7 @@ class Daemon:
             self._abandon(still)
             logging.shutdown()
             os._exit(0)
-        forget(self.store, self.me)
+        self._forget()
         self.store.close()
         log.info("stopped", extra={"event": "stopped"})
         return 0
@@ -264,18 +271,30 @@ class Daemon:
             self.clients.pop(slug, None)
             with contextlib.suppress(JobLookupError):
                 self.scheduler.remove_job(slug)
-        forget(self.store, self.me, slug)
+        self._forget(slug)
         log.info("%s: no longer scheduled (%s)", slug, why, extra={"client": slug})
 
     def _next_run(self, slug: str) -> datetime | None:
         job = self.scheduler.get_job(slug)
         return None if job is None else job.next_run_time
 
+    # -- the plans in the store (advisory: a failure to write one never stops a sync) ----
     def _publish(self, slug: str, job: ClientJob) -> None:
         with self._lock:
-            plan = Plan(next_run_at=None if job.paused else self._next_run(slug),
-                        failures=job.failures, retry_at=job.retry_at, paused=job.paused)
-        publish(self.store, slug, plan, self.me)
+            plan = DaemonPlan(self.me, next_run_at=None if job.paused else self._next_run(slug),
+                              failures=job.failures, retry_at=job.retry_at, paused=job.paused)
+        try:
+            self.store.plans.save(slug, plan)
+        except StoreError as exc:
+            log.warning("%s: could not record the daemon's plan: %s", slug, exc,
+                        extra={"client": slug})
+
+    def _forget(self, slug: str | None = None) -> None:
+        """Delete this daemon's plans (only ``slug``'s when given)."""
+        try:
+            self.store.plans.forget(self.me, slug)
+        except StoreError as exc:
+            log.warning("could not clear the daemon's plans: %s", exc)
 
     # -- a run (in a worker thread) ------------------------------------------------------
     def _run_job(self, slug: str) -> None:
