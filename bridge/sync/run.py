@@ -96,7 +96,7 @@ class RunSummary:
         return asdict(self)
 
 
-ConnectorFactory = Callable[[ClientConfig, RetryPolicy | None], Connector]
+ConnectorFactory = Callable[[ClientConfig, "RetryPolicy | None"], Connector]
 
 
 def sync_client(
