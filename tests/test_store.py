@@ -255,10 +255,19 @@ def test_notice_states_and_the_outbox_index_leave_the_bodies_out(store: Store) -
 
 
 def test_migrations_are_applied_on_open(store_url: str) -> None:
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    from bridge.store.db import MIGRATIONS
+
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    (head,) = ScriptDirectory.from_config(config).get_heads()  # one line of migrations
+    assert head >= "0004"  # time entries with a day and without an author
     for _ in range(2):  # opening again is a no-op
         store = Store.open(store_url)
         with store.engine.connect() as conn:
-            assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0003"
+            assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == head
             tables = set(inspect(conn).get_table_names())
         store.close()
     assert {

@@ -324,6 +324,10 @@ class FakeTracker(Protocol):
     def comment_bodies(self, ticket_id: str) -> list[tuple[str, str]]:
         """(comment id, text) of every comment on the ticket, oldest first."""
         ...
+    def edit_comment(self, comment_id: str, text: str, by: str | None = None,
+                     at: datetime | None = None) -> Any:
+        """Replace a comment's text, as a person (or the tracker) editing it does."""
+        ...
 
 
 #: Status names every fake understands (and the contract suite maps).
