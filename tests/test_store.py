@@ -8,7 +8,7 @@ import stat
 import subprocess
 import sys
 import textwrap
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
@@ -87,6 +87,19 @@ def test_records_without_comments_for_the_ledger(store: Store) -> None:
     lean = store.load_records("acme", comments=False)
     assert lean == ClientRecords(everything.tickets, everything.changes, (),
                                  everything.time_entries)
+
+
+def test_time_entries_keep_their_day_and_may_have_no_author(store: Store) -> None:
+    entries = (
+        # logged a day late for 2 March; a task's total time, with no author
+        TimeEntry("a1", "1", T0 + timedelta(days=1), ME, 600, date(2026, 3, 2)),
+        TimeEntry("1:actual", "1", T0 + timedelta(hours=5), None, 7200),
+    )
+    store.save_bundles("acme", [TicketBundle(bundle("1").ticket, time_entries=entries)])
+    assert store.load_records("acme").time_entries == entries[::-1]  # by ticket, time, id
+    newer = TimeEntry("1:actual", "1", T0 + timedelta(hours=9), None, 9000)
+    store.save_bundles("acme", [TicketBundle(bundle("1").ticket, time_entries=(newer,))])
+    assert store.load_records("acme").time_entries == (newer,)  # the new total replaces it
 
 
 def test_saving_a_bundle_replaces_the_ticket_history(store: Store) -> None:

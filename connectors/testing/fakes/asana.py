@@ -4,8 +4,9 @@ Serves what the Asana connector and the SDK use: ``/users/me``, the project, its
 (``/tasks?project=&modified_since=``, ``/projects/{gid}/tasks``, ``/tasks/{gid}``), stories (read
 and create comments) and time-tracking entries (a task's, compact: no ``created_at``; one by
 id, complete). Responses follow ``asana_oas.yaml`` and the payload examples: ``{"data": ...,
-"next_page": {offset, path, uri} | null}``, ``opt_fields`` honoured (only the requested fields plus ``gid``/``resource_type``), opaque offset tokens, bearer
-auth (401 with Asana's error body). Every update bumps the task's ``modified_at``.
+"next_page": {offset, path, uri} | null}``, ``opt_fields`` honoured (only the requested fields
+plus ``gid``/``resource_type``), opaque offset tokens, bearer auth (401 with Asana's error
+body). Every update bumps the task's ``modified_at``.
 """
 
 from __future__ import annotations
