@@ -368,3 +368,13 @@ def test_a_killed_holder_releases_the_lock(store_url: str) -> None:
         store.close()
     finally:
         proc.kill()
+
+
+def test_ticket_histories_give_the_stored_tickets_and_their_moves_only(store: Store) -> None:
+    store.save_bundles("acme", [bundle("1"), bundle("2"), bundle("3")])
+    store.save_bundles("beta", [bundle("1")])
+    tickets, changes = store.ticket_histories("acme", ["3", "1", "404", "1"])
+    assert sorted(t.remote_id for t in tickets) == ["1", "3"]
+    expected = [c for b in (bundle("1"), bundle("3")) for c in b.changes]
+    assert sorted(changes, key=change_id) == sorted(expected, key=change_id)
+    assert store.ticket_histories("acme", []) == ((), ())
