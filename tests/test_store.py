@@ -378,3 +378,28 @@ def test_ticket_histories_give_the_stored_tickets_and_their_moves_only(store: St
     expected = [c for b in (bundle("1"), bundle("3")) for c in b.changes]
     assert sorted(changes, key=change_id) == sorted(expected, key=change_id)
     assert store.ticket_histories("acme", []) == ((), ())
+
+
+def test_migration_0004_keeps_stored_time_entries(store_url: str) -> None:
+    from alembic import command
+    from alembic.config import Config
+
+    from bridge.store.db import MIGRATIONS, create
+
+    engine = create(store_url)
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, "0003")
+        connection.execute(text(
+            "INSERT INTO time_entries (client, remote_id, ticket_id, at, by_id, by_name, "
+            "by_email, seconds) VALUES ('acme', 'w1', '1', :at, 'acc-me', 'Me', NULL, 5400)"),
+            {"at": datetime(2026, 3, 2, 11, 30)})
+    engine.dispose()
+    store = Store.open(store_url)  # migrates to the head
+    try:
+        assert store.load_records("acme").time_entries == (
+            TimeEntry("w1", "1", datetime(2026, 3, 2, 11, 30, tzinfo=UTC), ME, 5400),)
+    finally:
+        store.close()

@@ -24,6 +24,7 @@ from bridge.sync.run import RunSummary, SyncOptions, current_ledger, sync_client
 from connectors.http import fast_policy
 from connectors.testing.contract import T0
 from connectors.testing.fakes import Fake, make_fake, tracker_table
+from connectors.testing.fakes.base import Fault
 from tests.e2e import TOKEN_ENV, World, story_world, write_client_file
 
 TRACKERS = connectors.names()
@@ -34,6 +35,13 @@ def sync(config: ClientConfig, url: str) -> tuple[RunSummary, Ledger]:
         summary = sync_client(config, store, SyncOptions(policy=fast_policy()))
         assert summary.outcome == "ok", summary.error
         return summary, current_ledger(store, config)
+
+
+def failed_sync(config: ClientConfig, store: Store) -> RunSummary:
+    """A sync expected to fail: what it did."""
+    summary = sync_client(config, store, SyncOptions(policy=fast_policy()))
+    assert summary.outcome == "failed"
+    return summary
 
 
 @pytest.fixture(autouse=True)
@@ -165,3 +173,48 @@ def client_config(fake: Fake, team: str, tmp_path: Path,
         "comments": {"mode": "off"},
     })
     return load_client(path)
+
+
+# -- the run's counters: what this run added to the ledger --------------------------------------
+def test_new_requests_count_what_the_run_added_not_a_config_change(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    url = f"sqlite:///{tmp_path}/rb.db"
+    with story_world("jira", tmp_path) as world:
+        first, ledger = sync(client_of(world, monkeypatch), url)
+        assert first.new_requests == first.requests == len(ledger.requests) == 5
+        # the client file now leaves out the out-of-scope ticket: one request fewer, none new
+        narrower = client_of(world, monkeypatch, scope={"excluded_labels": ["out-of-scope"]})
+        second, _ = sync(narrower, url)
+        assert (second.requests, second.new_requests) == (5, 0)
+        fewer = client_of(world, monkeypatch, scope={"request_labels": ["urgent"]})
+        third, _ = sync(fewer, url)
+        assert (third.requests, third.new_requests) == (0, 0)
+        # a request made on the tracker, and one reopened: two new ones
+        client = client_of(world, monkeypatch, scope={"request_labels": []})
+        made = world.fake.create_ticket("One more change", world.story.client)
+        world.fake.move(world.story.tickets["footer"], "To Do", world.story.client)
+        fourth, _ = sync(client, url)
+        assert (fourth.requests, fourth.new_requests) == (7, 2)
+        assert made in {r.remote_id for r in sync(client, url)[1].requests}
+        with Store.open(url) as store:
+            run = store.last_run("demo")
+        assert run is not None and run.counts["new_requests"] == 0
+
+
+
+def test_the_run_after_a_failed_one_does_not_count_its_requests_again(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    url = f"sqlite:///{tmp_path}/rb.db"
+    with story_world("jira", tmp_path) as world:
+        config = client_of(world, monkeypatch)
+        first, _ = sync(config, url)
+        assert first.new_requests == 5
+        world.fake.create_ticket("One more change", world.story.client)
+        # the tracker refuses every comment: the run pulls and derives, then fails posting
+        world.fake.inject(Fault("500", method="POST", times=50))
+        with Store.open(url) as store:
+            failed = failed_sync(config, store)
+        assert (failed.outcome, failed.new_requests) == ("failed", 1)
+        world.fake.clear_faults()
+        after, _ = sync(config, url)
+        assert (after.requests, after.new_requests, after.notices_posted) == (6, 0, 1)
