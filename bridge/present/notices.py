@@ -116,22 +116,29 @@ def find_marker(text: str) -> str | None:
 
     Whatever precedes it (a newline, a space, a non-breaking space, a tag) and whatever
     whitespace or HTML tags follow it: trackers and people re-flow text. A marker inside the
-    text (quoted by someone) is not one.
+    text (quoted by someone) is not one. Linear in the text's length, whatever it holds.
     """
-    rest = text.rstrip().rstrip(_INVISIBLE).rstrip()
-    while rest.endswith(">"):  # closing tags around the last word: </p></body>
-        start = rest.rfind("<")
-        if start < 0 or not _TAG.fullmatch(rest, start):
+    end = _skip_blank(text, len(text))
+    while end and text[end - 1] == ">":  # closing tags around the last word: </p></body>
+        start = text.rfind("<", 0, end)
+        if start < 0 or not _TAG.fullmatch(text, start, end):
             return None
-        rest = rest[:start].rstrip().rstrip(_INVISIBLE).rstrip()
-    word = rest[-MARKER_LENGTH:]
-    if not MARKER.fullmatch(word):
+        end = _skip_blank(text, start)
+    begin = end - MARKER_LENGTH
+    if begin < 0 or not MARKER.fullmatch(text, begin, end):
         return None
-    before = rest[:-MARKER_LENGTH].rstrip(_INVISIBLE)
+    before = text[max(0, begin - 8):begin].rstrip(_INVISIBLE)
     if before and not (before[-1].isspace() or before[-1] == ">"
                        or before.endswith(_SPACE_ENTITIES)):
         return None
-    return word
+    return text[begin:end]
+
+
+def _skip_blank(text: str, end: int) -> int:
+    """Where ``text[:end]`` ends once trailing whitespace and invisible characters are off."""
+    while end and (text[end - 1].isspace() or text[end - 1] in _INVISIBLE):
+        end -= 1
+    return end
 
 
 def notices_for(ledger: Ledger, config: ClientConfig,
