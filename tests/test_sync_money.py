@@ -218,3 +218,21 @@ def test_the_run_after_a_failed_one_does_not_count_its_requests_again(
         world.fake.clear_faults()
         after, _ = sync(config, url)
         assert (after.requests, after.new_requests, after.notices_posted) == (6, 0, 1)
+
+
+def test_a_run_stopped_by_ctrl_c_records_why(tmp_path: Path,
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    url = f"sqlite:///{tmp_path}/rb.db"
+    with story_world("jira", tmp_path) as world:
+        config = client_of(world, monkeypatch)
+
+        def ctrl_c(pages: int, tickets: int) -> None:
+            raise KeyboardInterrupt
+
+        with Store.open(url) as store:
+            with pytest.raises(KeyboardInterrupt):
+                sync_client(config, store, SyncOptions(policy=fast_policy(), progress=ctrl_c))
+            run = store.last_run("demo")
+    assert run is not None and (run.outcome, run.error) == ("failed", "Interrupted: "
+                                                            "KeyboardInterrupt")
+    assert run.counts["pages"] == 1  # the page committed before the stop

@@ -138,6 +138,10 @@ def sync_client(
             summary.outcome, summary.error = "failed", f"{type(exc).__name__}: {exc}"
             summary.exception = exc
             log.error("%s: sync failed: %s", client, summary.error)
+        except BaseException as exc:  # Ctrl-C, SystemExit: stopped, and the run says so
+            summary.outcome = "failed"
+            summary.error = f"Interrupted: {type(exc).__name__}" + (f": {exc}" if str(exc) else "")
+            raise
         finally:
             summary.requests_made = connector.requests_made if connector is not None else 0
             summary.seconds = round(time.monotonic() - began, 3)
