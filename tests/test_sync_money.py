@@ -20,7 +20,9 @@ from bridge.engine.ledger import Ledger
 from bridge.present.notices import find_marker
 from bridge.store import Store
 from bridge.store.db import sqlite_file
-from bridge.sync.run import RunSummary, SyncOptions, current_ledger, sync_client
+from bridge.store.derive import ledger_for
+from bridge.sync.run import RunSummary, SyncOptions, sync_client
+from connectors.errors import RevbridgeError
 from connectors.http import fast_policy
 from connectors.testing.contract import T0
 from connectors.testing.fakes import Fake, make_fake, tracker_table
@@ -34,12 +36,14 @@ def sync(config: ClientConfig, url: str) -> tuple[RunSummary, Ledger]:
     with Store.open(url) as store:
         summary = sync_client(config, store, SyncOptions(policy=fast_policy()))
         assert summary.outcome == "ok", summary.error
-        return summary, current_ledger(store, config)
+        return summary, ledger_for(store, config)
 
 
 def failed_sync(config: ClientConfig, store: Store) -> RunSummary:
-    """A sync expected to fail: what it did."""
-    summary = sync_client(config, store, SyncOptions(policy=fast_policy()))
+    """A sync expected to fail: what it did before it raised."""
+    summary = RunSummary(client=config.client)
+    with pytest.raises(RevbridgeError):
+        sync_client(config, store, SyncOptions(policy=fast_policy()), summary=summary)
     assert summary.outcome == "failed"
     return summary
 
