@@ -26,6 +26,7 @@ def demo(
     from bridge.cli.story import play_story
     from bridge.clientfile.load import load_client
     from bridge.present.ledger_view import render_status
+    from bridge.present.notices import find_marker
     from bridge.store import Store
     from bridge.store.derive import ledger_for
     from bridge.sync.run import SyncOptions, sync_client
@@ -57,7 +58,7 @@ def demo(
             titles = {r.remote_id: f"{r.ticket} · {r.title}" for r in ledger.requests}
             for ticket in story.tickets.values():
                 for _, body in fake.comment_bodies(ticket):
-                    if body.rstrip().splitlines()[-1].startswith("rb-"):
+                    if find_marker(body) is not None:
                         out.print(Panel(body, title=titles.get(ticket, ticket),
                                         title_align="left", expand=False), markup=False)
     finally:

@@ -179,7 +179,12 @@ def _describe(event: Event) -> str:
     if isinstance(event, StatusChange):
         return (f"moved from {event.from_status or '?'} to {event.to_status} "
                 f"by {event.by.name or event.by.remote_id}")
-    return f"time entry {hours(event.seconds):.2f} h by {event.by.name or event.by.remote_id}"
+    logged = f"time entry {hours(event.seconds):.2f} h"
+    if event.day is not None:
+        logged += f" for {event.day.isoformat()}"
+    if event.by is None:
+        return f"{logged}, no author (the task's total time, always billed)"
+    return f"{logged} by {event.by.name or event.by.remote_id}"
 
 
 def _round_lines(ledger: Ledger, request: Request, zone: ZoneInfo) -> list[str]:

@@ -6,8 +6,11 @@ Requests per pull (figures: ``bench/requests_per_sync.py --only asana``):
   (incremental), 100 tasks a page;
 - per task yielded: ``GET /tasks/{gid}/stories`` (comments and status history; nothing else
   carries them) and, only when ``actual_time_minutes`` > 0 (it is the sum of the entries),
-  ``GET /tasks/{gid}/time_tracking_entries``. A 402 there (plan without time tracking) is
-  remembered and ``actual_time_minutes`` is used instead.
+  ``GET /tasks/{gid}/time_tracking_entries`` plus ``GET /time_tracking_entries/{gid}`` for each
+  entry (the listing is compact: only an entry's complete record says when it was made,
+  ``created_at``, which decides the request it belongs to). A 402 there (plan without time
+  tracking) is remembered and ``actual_time_minutes`` is used instead: one entry with no
+  author.
 
 The cursor (``cursor.py``) is JSON: ``since`` = the newest ``modified_at`` seen, ``seen`` = the
 ``(gid, modified_at)`` pairs already yielded inside the overlap window. The events API is not
@@ -43,6 +46,8 @@ from connectors.errors import BadRecordError, RemoteFatalError
 from connectors.http import RetryPolicy
 
 log = logging.getLogger(__name__)
+#: a time entry listed, then deleted before its complete record was read
+GONE = object()
 PAGE_SIZE = 100
 
 
@@ -192,8 +197,32 @@ class AsanaConnector:
                 self._time_tracking = False
             else:
                 self._time_tracking = True
-                return records.time_entries(task, entries)
+                created = self._created(entries)
+                return records.time_entries(task, [
+                    e for e in entries if not isinstance(e, Mapping)
+                    or created.get(str(e.get("gid") or ""), "") is not GONE], created)
         return records.actual_time(task, raw)
+
+    def _created(self, entries: list[Any]) -> dict[str, Any]:
+        """Each entry's ``created_at`` (gid → value), read one entry at a time: a listing of
+        entries is compact and has none. An entry deleted meanwhile is :data:`GONE`."""
+        created: dict[str, Any] = {}
+        for entry in entries:
+            gid = str(entry.get("gid") or "") if isinstance(entry, Mapping) else ""
+            if not gid.isdigit() or gid in created:
+                continue  # malformed: time_entries reports it
+            try:
+                result = self._call(lambda gid=gid: self._entries.get_time_tracking_entry(
+                    gid, {"opt_fields": records.ENTRY_TIME_FIELDS}, full_payload=True),
+                    f"GET /time_tracking_entries/{gid}")
+            except RemoteFatalError as exc:
+                if exc.status != 404:
+                    raise
+                created[gid] = GONE  # deleted since the listing
+                continue
+            data = result.get("data")
+            created[gid] = data.get("created_at") if isinstance(data, Mapping) else None
+        return created
 
     def _project_sections(self) -> set[str]:
         """Gids of the project's sections (read once; only multi-homed tasks need them)."""

@@ -118,7 +118,9 @@ class ConnectorContract:
         assert ("In Progress", "In Review", people["team"]) in moves
         assert [c.body for c in a.comments if c.by.remote_id == people["client"]] == [
             "Please make it blue too"]
-        assert [(t.seconds, t.by.remote_id) for t in a.time_entries] == [(5400, people["team"])]
+        # ``at`` is when the time was logged, on every tracker (Asana: the entry's created_at)
+        assert [(t.seconds, t.by.remote_id if t.by else None, t.at) for t in a.time_entries] == [
+            (5400, people["team"], T0 - timedelta(days=1, hours=-2))]
         assert bundles[seeded["c"]].ticket.requester.remote_id == people["team"]
         assert cursor is not None
 

@@ -23,7 +23,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bridge.present.notices import DEFAULT_TEXTS, MARKER_PATTERN
+from bridge.present.notices import DEFAULT_TEXTS, find_marker
 from bridge.store import Store
 from bridge.sync.run import SyncOptions, sync_client
 from connectors.testing.fakes.asana import FakeAsana
@@ -260,9 +260,9 @@ def sync_with_a_bad_record(tracker: str, shared: tuple[Store, Path], kind: str,
         rows = {(r.ticket_id, r.marker): r for r in store.outbox(config.client)}
         for request in fake.requests_to(method="POST"):
             body = _posted_text(tracker, request.json(), request.query)
-            match = MARKER_PATTERN.search(body)
-            assert match, f"no marker on the last line: {body!r}"
-            row = rows[(_posted_ticket(tracker, request.path), match.group(1))]
+            marker = find_marker(body)
+            assert marker, f"no marker at the end: {body!r}"
+            row = rows[(_posted_ticket(tracker, request.path), marker)]
             assert body == row.body and row.state == "posted"
             assert PATTERNS[row.kind].fullmatch(body), body
         return corrupter.applied

@@ -329,6 +329,10 @@ class FakeTracker(Protocol):
         through the credential reference ``token``; ``overrides`` replace or add keys. It maps
         every name of ``STATUSES`` to a state."""
         ...
+    def edit_comment(self, comment_id: str, text: str, by: str | None = None,
+                     at: datetime | None = None) -> Any:
+        """Replace a comment's text, as a person (or the tracker) editing it does."""
+        ...
 
 
 #: Status names every fake understands (and the contract suite maps).

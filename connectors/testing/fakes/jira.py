@@ -134,6 +134,19 @@ class FakeJira(FakeServer, JiraViews):
             self._bump(issue, at)
             return cid
 
+    def edit_comment(self, comment_id: str, text: str, by: str | None = None,
+                     at: datetime | None = None) -> None:
+        """Replace a comment's body (its ``updated`` and the issue's move on)."""
+        at = _at(at)
+        with self.lock:
+            for issue in self.issues.values():
+                for comment in issue.comments:
+                    if comment["id"] == comment_id:
+                        comment.update(body=text, updated=at)
+                        self._bump(issue, at)
+                        return
+            raise KeyError(f"no comment {comment_id}")
+
     def log_time(self, ticket_id: str, seconds: int, by: str,
                  at: datetime | None = None) -> str:
         at = _at(at)
