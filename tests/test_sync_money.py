@@ -23,7 +23,7 @@ from bridge.store.db import sqlite_file
 from bridge.store.derive import ledger_for
 from bridge.sync.run import RunSummary, SyncOptions, sync_client
 from connectors.errors import RevbridgeError
-from connectors.http import fast_policy
+from connectors.testing import fast_policy
 from connectors.testing.contract import T0
 from connectors.testing.fakes import Fake, make_fake, tracker_table
 from connectors.testing.fakes.base import Fault
