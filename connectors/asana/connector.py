@@ -39,6 +39,7 @@ from connectors.base import (
 )
 from connectors.errors import BadRecordError, RemoteFatalError
 from connectors.http import RetryPolicy
+from connectors.paging import PageGuard
 
 log = logging.getLogger(__name__)
 OVERLAP = timedelta(minutes=2)
@@ -111,7 +112,9 @@ class AsanaConnector:
     def _pages(self, fetch: Any, what: str) -> Iterator[tuple[list[Any], bool]]:
         """Every page of a listing: ``fetch(opts)`` gets a FRESH opts dict per call."""
         offset: str | None = None
+        guard = PageGuard("asana", what)
         while True:
+            guard.next(offset)
             opts: dict[str, Any] = {"limit": PAGE_SIZE}
             if offset:
                 opts["offset"] = offset

@@ -31,6 +31,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import requests
 from jira import JIRA, JIRAError
+from pydantic import field_validator
 
 from connectors.base import Page, Person, SkippedRecord, Ticket, TicketBundle, TrackerSettings
 from connectors.errors import (
@@ -43,13 +44,14 @@ from connectors.errors import (
 )
 from connectors.http import RetryingAdapter, RetryPolicy, mount_retrying
 from connectors.jira import records
+from connectors.paging import PageGuard
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 PAGE_SIZE = 100
 SEARCH_FIELDS = ("summary", "status", "labels", "reporter", "creator", "created", "updated",
-                 "comment", "worklog")
+                 "comment", "worklog", "project")
 
 
 class JiraSettings(TrackerSettings):
@@ -60,7 +62,14 @@ class JiraSettings(TrackerSettings):
     project: str
     email: str | None = None  # Cloud: basic auth with the API token; absent: bearer PAT (DC)
     deployment: Literal["cloud", "datacenter"] | None = None  # None: ask serverInfo
-    jql: str | None = None  # extra filter, ANDed with the project clause
+    jql: str | None = None  # extra filter, ANDed (parenthesised whole) with the project clause
+
+    @field_validator("jql")
+    @classmethod
+    def _jql_cannot_widen_the_project(cls, value: str | None) -> str | None:
+        if value is not None:
+            records.check_extra_jql(value)
+        return value
 
 
 class JiraConnector:
@@ -203,6 +212,7 @@ class JiraConnector:
                     continue
                 try:
                     ticket = records.ticket(raw, self.settings.url)
+                    records.check_project(raw, self.settings.project)
                     if not state.is_new(ticket.remote_id, ticket.updated_at):
                         continue
                     state.advance(ticket.remote_id, ticket.updated_at)
@@ -248,14 +258,19 @@ class JiraConnector:
     def _chunks(self, path: str, key: str, params: dict[str, Any]) -> Iterator[list[Any]]:
         """The items of a ``startAt``-paged listing, a page at a time (read as they are asked)."""
         start = 0
+        guard = PageGuard("jira", path)
         while True:
+            guard.next(start)
             page = self._get(path, {**params, "startAt": start, "maxResults": PAGE_SIZE})
             chunk = page.get(key)
             if not isinstance(chunk, list):
                 raise RemoteFatalError(f"jira: no {key} in {path}", tracker="jira")
+            if chunk:
+                guard.holding(i.get("id") if isinstance(i, Mapping) else i for i in chunk)
             yield chunk
             start += len(chunk)
             total = page.get("total")
+            guard.limit_to(total, max(len(chunk), 1))
             if not chunk or page.get("isLast") is True or (
                     isinstance(total, int) and start >= total):
                 return
@@ -266,7 +281,9 @@ class JiraConnector:
         client = self._client()
         token: str | None = None
         start = 0
+        guard = PageGuard("jira", "search")
         while True:
+            guard.next(token if self._cloud else start)
             call = (partial(client.enhanced_search_issues, jql, nextPageToken=token)
                     if self._cloud else partial(client.search_issues, jql, startAt=start))
             page = self._guard(partial(call, maxResults=PAGE_SIZE, fields=list(fields),
@@ -274,6 +291,8 @@ class JiraConnector:
             issues = page.get("issues") if isinstance(page, dict) else None
             if not isinstance(issues, list):
                 raise RemoteFatalError("jira: search answered without issues", tracker="jira")
+            if issues:
+                guard.holding(i.get("id") if isinstance(i, Mapping) else i for i in issues)
             yield issues
             if self._cloud:
                 token = page.get("nextPageToken")
@@ -282,6 +301,7 @@ class JiraConnector:
             else:
                 start += len(issues)
                 total = page.get("total")
+                guard.limit_to(total, max(len(issues), 1))
                 if not issues or not isinstance(total, int) or start >= total:
                     return
 

@@ -38,6 +38,7 @@ from connectors.errors import (
     error_for_status,
 )
 from connectors.http import RetryPolicy, mount_retrying
+from connectors.paging import PageGuard
 from connectors.trello.records import (
     ACTION_FILTER,
     DEFAULT_SPENT_PATTERN,
@@ -113,6 +114,7 @@ class TrelloConnector:
                                     http_service=self._session)
         self._board = Board(client=self._client, board_id=self.settings.board)
         self._me: Person | None = None
+        self._board_id: str | None = None  # the board's id, when the setting is its short link
 
     @property
     def requests_made(self) -> int:
@@ -232,6 +234,7 @@ class TrelloConnector:
         skipped: list[SkippedRecord] = []
         for card, actions in pairs:
             try:
+                self._check_board(card)
                 bundles.append(build_bundle(card, actions, lists, self._spent))
             except BadRecordError as exc:
                 log.warning("trello: skipped a card: %s", exc)
@@ -240,6 +243,21 @@ class TrelloConnector:
                 yield Page(tuple(bundles), None, tuple(skipped))
                 bundles, skipped = [], []
         yield Page(tuple(bundles), cursor.encode(), tuple(skipped))
+
+    def _check_board(self, card: dict[str, Any]) -> None:
+        """A card of another board (moved away, or served by mistake) is not the client's: it
+        is refused, so nothing is read from it or posted on it."""
+        board = card.get("idBoard")
+        if board == self.settings.board:
+            return
+        if self._board_id is None and isinstance(board, str):
+            # the setting may be the board's short link: its id, asked once
+            found = self._fetch(f"/boards/{self.settings.board}", "read board", {"fields": "id"})
+            self._board_id = str(found.get("id")) if isinstance(found, dict) else ""
+        if board is None or board != self._board_id:
+            raise BadRecordError(f"card is on board {str(board)[:40]!r}, not the client's board "
+                                 f"{self.settings.board!r}: left alone",
+                                 remote_id=str(card.get("id") or "") or None)
 
     def _board_actions(self, since: str | None) -> list[dict[str, Any]]:
         return self._paged(f"/boards/{self.settings.board}/actions", since=since, before=None)
@@ -252,7 +270,9 @@ class TrelloConnector:
     def _action_pages(self, path: str, since: str | None, before: str | None,
                       action_filter: str) -> Iterator[list[dict[str, Any]]]:
         """Pages of actions, newest first, each read only when the previous one is done with."""
+        guard = PageGuard("trello", path)
         while True:
+            guard.next(before)
             params: dict[str, Any] = {"filter": action_filter, "limit": PAGE, **ACTION_FIELDS}
             if since:
                 params["since"] = since
