@@ -11,7 +11,7 @@ import logging
 import math
 import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -23,7 +23,8 @@ from bridge.store import ClientRecords, Store
 from bridge.store.models import RunRow
 from bridge.sync.connect import build_connector
 from bridge.sync.outbox import OutboxIndex, new_notices, post_pending, queue_notices
-from connectors.base import Connector
+from bridge.sync.screen import save_page, screen_page
+from connectors.base import Connector, SkippedRecord
 from connectors.errors import ConfigError, RevbridgeError, SyncError
 from connectors.http import RetryPolicy
 
@@ -140,6 +141,13 @@ def sync_client(
             summary.outcome, summary.error = "failed", f"{type(exc).__name__}: {exc}"
             summary.exception = exc
             log.error("%s: sync failed: %s", client, summary.error)
+        except Exception as exc:
+            # a fault nothing foresaw still ends the run with its reason recorded (and the
+            # traceback in the log), never as a run with no error that failed for ever after
+            log.exception("%s: sync failed on an unexpected %s", client, type(exc).__name__)
+            failure = SyncError(f"unexpected {type(exc).__name__}: {str(exc)[:300]}")
+            summary.outcome, summary.error = "failed", f"SyncError: {failure}"
+            summary.exception = failure
         finally:
             summary.requests_made = connector.requests_made if connector is not None else 0
             summary.seconds = round(time.monotonic() - began, 3)
@@ -160,18 +168,22 @@ def _pull(store: Store, config: ClientConfig, connector: Connector, options: Syn
           summary: RunSummary) -> None:
     cursor = None if options.full else store.get_cursor(config.client)
     for page in connector.pull(cursor):
-        with store.session() as session:
-            store.save_bundles(config.client, page.bundles, session=session)
-            if page.next_cursor is not None:
-                store.set_cursor(config.client, page.next_cursor, session=session)
+        # bad records are reported before the cursor moves past them (see sync/screen.py)
+        page = screen_page(page)
+        _report_skipped(config.client, page.skipped, summary)
+        refused = save_page(store, config.client, page)
+        _report_skipped(config.client, refused, summary)
         summary.pages += 1
-        summary.tickets += len(page.bundles)
-        for skipped in page.skipped:
-            line = f"{skipped.remote_id or '?'}: {skipped.reason}"
-            summary.skipped.append(line)
-            log.warning("%s: skipped a record from the tracker: %s", config.client, line)
+        summary.tickets += len(page.bundles) - len(refused)
         if options.progress is not None:
             options.progress(summary.pages, summary.tickets)
+
+
+def _report_skipped(client: str, records: Iterable[SkippedRecord], summary: RunSummary) -> None:
+    for skipped in records:
+        line = f"{skipped.remote_id or '?'}: {skipped.reason}"
+        summary.skipped.append(line)
+        log.warning("%s: skipped a record from the tracker: %s", client, line)
 
 
 def _reconcile(store: Store, config: ClientConfig, connector: Connector, options: SyncOptions,
