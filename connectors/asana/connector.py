@@ -180,7 +180,7 @@ class AsanaConnector:
                 except BadRecordError as exc:
                     log.warning("asana: task %s skipped: %s", gid or "?", exc)
                     skipped.append(SkippedRecord(gid or None, str(exc) or "malformed task"))
-                except (KeyError, TypeError, AttributeError, ValueError) as exc:
+                except (KeyError, TypeError, AttributeError, ValueError, RecursionError) as exc:
                     # a shape no check foresaw: still one bad record, not a failed sync
                     reason = f"unexpected shape ({type(exc).__name__})"
                     log.warning("asana: task %s skipped: %s", gid or "?", reason)

@@ -22,6 +22,7 @@ from urllib3.util.retry import Retry
 
 from connectors.errors import (
     RemoteError,
+    RemoteFatalError,
     RemoteRetriableError,
     error_for_status,
 )
@@ -185,6 +186,9 @@ def call(fn: Callable[[], Any], what: str, token: str) -> dict[str, Any]:
         result = fn()
     except (ApiException, HTTPError, OSError, ValueError, TypeError, KeyError) as exc:
         raise translate(exc, what, token) from None
+    except RecursionError:
+        raise RemoteFatalError(f"asana: {what}: an answer nested too deeply to read",
+                               tracker=TRACKER) from None
     if not isinstance(result, dict) or "data" not in result:
         raise RemoteRetriableError(f"asana: {what}: malformed or truncated JSON answer",
                                    tracker=TRACKER)

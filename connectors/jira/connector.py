@@ -143,6 +143,10 @@ class JiraConnector:
         except requests.exceptions.RequestException as exc:
             raise RemoteRetriableError(f"jira: {exc.__class__.__name__} talking to the server",
                                        tracker="jira") from None
+        except RecursionError:
+            raise RemoteFatalError("jira: an answer nested too deeply to read (a broken or "
+                                   "hostile record); the pull stopped before it",
+                                   tracker="jira") from None
         except ValueError as exc:  # JSONDecodeError: malformed or truncated body
             raise RemoteRetriableError(f"jira: unreadable answer ({exc.__class__.__name__})",
                                        tracker="jira") from None
@@ -221,7 +225,7 @@ class JiraConnector:
                     rid = exc.remote_id or (str(raw["id"]) if raw.get("id") else None)
                     log.warning("jira: skipped issue %s: %s", rid, exc)
                     skipped.append(SkippedRecord(rid, str(exc)))
-                except (KeyError, TypeError, AttributeError, ValueError) as exc:
+                except (KeyError, TypeError, AttributeError, ValueError, RecursionError) as exc:
                     # a shape no check above foresaw: still one bad record, not a failed sync
                     rid = str(raw["id"]) if raw.get("id") else None
                     log.warning("jira: skipped issue %s: unexpected shape (%s)", rid,

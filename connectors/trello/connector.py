@@ -239,6 +239,10 @@ class TrelloConnector:
             except BadRecordError as exc:
                 log.warning("trello: skipped a card: %s", exc)
                 skipped.append(SkippedRecord(exc.remote_id, str(exc)))
+            except RecursionError:
+                log.warning("trello: skipped a card nested too deeply to read")
+                skipped.append(SkippedRecord(str(card.get("id") or "") or None,
+                                             "nested too deeply to read"))
             if len(bundles) >= BUNDLES_PER_PAGE:
                 yield Page(tuple(bundles), None, tuple(skipped))
                 bundles, skipped = [], []
@@ -307,6 +311,9 @@ class TrelloConnector:
             status = int(getattr(exc, "_status", 0) or 0)
             raise error_for_status(f"trello: {what}: HTTP {status}", tracker="trello",
                                    status=status) from None
+        except RecursionError:
+            raise RemoteFatalError(f"trello: {what}: an answer nested too deeply to read",
+                                   tracker="trello") from None
         except requests.exceptions.JSONDecodeError:
             raise RemoteRetriableError(f"trello: {what}: malformed JSON in the answer",
                                        tracker="trello") from None

@@ -12,16 +12,18 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner, Result
 
 from bridge.cli import app
+from bridge.cli.app import err as cli_err
+from bridge.cli.app import out as cli_out
 from bridge.clientfile.load import load_client
 from bridge.store import Store
 from bridge.store.daemon_state import Plan, publish
 from bridge.sync.run import SyncOptions, sync_client
+from connectors.testing.fakes import Fake
 from tests.e2e import write_client_file
 from tests.reliability.worlds import add_people, client_table, new_fake, policy
 
@@ -43,6 +45,15 @@ SHOWN = ["close [/nope] tag", "[link=http://evil.example]click me[/link]", "wind
          "cleared screen", "osc link", "C1 red", "nulbyte", "[bold red]loud[/]", "evil reversed"]
 
 runner = CliRunner()
+#: CLI options, the key of a request, the fake, the client's person id
+HostileWorld = tuple[list[str], str, Fake, str]
+
+
+@pytest.fixture(autouse=True)
+def _wide_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Wide enough that no cell wraps: every text can be found whole in the output."""
+    monkeypatch.setattr(cli_out, "_width", 500)
+    monkeypatch.setattr(cli_err, "_width", 500)
 
 
 def _flat(text: str) -> str:
@@ -61,7 +72,7 @@ def check(result: Result, *, code: int = 0) -> str:
 
 @pytest.fixture(scope="module", params=["jira", "trello"])
 def hostile_world(request: pytest.FixtureRequest,
-                  tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[list[str], str]]:
+                  tmp_path_factory: pytest.TempPathFactory) -> Iterator[HostileWorld]:
     """A client whose tickets, people, name and quote carry every hostile string, synced in
     review mode (its notices held, their texts holding the titles); returns the CLI options
     and the key of a request."""
@@ -84,6 +95,9 @@ def hostile_world(request: pytest.FixtureRequest,
         table["quote"]["reference"] = "Q-[/i]\x1b[2J"
         table["contacts"]["client"].append(shady)
         table["comments"]["mode"] = "review"
+        table["comments"]["texts"] = {"ack": "Round {round} for {title}, by {requester}.",
+                                      "extra": "Extra round {round} for {title}.",
+                                      "not_designated": "{requester}: {title} needs a yes."}
         config = load_client(write_client_file(folder / "clients", table, slug="acme"))
         db = f"sqlite:///{folder / 'store.db'}"
         store = Store.open(db)
@@ -95,13 +109,13 @@ def hostile_world(request: pytest.FixtureRequest,
                        if t.remote_id == keys[0])
         finally:
             store.close()
-        yield ["--config-dir", str(folder / "clients"), "--db", db], key
+        yield ["--config-dir", str(folder / "clients"), "--db", db], key, fake, people.client
     finally:
         fake.stop()
 
 
-def test_status_of_one_client_and_of_all(hostile_world: tuple[list[str], str]) -> None:
-    options, _ = hostile_world
+def test_status_of_one_client_and_of_all(hostile_world: HostileWorld) -> None:
+    options, *_ = hostile_world
     for args in (["status", "acme"], ["status"]):
         shown = check(runner.invoke(app, [*args, *options]))
         assert "ACME [/] Corp" in shown and "Q-[/i]" in shown
@@ -109,30 +123,31 @@ def test_status_of_one_client_and_of_all(hostile_world: tuple[list[str], str]) -
             assert text in shown  # late requests, their titles as written
 
 
-def test_explain(hostile_world: tuple[list[str], str]) -> None:
-    options, key = hostile_world
+def test_explain(hostile_world: HostileWorld) -> None:
+    options, key, *_ = hostile_world
     shown = check(runner.invoke(app, ["explain", "acme", key, *options]))
-    assert SHOWN[0] in shown and "Eve" not in shown or "Evil" in shown
+    assert (SHOWN[0] in shown and "Eve" not in shown) or "Evil" in shown
 
 
-def test_outbox_list(hostile_world: tuple[list[str], str]) -> None:
-    options, _ = hostile_world
+def test_outbox_list(hostile_world: HostileWorld) -> None:
+    options, *_ = hostile_world
     shown = check(runner.invoke(app, ["outbox", "list", "acme", *options]))
     assert "held" in shown
     for text in SHOWN[:2]:
         assert text in shown
 
 
-def test_sync_dry_run(hostile_world: tuple[list[str], str]) -> None:
-    options, _ = hostile_world
-    # the held notices are not what a dry run shows: a client in auto mode has fresh ones
-    shown = check(runner.invoke(app, ["sync", "acme", "--dry-run", "--full", *options]))
-    assert "acme" in shown
+def test_sync_dry_run(hostile_world: HostileWorld) -> None:
+    options, _, fake, client = hostile_world
+    # a new request: the dry run shows the notice it would get, its title in it
+    fake.create_ticket("new \x1b]0;dry\x07[/dry] run", client)
+    shown = check(runner.invoke(app, ["sync", "acme", "--dry-run", *options]))
+    assert "new [/dry] run" in shown
 
 
 def test_clients_keeps_the_paused_reason_as_written(
-        hostile_world: tuple[list[str], str]) -> None:
-    options, _ = hostile_world
+        hostile_world: HostileWorld) -> None:
+    options, *_ = hostile_world
     shown = check(runner.invoke(app, ["clients", *options]))
     assert "token refused by [tracker] [/bold]" in shown
     assert "ACME [/] Corp" in shown
