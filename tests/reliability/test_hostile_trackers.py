@@ -15,6 +15,9 @@ from connectors.testing.fakes.base import Fault
 from tests.reliability.test_faults import check_outcome, faulted_sync, recover
 from tests.reliability.worlds import TRACKERS, world
 
+#: every world on SQLite, then on PostgreSQL
+pytestmark = pytest.mark.usefixtures("store_backend")
+
 SMALL = {"team_tickets": 14, "requests": 10}
 #: the path of each tracker's ticket listing (an incremental pull's first GET may be another)
 LISTING = {"jira": "/search", "trello": "/actions", "asana": "/tasks"}
