@@ -21,7 +21,7 @@ from bridge.cli.app import err as cli_err
 from bridge.cli.app import out as cli_out
 from bridge.clientfile.load import load_client
 from bridge.store import Store
-from bridge.store.daemon_state import Plan, publish
+from bridge.store.plans import DaemonPlan
 from bridge.sync.run import SyncOptions, sync_client
 from connectors.testing.fakes import Fake
 from tests.e2e import write_client_file
@@ -103,8 +103,9 @@ def hostile_world(request: pytest.FixtureRequest,
         store = Store.open(db)
         try:
             assert sync_client(config, store, SyncOptions(policy=policy())).outcome == "ok"
-            publish(store, "acme", Plan(next_run_at=None, paused="token refused by [tracker] "
-                                        "\x1b]0;x\x07[/bold]"), daemon="host-1")
+            store.plans.save("acme", DaemonPlan("host-1", next_run_at=None,
+                                                paused="token refused by [tracker] "
+                                                       "\x1b]0;x\x07[/bold]"))
             key = next(t.key for t in store.load_records("acme").tickets
                        if t.remote_id == keys[0])
         finally:
