@@ -44,13 +44,15 @@ def list_clients(
     if as_json:
         out.print_json(json.dumps(rows))
         return
+    from bridge.present.terminal import plain
+
     table = Table("client", "name", "tracker", "last sync", "next run", "state", "file")
     for row in rows:
         last = row["last_run"]
-        table.add_row(row["client"], row["name"], row["tracker"],
+        table.add_row(plain(row["client"]), plain(row["name"]), plain(row["tracker"]),
                       f"{_short(last['finished_at'] or last['started_at'])} {last['outcome']}"
                       if last else "never",
-                      _short(row["next_run"]), _state_text(row), row["file"])
+                      _short(row["next_run"]), plain(_state_text(row)), plain(row["file"]))
     out.print(table)
 
 

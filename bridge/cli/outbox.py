@@ -34,6 +34,7 @@ def list_notices(
     """The client's notices waiting for approval or for posting."""
     from rich.table import Table
 
+    from bridge.present.terminal import plain
     from bridge.store import Store
 
     slug = _slug(client, config_dir)
@@ -45,7 +46,8 @@ def list_notices(
         return
     table = Table("id", "state", "ticket", "kind", "text", show_lines=True)
     for row in rows:
-        table.add_row(str(row.id), row.state, row.ticket_id, row.kind, row.body)
+        table.add_row(str(row.id), row.state, plain(row.ticket_id), plain(row.kind),
+                      plain(row.body))
     out.print(table)
 
 

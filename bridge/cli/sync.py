@@ -83,16 +83,18 @@ def _progress(slug: str, quiet: bool) -> Iterator[Callable[[int, int], None] | N
 def _print_summaries(summaries: list[RunSummary], dry_run: bool) -> None:
     from rich.table import Table
 
+    from bridge.present.terminal import clean, plain, safe
+
     table = Table("client", "outcome", "tickets pulled", "new requests", "rounds used",
                   "would post" if dry_run else "notices posted", "HTTP requests", "time")
     for s in summaries:
         notices = len(s.would_post) if dry_run else s.notices_posted
-        table.add_row(s.client, s.outcome, str(s.tickets), str(s.new_requests),
+        table.add_row(plain(s.client), s.outcome, str(s.tickets), str(s.new_requests),
                       str(s.rounds_used), str(notices), str(s.requests_made), f"{s.seconds:.1f}s")
     out.print(table)
     for s in summaries:
         for notice in s.would_post if dry_run else []:
-            out.rule(f"{s.client} · {notice['ticket']} · {notice['kind']}")
-            out.print(notice["body"], markup=False)
+            out.rule(safe(f"{s.client} · {notice['ticket']} · {notice['kind']}", newlines=False))
+            out.print(clean(notice["body"]), markup=False)
         for line in s.skipped:
-            err.print(f"warning: {s.client}: skipped {line}", markup=False)
+            err.print(clean(f"warning: {s.client}: skipped {line}"), markup=False)

@@ -116,7 +116,9 @@ class Store:
             except SQLAlchemyError as exc:
                 session.rollback()
                 cause = getattr(exc, "orig", None) or exc
-                raise StoreError(f"database error: {type(cause).__name__}: {cause}") from exc
+                hint = ("; the database file is read-only: make it writable (chmod u+w) to sync"
+                        if "readonly database" in str(cause) else "")
+                raise StoreError(f"database error: {type(cause).__name__}: {cause}{hint}") from exc
             except BaseException:
                 session.rollback()
                 raise

@@ -16,7 +16,7 @@ import math
 import os
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
@@ -28,7 +28,8 @@ from bridge.store import Store
 from bridge.store.derive import OutboxIndex, ledger_for
 from bridge.sync.connect import build_connector
 from bridge.sync.outbox import new_notices, post_pending, queue_notices
-from connectors.base import Connector, StatusChange, Ticket
+from bridge.sync.screen import save_page, screen_page
+from connectors.base import Connector, SkippedRecord, StatusChange, Ticket
 from connectors.errors import ConfigError, Interrupted, RevbridgeError, SyncError
 
 if TYPE_CHECKING:  # connectors.http loads requests, which reading a ledger does not need
@@ -208,26 +209,29 @@ def _pull(store: Store, config: ClientConfig, connector: Connector, options: Syn
           summary: RunSummary, pulled: Pulled) -> None:
     cursor = None if options.full else store.get_cursor(config.client)
     for page in connector.pull(cursor):
-        with store.session() as session:
-            first_seen = {b.ticket.remote_id for b in page.bundles} - pulled.ids
-            if first_seen:
-                tickets, changes = store.ticket_histories(config.client, first_seen,
-                                                          session=session)
-                pulled.ids |= first_seen
-                pulled.tickets.extend(tickets)
-                pulled.changes.extend(changes)
-            store.save_bundles(config.client, page.bundles, session=session)
-            if page.next_cursor is not None:
-                store.set_cursor(config.client, page.next_cursor, session=session)
+        # bad records are reported before the cursor moves past them (see sync/screen.py)
+        page = screen_page(page)
+        _report_skipped(config.client, page.skipped, summary)
+        first_seen = {b.ticket.remote_id for b in page.bundles} - pulled.ids
+        if first_seen:  # what these tickets' requests were before the page replaces them
+            tickets, changes = store.ticket_histories(config.client, first_seen)
+            pulled.ids |= first_seen
+            pulled.tickets.extend(tickets)
+            pulled.changes.extend(changes)
+        refused = save_page(store, config.client, page)
+        _report_skipped(config.client, refused, summary)
         summary.pages += 1
-        summary.tickets += len(page.bundles)
-        for skipped in page.skipped:
-            line = f"{skipped.remote_id or '?'}: {skipped.reason}"
-            summary.skipped.append(line)
-            log.warning("%s: skipped a record from the tracker: %s", config.client, line)
+        summary.tickets += len(page.bundles) - len(refused)
         if options.progress is not None:
             options.progress(summary.pages, summary.tickets)
         _check_stop(options, summary)
+
+
+def _report_skipped(client: str, records: Iterable[SkippedRecord], summary: RunSummary) -> None:
+    for skipped in records:
+        line = f"{skipped.remote_id or '?'}: {skipped.reason}"
+        summary.skipped.append(line)
+        log.warning("%s: skipped a record from the tracker: %s", client, line)
 
 
 def _reconcile(store: Store, config: ClientConfig, connector: Connector, options: SyncOptions,

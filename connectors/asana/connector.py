@@ -44,6 +44,7 @@ from connectors.base import (
 from connectors.cursor import UnreadableCursor
 from connectors.errors import BadRecordError, RemoteFatalError
 from connectors.http import RetryPolicy
+from connectors.paging import PageGuard
 
 log = logging.getLogger(__name__)
 #: a time entry listed, then deleted before its complete record was read
@@ -84,7 +85,9 @@ class AsanaConnector:
     def _pages(self, fetch: Any, what: str) -> Iterator[tuple[list[Any], bool]]:
         """Every page of a listing: ``fetch(opts)`` gets a FRESH opts dict per call."""
         offset: str | None = None
+        guard = PageGuard("asana", what)
         while True:
+            guard.next(offset)
             opts: dict[str, Any] = {"limit": PAGE_SIZE}
             if offset:
                 opts["offset"] = offset
@@ -154,7 +157,7 @@ class AsanaConnector:
                 except BadRecordError as exc:
                     log.warning("asana: task %s skipped: %s", gid or "?", exc)
                     skipped.append(SkippedRecord(gid or None, str(exc) or "malformed task"))
-                except (KeyError, TypeError, AttributeError, ValueError) as exc:
+                except (KeyError, TypeError, AttributeError, ValueError, RecursionError) as exc:
                     # a shape no check foresaw: still one bad record, not a failed sync
                     reason = f"unexpected shape ({type(exc).__name__})"
                     log.warning("asana: task %s skipped: %s", gid or "?", reason)

@@ -5,6 +5,7 @@ Pure functions: no HTTP here. A record that cannot be read raises :class:`BadRec
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
@@ -75,6 +76,49 @@ def ticket(raw: Mapping[str, Any], server: str) -> Ticket:
         created_at=parse_time(fields.get("created"), "created"),
         updated_at=parse_time(fields.get("updated"), "updated"),
         requester=person(requester))
+
+
+def check_project(raw: Mapping[str, Any], project: str) -> None:
+    """A search hit from another project than the client's (a JQL that widened the search, a
+    moved issue) is refused: nothing is read from it or posted on it."""
+    fields = raw.get("fields")
+    found = fields.get("project") if isinstance(fields, Mapping) else None
+    if not isinstance(found, Mapping):
+        raise BadRecordError("issue does not say its project", remote_id=_id(raw))
+    names = {str(found.get("key") or "").upper(), str(found.get("id") or "")}
+    if project.upper() not in names:
+        raise BadRecordError(f"issue belongs to project {str(found.get('key'))[:40]!r}, not "
+                             f"{project!r}: not the client's, left alone", remote_id=_id(raw))
+
+
+def check_extra_jql(jql: str) -> None:
+    """A client's extra ``jql`` is ANDed as a parenthesised whole with the project clause: one
+    whose parentheses do not balance (outside quotes) could close that group and widen the
+    search, and an ``ORDER BY`` would break it; both raise ValueError (a config problem)."""
+    depth, quote, escaped = 0, "", False
+    for char in jql:
+        if quote:
+            if escaped:
+                escaped = False
+            elif char == "\\":
+                escaped = True
+            elif char == quote:
+                quote = ""
+            continue
+        if char in "\"'":
+            quote = char
+        elif char == "(":
+            depth += 1
+        elif char == ")":
+            depth -= 1
+            if depth < 0:
+                break
+    if depth != 0 or quote:
+        raise ValueError("its parentheses or quotes do not balance; it is ANDed as a whole "
+                         "with the project clause, so write it as one complete expression")
+    unquoted = re.sub(r"\"(?:[^\"\\]|\\.)*\"|'(?:[^'\\]|\\.)*'", "", jql)
+    if re.search(r"\border\s+by\b", unquoted, re.IGNORECASE):
+        raise ValueError("ORDER BY is not allowed: revbridge orders the search itself")
 
 
 def status_changes(ticket_id: str, histories: Iterable[Any]) -> tuple[StatusChange, ...]:

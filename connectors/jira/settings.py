@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from typing import Literal
 
+from pydantic import field_validator
+
 from connectors.base import TrackerSettings
+from connectors.jira.records import check_extra_jql
 
 
 class JiraSettings(TrackerSettings):
@@ -15,4 +18,11 @@ class JiraSettings(TrackerSettings):
     project: str
     email: str | None = None  # Cloud: basic auth with the API token; absent: bearer PAT (DC)
     deployment: Literal["cloud", "datacenter"] | None = None  # None: ask serverInfo
-    jql: str | None = None  # extra filter, ANDed with the project clause
+    jql: str | None = None  # extra filter, ANDed (parenthesised whole) with the project clause
+
+    @field_validator("jql")
+    @classmethod
+    def _jql_cannot_widen_the_project(cls, value: str | None) -> str | None:
+        if value is not None:
+            check_extra_jql(value)
+        return value

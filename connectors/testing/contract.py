@@ -19,6 +19,7 @@ boundaries and overlaps are exact.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -27,7 +28,12 @@ import pytest
 
 import connectors
 from connectors.base import Connector, Page, TicketBundle
-from connectors.errors import CredentialsRefused, RemoteError, RemoteRetriableError
+from connectors.errors import (
+    CredentialsRefused,
+    RemoteError,
+    RemoteFatalError,
+    RemoteRetriableError,
+)
 from connectors.testing.fakes.base import FakeTracker, Fault
 from connectors.testing.policy import fast_policy
 
@@ -270,3 +276,43 @@ class ConnectorContract:
         fake.clear_faults()
         got, _, _ = drain(make_connector().pull(None))
         assert set(got) >= set(seeded.values())
+
+    # -- hostile answers --------------------------------------------------------------------
+    def test_a_listing_whose_pages_never_end_stops_with_a_clear_error(
+        self, fake: FakeTracker, make_connector: MakeConnector, seeded: dict[str, str]
+    ) -> None:
+        connector = make_connector()
+        connector.whoami()
+        before = connector.requests_made
+        # every GET now gets the first listing page again, naming the same next page
+        fake.inject(Fault("looping-page", times=10**6, method="GET"))
+        with pytest.raises(RemoteFatalError, match="twice"):
+            drain(connector.pull(None))
+        assert connector.requests_made - before <= 5
+
+    def test_a_server_trickling_its_answer_is_given_up_on_at_the_deadline(
+        self, fake: FakeTracker, make_connector: MakeConnector, seeded: dict[str, str]
+    ) -> None:
+        # each byte comes within the per-read timeout; the whole answer never does
+        connector = make_connector(policy=fast_policy(timeout=0.4, deadline=0.8))
+        connector.whoami()
+        fake.inject(Fault("slow-drip", times=10**6, method="GET", delay=0.2))
+        began = time.monotonic()
+        with pytest.raises(RemoteRetriableError):
+            drain(connector.pull(None))
+        # four attempts of 0.8 s at most, where reading the answers would take many minutes
+        assert time.monotonic() - began < 15
+        fake.clear_faults()
+        got, _, _ = drain(make_connector().pull(None))
+        assert set(got) >= set(seeded.values())
+
+    def test_a_record_of_another_project_or_board_is_refused(
+        self, fake: FakeTracker, make_connector: MakeConnector, seeded: dict[str, str]
+    ) -> None:
+        expected, _, _ = drain(make_connector().pull(None))
+        fake.inject(Fault("foreign", times=10**6, method="GET"))
+        got, _, pages = drain(make_connector().pull(None))
+        skipped = [s for p in pages for s in p.skipped]
+        assert len(skipped) == 1 and skipped[0].remote_id in expected
+        assert skipped[0].remote_id not in got
+        assert set(got) == set(expected) - {skipped[0].remote_id}

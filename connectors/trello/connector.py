@@ -37,6 +37,7 @@ from connectors.errors import (
     error_for_status,
 )
 from connectors.http import RetryPolicy, mount_retrying
+from connectors.paging import PageGuard
 from connectors.trello.cursor import OVERLAP, Cursor
 from connectors.trello.records import (
     ACTION_FILTER,
@@ -87,6 +88,7 @@ class TrelloConnector:
                                     http_service=self._session)
         self._board = Board(client=self._client, board_id=self.settings.board)
         self._me: Person | None = None
+        self._board_id: str | None = None  # the board's id, when the setting is its short link
 
     @property
     def requests_made(self) -> int:
@@ -206,14 +208,34 @@ class TrelloConnector:
         skipped: list[SkippedRecord] = []
         for card, actions in pairs:
             try:
+                self._check_board(card)
                 bundles.append(build_bundle(card, actions, lists, self._spent))
             except BadRecordError as exc:
                 log.warning("trello: skipped a card: %s", exc)
                 skipped.append(SkippedRecord(exc.remote_id, str(exc)))
+            except RecursionError:
+                log.warning("trello: skipped a card nested too deeply to read")
+                skipped.append(SkippedRecord(str(card.get("id") or "") or None,
+                                             "nested too deeply to read"))
             if len(bundles) >= BUNDLES_PER_PAGE:
                 yield Page(tuple(bundles), None, tuple(skipped))
                 bundles, skipped = [], []
         yield Page(tuple(bundles), cursor.dump(), tuple(skipped))
+
+    def _check_board(self, card: dict[str, Any]) -> None:
+        """A card of another board (moved away, or served by mistake) is not the client's: it
+        is refused, so nothing is read from it or posted on it."""
+        board = card.get("idBoard")
+        if board == self.settings.board:
+            return
+        if self._board_id is None and isinstance(board, str):
+            # the setting may be the board's short link: its id, asked once
+            found = self._fetch(f"/boards/{self.settings.board}", "read board", {"fields": "id"})
+            self._board_id = str(found.get("id")) if isinstance(found, dict) else ""
+        if board is None or board != self._board_id:
+            raise BadRecordError(f"card is on board {str(board)[:40]!r}, not the client's board "
+                                 f"{self.settings.board!r}: left alone",
+                                 remote_id=str(card.get("id") or "") or None)
 
     def _board_actions(self, since: str | None) -> list[dict[str, Any]]:
         return self._paged(f"/boards/{self.settings.board}/actions", since=since, before=None)
@@ -226,7 +248,9 @@ class TrelloConnector:
     def _action_pages(self, path: str, since: str | None, before: str | None,
                       action_filter: str) -> Iterator[list[dict[str, Any]]]:
         """Pages of actions, newest first, each read only when the previous one is done with."""
+        guard = PageGuard("trello", path)
         while True:
+            guard.next(before)
             params: dict[str, Any] = {"filter": action_filter, "limit": PAGE, **ACTION_FIELDS}
             if since:
                 params["since"] = since
@@ -261,6 +285,9 @@ class TrelloConnector:
             status = int(getattr(exc, "_status", 0) or 0)
             raise error_for_status(f"trello: {what}: HTTP {status}", tracker="trello",
                                    status=status) from None
+        except RecursionError:
+            raise RemoteFatalError(f"trello: {what}: an answer nested too deeply to read",
+                                   tracker="trello") from None
         except requests.exceptions.JSONDecodeError:
             raise RemoteRetriableError(f"trello: {what}: malformed JSON in the answer",
                                        tracker="trello") from None

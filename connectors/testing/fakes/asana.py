@@ -14,6 +14,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+from connectors.testing.fakes import hostile
 from connectors.testing.fakes.asana_state import AsanaState, FakeTask
 from connectors.testing.fakes.asana_wire import COMPACT, errors, paginate, project_fields
 from connectors.testing.fakes.base import FakeServer, Fault, Request, Response
@@ -193,6 +194,11 @@ class FakeAsana(AsanaState, FakeServer):
                     return self._single(request, entry, "time_tracking_entry")
         return errors(f"time_tracking_entry: Unknown object: {gid}", 404)
 
+    def looped(self, path: str, body: Any) -> Any:
+        return hostile.asana_looped(body)
+
+    def foreign(self, path: str, body: Any) -> Any:
+        return hostile.asana_foreign(body)
 
 def settings_for(fake: FakeAsana, **overrides: Any) -> dict[str, Any]:
     """The ``[tracker]`` table of a client file pointing at ``fake`` (token by reference)."""

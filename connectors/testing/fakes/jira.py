@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from connectors.testing.fakes import jira_jql
+from connectors.testing.fakes import hostile, jira_jql
 from connectors.testing.fakes.base import STATUSES, FakeServer, Request, Response
 from connectors.testing.fakes.jira_views import (
     EMBEDDED_COMMENTS,
@@ -172,6 +172,12 @@ class FakeJira(FakeServer, JiraViews):
     def delete_ticket(self, ticket_id: str) -> None:
         with self.lock:
             self._get(ticket_id).deleted = True
+
+    def looped(self, path: str, body: Any) -> Any:
+        return hostile.jira_looped(body)
+
+    def foreign(self, path: str, body: Any) -> Any:
+        return hostile.jira_foreign(body)
 
     def corrupt_ticket(self, ticket_id: str) -> None:
         with self.lock:

@@ -16,6 +16,7 @@ import random
 from datetime import UTC, datetime
 from typing import Any
 
+from connectors.testing.fakes import hostile
 from connectors.testing.fakes.base import STATUSES, FakeServer, Response, iso
 from connectors.testing.fakes.trello_limits import RateLimitState, TrelloLimits
 from connectors.testing.fakes.trello_routes import (
@@ -311,6 +312,12 @@ class FakeTrello(FakeServer):
                 "list": self._list_ref(card["idList"])}, at)
             action["data"] = {"card": action["data"]["card"], "list": action["data"]["list"],
                               "board": action["data"]["board"]}
+
+    def looped(self, path: str, body: Any) -> Any:
+        return hostile.trello_looped(body)
+
+    def foreign(self, path: str, body: Any) -> Any:
+        return hostile.trello_foreign(body)
 
     def corrupt_ticket(self, ticket_id: str) -> None:
         with self.lock:
