@@ -29,7 +29,7 @@ def list_clients(
     config_dir: ConfigDirOption = None,
     db: DbOption = None,
 ) -> None:
-    """List the configured clients: tracker, last sync, next run and backoff state."""
+    """List the configured clients: tracker, last sync, next run, backoff state, notices held."""
     folder = resolve_config_dir(config_dir)
     paths = client_files(folder)
     if not paths and not as_json:
@@ -40,21 +40,24 @@ def list_clients(
 
     with Store.open(db) as store:
         states = plans(store)
-        rows = [_describe(path, store.last_run, states) for path in paths]
+        held = store.held_counts()
+        rows = [_describe(path, store.last_run, states, held) for path in paths]
     if as_json:
         out.print_json(json.dumps(rows))
         return
-    table = Table("client", "name", "tracker", "last sync", "next run", "state", "file")
+    table = Table("client", "name", "tracker", "last sync", "next run", "state", "held",
+                  "file")
     for row in rows:
         last = row["last_run"]
         table.add_row(row["client"], row["name"], row["tracker"],
                       f"{_short(last['finished_at'] or last['started_at'])} {last['outcome']}"
                       if last else "never",
-                      _short(row["next_run"]), _state_text(row), row["file"])
+                      _short(row["next_run"]), _state_text(row), _held_text(row), row["file"])
     out.print(table)
 
 
-def _describe(path: Path, last_run: Any, states: dict[str, DaemonStateRow]) -> dict[str, Any]:
+def _describe(path: Path, last_run: Any, states: dict[str, DaemonStateRow],
+              held: dict[str, int]) -> dict[str, Any]:
     try:
         data = read_table(path)  # read once: validated below, its tracker type shown if broken
     except ConfigError as exc:
@@ -79,7 +82,13 @@ def _describe(path: Path, last_run: Any, states: dict[str, DaemonStateRow]) -> d
         "retry_at": iso(plan.retry_at) if plan else None,
         "paused": plan.paused if plan else None,
         "daemon": plan.daemon if plan else None,
+        "held": held.get(slug, 0),
     }
+
+
+def _held_text(row: dict[str, Any]) -> str:
+    """``3 (revbridge outbox list acme)``: notices waiting for review."""
+    return f"{row['held']} (revbridge outbox list {row['client']})" if row["held"] else "0"
 
 
 def _short(iso: str | None) -> str:

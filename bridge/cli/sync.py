@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
+from rich.text import Text
 
 from bridge.cli.app import ConfigDirOption, DbOption, app, err, out, report
 from bridge.clientfile.load import configs_named
@@ -81,6 +82,9 @@ def _progress(slug: str, quiet: bool) -> Iterator[Callable[[int, int], None] | N
 
 
 def _print_summaries(summaries: list[RunSummary], dry_run: bool) -> None:
+    from bridge.present.ledger_view import held_text
+    from bridge.present.outbox_view import skipped_text
+
     table = Table("client", "outcome", "tickets pulled", "new requests", "rounds used",
                   "would post" if dry_run else "notices posted", "HTTP requests", "time")
     for s in summaries:
@@ -90,7 +94,11 @@ def _print_summaries(summaries: list[RunSummary], dry_run: bool) -> None:
     out.print(table)
     for s in summaries:
         for notice in s.would_post if dry_run else []:
-            out.rule(f"{s.client} · {notice['ticket']} · {notice['kind']}")
+            out.rule(Text(f"{s.client} · {notice['key']} · {notice['kind']}"))
             out.print(notice["body"], markup=False)
+        if s.notices_skipped:
+            out.print(f"{s.client}: {skipped_text(s.client, s.notices_skipped)}", markup=False)
+        if s.notices_held:
+            out.print(f"{s.client}: {held_text(s.client, s.notices_held)}", markup=False)
         for line in s.skipped:
             err.print(f"warning: {s.client}: skipped {line}", markup=False)
