@@ -172,7 +172,8 @@ def _sync(config: ClientConfig, store: Store, options: SyncOptions,
             finished = store.finish_run(run.id, outcome, counts=_counts(summary),
                                         requests_made=summary.requests_made, error=summary.error)
             if outcome == "ok" and finished.finished_at is not None:
-                store.record_first_sync(client, finished.finished_at)
+                # to the second, as trackers and notice keys write a request's time
+                store.record_first_sync(client, finished.finished_at.replace(microsecond=0))
     return summary
 
 
