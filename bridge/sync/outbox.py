@@ -1,4 +1,4 @@
-"""The outbox: notices queued in the store, then posted exactly once (DESIGN §6).
+"""The outbox: notices queued in the store, then posted exactly once (docs/architecture.md §6).
 
 A notice for a request made before ``[comments] since`` is queued ``skipped`` and never posted
 (``approve`` by id releases one on purpose). Any other goes ``pending`` (or ``held`` in review
