@@ -119,10 +119,10 @@ def test_review_mode_names_held_notices_and_posts_the_edited_text_once(tmp_path:
         assert len(held) == 6 and {n["state"] for n in held} == {"held"}
         assert f"demo: {len(held)} notice(s) held for review: revbridge outbox list demo" in text
         clients = " ".join(world.cli("clients").stdout.split())
-        assert "6 (revbridge outbox list demo)" in clients
+        assert "demo: 6 notice(s) held for review: revbridge outbox list demo" in clients
         listed = json.loads(world.cli("clients", "--json").stdout)
         assert listed[0]["held"] == 6
-        status = " ".join(world.cli("status", "demo").stdout.split())
+        status = " ".join(world.cli("status", "demo", env={"COLUMNS": "200"}).stdout.split())
         assert "6 notice(s) held for review: revbridge outbox list demo" in status
 
         # the list names tickets by their key, never the remote id
@@ -184,7 +184,7 @@ def test_outbox_list_shows_an_untrusted_title_as_written(tmp_path: Path) -> None
         time.sleep(1.1)
         world.fake.create_ticket("[bold red]Urgent[/] fix\x1b[2J it\x07", world.story.client)
         world.cli("sync", "demo")
-        text = world.cli("outbox", "list", "demo").stdout
+        text = world.cli("outbox", "list", "demo", env={"COLUMNS": "200"}).stdout
         assert "\x1b" not in text and "\x07" not in text
         assert "[bold red]Urgent[/] fix" in text
 
@@ -274,7 +274,7 @@ def test_a_quote_period_splits_one_project_between_two_client_files(tmp_path: Pa
             bodies = [b for _, b in fake.comment_bodies(ticket) if find_marker(b)]
             quote = "DEV-1" if ticket in first else "DEV-2"
             assert len(bodies) == 1 and f"quote {quote}" in bodies[0]
-        text = world.cli("status", "acme-2027").stdout
+        text = world.cli("status", "acme-2027", env={"COLUMNS": "200"}).stdout
         assert f"requests from {end + timedelta(days=1)}" in text
     finally:
         fake.stop()

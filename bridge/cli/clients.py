@@ -52,8 +52,13 @@ def list_clients(
         table.add_row(row["client"], row["name"], row["tracker"],
                       f"{_short(last['finished_at'] or last['started_at'])} {last['outcome']}"
                       if last else "never",
-                      _short(row["next_run"]), _state_text(row), _held_text(row), row["file"])
+                      _short(row["next_run"]), _state_text(row), str(row["held"]), row["file"])
     out.print(table)
+    from bridge.present.ledger_view import held_text
+
+    for row in rows:
+        if row["held"]:
+            out.print(f"{row['client']}: {held_text(row['client'], row['held'])}", markup=False)
 
 
 def _describe(path: Path, last_run: Any, states: dict[str, DaemonStateRow],
@@ -84,11 +89,6 @@ def _describe(path: Path, last_run: Any, states: dict[str, DaemonStateRow],
         "daemon": plan.daemon if plan else None,
         "held": held.get(slug, 0),
     }
-
-
-def _held_text(row: dict[str, Any]) -> str:
-    """``3 (revbridge outbox list acme)``: notices waiting for review."""
-    return f"{row['held']} (revbridge outbox list {row['client']})" if row["held"] else "0"
 
 
 def _short(iso: str | None) -> str:
