@@ -24,7 +24,10 @@ def check(
     db: DbOption = None,
 ) -> None:
     """Validate client files and list every problem (exit 2 when there is any)."""
+    from datetime import UTC, datetime
+
     from bridge.clientfile.load import client_paths, read_client
+    from bridge.clientfile.notes import config_notes
 
     paths = client_paths([client] if client is not None else [], config_dir)
     failed = False
@@ -37,6 +40,9 @@ def check(
             out.print(line, markup=False, soft_wrap=True)
         if not problems:
             out.print(f"OK  {path}", markup=False, soft_wrap=True)
+        if config is not None:
+            for note in config_notes(config, datetime.now(UTC)):
+                out.print(f"{path}: note: {note}", markup=False, soft_wrap=True)
         failed = failed or bool(problems)
     for slug, files in slugs.items():
         if len(files) > 1:

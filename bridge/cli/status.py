@@ -44,7 +44,8 @@ def status(
             if as_json:
                 results.append(ledger_to_json(ledger, last_sync))
             else:
-                out.print(render_status(ledger, last_sync))
+                held = store.held_counts([config.client]).get(config.client, 0)
+                out.print(render_status(ledger, last_sync, held))
     if as_json:
         out.print_json(json.dumps(results[0] if client is not None else results))
     if worst:

@@ -83,6 +83,8 @@ def _progress(slug: str, quiet: bool) -> Iterator[Callable[[int, int], None] | N
 def _print_summaries(summaries: list[RunSummary], dry_run: bool) -> None:
     from rich.table import Table
 
+    from bridge.present.ledger_view import held_text
+    from bridge.present.outbox_view import skipped_text
     from bridge.present.terminal import clean, plain, safe
 
     table = Table("client", "outcome", "tickets pulled", "new requests", "rounds used",
@@ -94,7 +96,11 @@ def _print_summaries(summaries: list[RunSummary], dry_run: bool) -> None:
     out.print(table)
     for s in summaries:
         for notice in s.would_post if dry_run else []:
-            out.rule(safe(f"{s.client} · {notice['ticket']} · {notice['kind']}", newlines=False))
+            out.rule(safe(f"{s.client} · {notice['key']} · {notice['kind']}", newlines=False))
             out.print(clean(notice["body"]), markup=False)
+        if s.notices_skipped:
+            out.print(f"{s.client}: {skipped_text(s.client, s.notices_skipped)}", markup=False)
+        if s.notices_held:
+            out.print(f"{s.client}: {held_text(s.client, s.notices_held)}", markup=False)
         for line in s.skipped:
             err.print(clean(f"warning: {s.client}: skipped {line}"), markup=False)

@@ -26,6 +26,7 @@ from bridge.clientfile.paths import db_url
 from bridge.clientfile.secrets import REDACTOR
 from bridge.store import db
 from bridge.store.db import client_lock
+from bridge.store.first_contact import FirstContactQueries, NoticeLine
 from bridge.store.models import (
     CommentRow,
     OutboxRow,
@@ -81,7 +82,7 @@ class StartedRun(NamedTuple):
     number: int
 
 
-class Store:
+class Store(FirstContactQueries):
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         #: the ``daemon_state`` table: what running daemons plan for each client
@@ -292,7 +293,8 @@ class Store:
         self, notice_id: int, *, session: Session | None = None, **values: Any
     ) -> OutboxRow:
         """Set fields of one notice (state, remote_comment_id, posted_at, error)."""
-        allowed = {"state", "remote_comment_id", "posted_at", "error", "body", "in_flight_at"}
+        allowed = {"state", "remote_comment_id", "posted_at", "error", "body", "in_flight_at",
+                   "edited_at"}
         if not values.keys() <= allowed:
             raise ValueError(f"cannot update {sorted(values.keys() - allowed)} of a notice")
         with self._tx(session) as s:
@@ -391,5 +393,6 @@ def _rows(s: Session, model: type[SQLModel], client: str, *order: str) -> list[A
 
 
 __all__ = [
-    "ClientRecords", "NoticeState", "OutboxRow", "RunRow", "StartedRun", "Store", "change_id",
+    "ClientRecords", "NoticeLine", "NoticeState", "OutboxRow", "RunRow", "StartedRun", "Store",
+    "change_id",
 ]
