@@ -15,8 +15,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from connectors.testing.contract import connector_maker  # noqa: E402
-from connectors.testing.fakes import make_fake  # noqa: E402
+from connectors.testing.contract import connector_maker
+from connectors.testing.fakes import make_fake
 
 BUDGET = 6
 

@@ -214,6 +214,8 @@ class TrackerSettings(BaseModel):
 
     #: Fields that hold a credential reference (``keyring:``, ``env:``, ``cmd:``).
     secret_fields: ClassVar[tuple[str, ...]] = ("token",)
+    #: False where the tracker never shows people's e-mails (a contact cannot be one)
+    shows_emails: ClassVar[bool] = True
 
     type: str
     token: str = Field(description="credential reference: keyring:SERVICE/USER, env:VAR or cmd:CMD")

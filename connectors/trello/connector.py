@@ -71,6 +71,9 @@ DEFAULT_POLICY = RetryPolicy(rate_limit=(90, 10.0), rate_limited_wait=10.0)
 class TrelloSettings(TrackerSettings):
     """``[tracker]`` for Trello: the board id, the app key (not a secret) and the token."""
 
+    #: Trello never shows a member's e-mail: contacts are member ids
+    shows_emails: ClassVar[bool] = False
+
     type: Literal["trello"]
     board: str
     api_key: str
