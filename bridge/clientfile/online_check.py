@@ -15,6 +15,28 @@ from pathlib import Path
 from bridge.clientfile.schema import ClientConfig
 from connectors.base import COMPLETED_STATUS, TrackerMap, TrackerPerson
 
+#: Jira status category → the canonical state ``init`` proposes for it
+CATEGORY_STATE = {"new": "open", "indeterminate": "in_progress", "done": "done"}
+DELIVERED_WORDS = ("review", "recette", "validation", "verif", "vérif", "approval", "qa", "test")
+
+
+def proposed_state(name: str, category: str | None, position: int, count: int) -> str:
+    """The canonical state ``init`` proposes for a tracker status (the user confirms it).
+
+    A name like review / recette / validation is ``delivered``; else Jira's category decides;
+    without one (Trello lists, Asana sections): the first is ``open``, the last ``done``, a
+    name saying done / terminé ``done``, the rest ``in_progress``."""
+    folded = name.casefold()
+    if any(word in folded for word in DELIVERED_WORDS):
+        return "delivered"
+    if category in CATEGORY_STATE:
+        return CATEGORY_STATE[category]
+    if any(word in folded for word in ("done", "termin", "fini", "closed", "livré")):
+        return "done"
+    if position == 0:
+        return "open"
+    return "done" if position == count - 1 else "in_progress"
+
 
 @dataclass
 class OnlineReport:
@@ -79,14 +101,22 @@ def check_against(path: Path, config: ClientConfig, found: TrackerMap) -> Online
 
 def _statuses(path: Path, config: ClientConfig, found: TrackerMap, report: OnlineReport) -> None:
     real = [s.name for s in found.statuses]
+    proposed = {s.name: proposed_state(s.name, s.category, i, len(real))
+                for i, s in enumerate(found.statuses)}
     mapped: set[str] = set()
+    project = found.project.name if found.project else ""
     for state in ("open", "in_progress", "delivered", "done"):
         for name in getattr(config.tracker.statuses, state):
             mapped.add(name)
-            if name not in real and name != COMPLETED_STATUS:
-                report.errors.append(f"{path}: [tracker.statuses] {state}: {name!r} is not a "
-                                     f"status of {found.project.name if found.project else ''!r}"
-                                     + _hint(name, real))
+            if name in real or name == COMPLETED_STATUS:
+                continue
+            hint = _hint(name, real)
+            same_state = [n for n in real if proposed[n] == state]
+            if closest(name, real) is None and same_state:
+                # no name is close (another language?): the tracker's status of that state
+                hint = f"; did you mean {same_state[0]!r}?"
+            report.errors.append(f"{path}: [tracker.statuses] {state}: {name!r} is not a "
+                                 f"status of {project!r}{hint}")
     for name in real:
         if name not in mapped:
             report.warnings.append(f"{path}: [tracker.statuses]: {name!r} is not mapped; tickets "

@@ -10,11 +10,8 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from bridge.clientfile.online_check import proposed_state
 from connectors.base import TrackerMap, TrackerPerson
-
-#: Jira status category → the canonical state ``init`` proposes for it
-CATEGORY_STATE = {"new": "open", "indeterminate": "in_progress", "done": "done"}
-DELIVERED_WORDS = ("review", "recette", "validation", "verif", "vérif", "approval", "qa", "test")
 
 
 def safe(text: str | None) -> str:
@@ -23,24 +20,6 @@ def safe(text: str | None) -> str:
         return ""
     shown = "".join(ch if ch.isprintable() else f"\\x{ord(ch):02x}" for ch in text)
     return escape(shown)
-
-
-def proposed_state(name: str, category: str | None, position: int, count: int) -> str:
-    """The canonical state ``init`` proposes for a tracker status (the user confirms it).
-
-    A name like review / recette / validation is ``delivered``; else Jira's category decides;
-    without one (Trello lists, Asana sections): the first is ``open``, the last ``done``, a
-    name saying done / terminé ``done``, the rest ``in_progress``."""
-    folded = name.casefold()
-    if any(word in folded for word in DELIVERED_WORDS):
-        return "delivered"
-    if category in CATEGORY_STATE:
-        return CATEGORY_STATE[category]
-    if any(word in folded for word in ("done", "termin", "fini", "closed", "livré")):
-        return "done"
-    if position == 0:
-        return "open"
-    return "done" if position == count - 1 else "in_progress"
 
 
 def person_line(person: TrackerPerson) -> str:
