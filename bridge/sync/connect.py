@@ -42,7 +42,8 @@ def resolve_secrets(settings: TrackerSettings, label: str) -> dict[str, str]:
 def with_secrets(settings: TrackerSettings, secrets: Mapping[str, str],
                  policy: RetryPolicy | None = None) -> Connector:
     """The connector of ``settings`` built with secrets already in hand."""
-    # the Protocol cannot spell the constructor; every connector takes these three (DESIGN §2)
+    # the Protocol cannot spell the constructor; every connector takes these three
+    # (docs/architecture.md §2)
     factory = cast(ConnectorFactory, connectors.get(settings.type))
     return factory(settings, secrets, policy)
 
