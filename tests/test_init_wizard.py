@@ -17,6 +17,7 @@ import pytest
 
 from bridge.cli.story import Story, play_story
 from connectors.testing.fakes import Fake, make_fake
+from tests.memory_keyring import MemoryKeyring
 
 ROOT = Path(__file__).resolve().parents[1]
 TOKEN_ENV = "RB_INIT_TOKEN"
@@ -162,3 +163,30 @@ def test_init_without_keyring_says_so_before_asking_the_token(tmp_path: Path) ->
         assert "Paste the token" not in (child.before or "")
         child.close()
         assert child.exitstatus == 3
+
+
+def test_init_keeps_a_pasted_token_in_the_keyring_once_checked(
+    tmp_path: Path, memory_keyring: MemoryKeyring
+) -> None:
+    from typer.testing import CliRunner
+
+    from bridge.cli import app
+
+    with make_fake("asana") as fake:
+        story = play_story(fake)
+        args = ["init", "acme", "--type", "asana", "--url", fake.base_url,
+                "--project", getattr(fake, "project_gid", ""), "--client", story.client,
+                "--team", fake.bot_id, "--quote-reference", "Q-1", "--rounds", "2",
+                "--hours", "0", "--rate", "80", "--currency", "EUR", "--name", "Acme",
+                "--timezone", "Europe/Paris", "--language", "fr", "--handle-within", "2d",
+                "--no-dry-run-sync", "--config-dir", str(tmp_path / "clients")]
+        wrong = CliRunner().invoke(app, args, input="\nnot-the-token\n")
+        assert wrong.exit_code == 3, wrong.output
+        assert memory_keyring.entries == {}
+        assert not (tmp_path / "clients" / "acme.toml").exists()
+        result = CliRunner().invoke(app, args, input=f"\n{fake.token}\ny\n")
+    assert result.exit_code == 0, result.output
+    assert memory_keyring.entries == {("revbridge", "acme"): fake.token}
+    assert fake.token not in result.output
+    data = tomllib.loads((tmp_path / "clients" / "acme.toml").read_text())
+    assert data["tracker"]["token"] == "keyring:revbridge/acme"
