@@ -57,10 +57,8 @@ class FakeJira(FakeServer, JiraViews):
         self._next = {"issue": 10001, "key": 1, "comment": 30001, "worklog": 40001,
                       "history": 20001, "user": 10100}
         self.statuses: dict[str, str] = {}
-        #: workflow statuses' categories beyond the defaults (``add_status``)
-        self.status_categories: dict[str, str] = {}
-        #: other projects the token can see: key -> name (describe lists them)
-        self.other_projects: dict[str, str] = {"OPS": "Operations"}
+        self.status_categories: dict[str, str] = {}  # beyond the defaults (``add_status``)
+        self.other_projects: dict[str, str] = {"OPS": "Operations"}  # key -> name, also seen
         for i, name in enumerate(STATUSES):
             self.statuses[name] = str(10000 + i)
         self._bot = self.add_person("Revision Bridge (bot)", email, time_zone=time_zone)
