@@ -150,12 +150,13 @@ class TrelloConnector:
         members (with username; Trello never shows e-mails) and named labels: 5 requests."""
         me = self.whoami()
         mine = TrackerPerson(me.remote_id, me.name, None, self._username)
-        boards = tuple(TrackerProject(str(b["id"]), str(b.get("name") or b["id"]))
-                       for b in _rows(self._fetch("/members/me/boards", "list boards",
-                                                  {"filter": "open", "fields": "name"}),
-                                      "boards") if isinstance(b.get("id"), str))
-        board_id = self.settings.board
-        chosen = next((b for b in boards if board_id and board_id in (b.key, b.key[-8:])), None)
+        rows = [b for b in _rows(self._fetch("/members/me/boards", "list boards", {
+            "filter": "open", "fields": "name,shortLink"}), "boards")
+            if isinstance(b.get("id"), str)]
+        boards = tuple(TrackerProject(str(b["id"]), str(b.get("name") or b["id"])) for b in rows)
+        wanted = self.settings.board  # the id, or the short link of the board's URL
+        chosen = next((p for p, b in zip(boards, rows, strict=True)
+                       if wanted and wanted in (b["id"], b.get("shortLink"))), None)
         if chosen is None:
             return TrackerMap("trello", mine, boards)
         base = f"/boards/{chosen.key}"

@@ -15,7 +15,8 @@ NOT_FOUND = Response(404, b"The requested resource was not found.",
 ID = r"(?P<id>[^/]+)"
 CARD_ACTIONS_DEFAULT = "commentCard,updateCard:idList"
 #: another open board of the token's member (discovery lists it; it holds nothing)
-OTHER_BOARD = {"id": "5f1e2d3c4b5a69788796a5b4", "name": "Agency retainer"}
+OTHER_BOARD = {"id": "5f1e2d3c4b5a69788796a5b4", "name": "Agency retainer",
+               "shortLink": "aG3ncyR7"}
 
 
 def install_routes(fake: FakeTrello) -> None:
@@ -37,7 +38,8 @@ def install_routes(fake: FakeTrello) -> None:
                           "starred", "pinned", "unpinned"):
             return Response(400, b"invalid value for filter",
                             {"Content-Type": "text/plain; charset=utf-8"})
-        boards = [{"id": fake.board_id, "name": fake.board["name"]}, dict(OTHER_BOARD)]
+        boards = [{"id": fake.board_id, "name": fake.board["name"],
+                   "shortLink": fake.board_id[-8:]}, dict(OTHER_BOARD)]
         return Response(200, [] if wanted == "closed" else boards)
 
     def board_members(req: Request) -> Response:
