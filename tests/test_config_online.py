@@ -147,7 +147,8 @@ def test_french_jira_workflow_left_in_english(tmp_path: Path) -> None:
 
 
 def test_discover_json_is_stable_and_matches_the_tracker(client: Client) -> None:
-    path = client.write()
+    # a file that fails its check (an e-mail contact on Trello) is still discoverable
+    path = client.write(contacts={"client": ["claire@acme.example"]})
     result = client.run("discover", str(path), "--json")
     assert result.exit_code == 0, result.output
     found = json.loads(result.stdout)

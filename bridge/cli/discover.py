@@ -38,18 +38,18 @@ def discover(
 ) -> None:
     """List the projects the token sees and, for the client's project, its statuses, people
     and labels: the names a client file must use."""
-    from bridge.clientfile.load import find_client, load_client
+    from bridge.clientfile.load import find_client, read_table
     from bridge.present.tracker_map import print_map
-    from bridge.sync.connect import (
-        bare_table,
-        build_connector,
-        resolve_secrets,
-        settings_from_table,
-        with_secrets,
-    )
+    from bridge.sync.connect import bare_table, resolve_secrets, settings_from_table, with_secrets
 
     if client is not None:
-        connector = build_connector(load_client(find_client(client, config_dir)))
+        # only [tracker] is needed: discover is how the rest of a broken file gets fixed
+        path = find_client(client, config_dir)
+        tracker = read_table(path).get("tracker")
+        if not isinstance(tracker, dict):
+            raise ConfigError([f"{path}: [tracker]: required table is missing"])
+        settings = settings_from_table(tracker, str(path))
+        label = path.stem
     elif kind is None or token is None:
         raise ConfigError(["name a CLIENT, or give --type and --token REF (and --url, --email "
                            "or --api-key as the tracker needs)"])
@@ -57,7 +57,8 @@ def discover(
         settings = settings_from_table(bare_table(
             kind, token=token, url=url, email=email, api_key=api_key, project=project or ""),
             "discover")
-        connector = with_secrets(settings, resolve_secrets(settings, "discover"))
+        label = "discover"
+    connector = with_secrets(settings, resolve_secrets(settings, label))
     found = connector.describe()
     if as_json:
         out.print_json(json.dumps(found.as_json()))
