@@ -116,7 +116,8 @@ def test_auth_set_stores_where_the_reference_points(
     folder = tmp_path / "clients"
     write_client(folder, "acme", token="keyring:studio/acme-jira")
     result = runner.invoke(
-        app, ["auth", "set", "acme", "--config-dir", str(folder)], input="tok-1\nkey-1\n"
+        app, ["auth", "set", "acme", "--no-check", "--config-dir", str(folder)],
+        input="tok-1\nkey-1\n",
     )
     assert result.exit_code == 0, result.output
     assert memory_keyring.entries == {
@@ -132,7 +133,7 @@ def test_auth_set_fixes_a_file_with_a_literal_token(
     tmp_path: Path, toy_tracker: str, memory_keyring: MemoryKeyring
 ) -> None:
     path = write_client(tmp_path, "acme", token="hunter2-literal")
-    result = runner.invoke(app, ["auth", "set", str(path)], input="tok-2\nkey-2\n")
+    result = runner.invoke(app, ["auth", "set", str(path), "--no-check"], input="tok-2\nkey-2\n")
     assert result.exit_code == 0, result.output
     assert memory_keyring.entries[("revbridge", "acme")] == "tok-2"
     assert f'Now set token = "keyring:revbridge/acme" in the [tracker] table of {path}' in (

@@ -4,12 +4,22 @@ from __future__ import annotations
 
 from collections import defaultdict
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from bridge.cli.app import ConfigDirOption, DbOption, app, out
-from connectors.errors import EXIT_CONFIG
+from connectors.errors import (
+    EXIT_CONFIG,
+    EXIT_CREDENTIALS,
+    CredentialsError,
+    CredentialsRefused,
+    RevbridgeError,
+    exit_code,
+)
+
+if TYPE_CHECKING:
+    from bridge.clientfile.schema import ClientConfig
 
 config_app = typer.Typer(help="Client files.", no_args_is_help=True)
 app.add_typer(config_app, name="config")
@@ -20,10 +30,14 @@ def check(
     client: Annotated[
         str | None, typer.Argument(help="A client slug or .toml path; all clients when omitted.")
     ] = None,
+    online: Annotated[bool, typer.Option(
+        "--online", help="Also ask the tracker: token, project, status names, contacts, labels."
+    )] = False,
     config_dir: ConfigDirOption = None,
     db: DbOption = None,
 ) -> None:
-    """Validate client files and list every problem (exit 2 when there is any)."""
+    """Validate client files and list every problem (exit 2 when there is any; 3 when a
+    token is missing or refused, with --online)."""
     from datetime import UTC, datetime
 
     from bridge.clientfile.load import client_paths, read_client
@@ -31,11 +45,21 @@ def check(
 
     paths = client_paths([client] if client is not None else [], config_dir)
     failed = False
+    refused = False
     slugs: dict[str, list[Path]] = defaultdict(list)
     for path in paths:
         config, problems = read_client(path)
         if config is not None:
             slugs[config.client].append(path)
+        if config is not None and online:
+            try:
+                problems = problems + check_online(path, config)
+            except (CredentialsError, CredentialsRefused) as exc:
+                refused = True
+                problems = [*problems, f"{path}: [tracker] token: {exc}"]
+            except RevbridgeError as exc:
+                refused = refused or exit_code(exc) == EXIT_CREDENTIALS
+                problems = [*problems, f"{path}: [tracker]: {exc}"]
         for line in problems:
             out.print(line, markup=False, soft_wrap=True)
         if not problems:
@@ -53,5 +77,23 @@ def check(
                 markup=False,
                 soft_wrap=True,
             )
+    if refused:
+        raise typer.Exit(EXIT_CREDENTIALS)
     if failed:
         raise typer.Exit(EXIT_CONFIG)
+
+
+def check_online(path: Path, config: ClientConfig) -> list[str]:
+    """The errors of ``config`` against its tracker; warnings are printed here."""
+    from bridge.clientfile.online_check import check_against
+    from bridge.sync.connect import build_connector
+
+    connector = build_connector(config)
+    me = connector.whoami()
+    found = connector.describe()
+    out.print(f"{path}: token accepted: {me.name!r} ({me.remote_id})", markup=False,
+              soft_wrap=True)
+    result = check_against(path, config, found)
+    for line in result.warnings:
+        out.print(f"warning: {line}", markup=False, soft_wrap=True)
+    return result.errors
