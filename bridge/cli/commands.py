@@ -5,6 +5,7 @@ from bridge.cli import clients as clients
 from bridge.cli import config_check as config_check
 from bridge.cli import daemon as daemon
 from bridge.cli import demo as demo
+from bridge.cli import invoice as invoice
 from bridge.cli import outbox as outbox
 from bridge.cli import report as report
 from bridge.cli import status as status
