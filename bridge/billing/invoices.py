@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from typing import Any
 
 from bridge.clientfile.schema import ClientConfig
 from bridge.engine.invoicing import (
+    Invoice,
     Line,
-    billed_by_key,
+    Summary,
     cutoff,
-    due_cents,
     invoice_lines,
     records_through,
+    summarize,
 )
 from bridge.engine.ledger import Ledger
 from bridge.engine.rounds import compute_ledger
@@ -24,86 +22,25 @@ from bridge.store.models import InvoiceRow
 from connectors.errors import ConfigError
 
 
-@dataclass(frozen=True, slots=True)
-class Invoice:
-    number: str
-    client: str
-    through: date
-    issued_at: datetime
-    lines: tuple[Line, ...]
-    currency: str
-    voided_at: datetime | None = None
-    void_reason: str | None = None
-
-    @property
-    def total_cents(self) -> int:
-        return sum(line.cents for line in self.lines)
-
-    @property
-    def void(self) -> bool:
-        return self.voided_at is not None
-
-    @classmethod
-    def from_row(cls, row: InvoiceRow) -> Invoice:
-        lines = tuple(Line(str(item["key"]), int(item["cents"]), int(item["billed_before"]),
-                           int(item["seconds"]), int(item["rounds"])) for item in row.lines)
-        return cls(row.number, row.client, date.fromisoformat(row.through), row.issued_at,
+def from_row(row: InvoiceRow) -> Invoice:
+    lines = tuple(Line(str(item["key"]), int(item["cents"]), int(item["billed_before"]),
+                       int(item["seconds"]), int(item["rounds"])) for item in row.lines)
+    return Invoice(row.number, row.client, date.fromisoformat(row.through), row.issued_at,
                    lines, row.currency, row.voided_at, row.void_reason)
 
-    def to_row(self) -> InvoiceRow:
-        return InvoiceRow(
-            number=self.number, client=self.client, through=self.through.isoformat(),
-            issued_at=self.issued_at, currency=self.currency, total_cents=self.total_cents,
-            lines=[{"key": x.key, "cents": x.cents, "billed_before": x.billed_before,
-                    "seconds": x.seconds, "rounds": x.rounds} for x in self.lines],
-        )
 
-    def as_json(self) -> dict[str, Any]:
-        return {
-            "number": self.number,
-            "client": self.client,
-            "through": self.through.isoformat(),
-            "issued_at": self.issued_at.astimezone(UTC).isoformat().replace("+00:00", "Z"),
-            "currency": self.currency,
-            "total": self.total_cents / 100,
-            "void": self.void,
-            "void_reason": self.void_reason,
-            "lines": [{"key": x.key, "amount": x.cents / 100,
-                       "billed_before": x.billed_before / 100,
-                       "hours": round(x.seconds / 3600, 4), "rounds": x.rounds,
-                       "credit": x.credit} for x in self.lines],
-        }
-
-
-@dataclass(frozen=True, slots=True)
-class Summary:
-    """What ``status`` and the reports show: invoiced so far (non-void), and due."""
-
-    invoiced_cents: int
-    through: date | None
-    due_cents: int
-    currency: str
-    invoices: tuple[Invoice, ...]
-
-    def as_json(self) -> dict[str, Any]:
-        return {
-            "invoiced": {"amount": self.invoiced_cents / 100,
-                         "through": self.through.isoformat() if self.through else None},
-            "due": self.due_cents / 100,
-        }
+def to_row(invoice: Invoice) -> InvoiceRow:
+    return InvoiceRow(
+        number=invoice.number, client=invoice.client, through=invoice.through.isoformat(),
+        issued_at=invoice.issued_at, currency=invoice.currency, total_cents=invoice.total_cents,
+        lines=[{"key": x.key, "cents": x.cents, "billed_before": x.billed_before,
+                "seconds": x.seconds, "rounds": x.rounds} for x in invoice.lines],
+    )
 
 
 def invoices_of(store: Store, client: str) -> list[Invoice]:
     """The client's invoices, void ones included, oldest first."""
-    return [Invoice.from_row(row) for row in client_invoices(store, client)]
-
-
-def summarize(ledger: Ledger, invoices: Sequence[Invoice]) -> Summary:
-    """Invoiced so far and due, for the ledger as it is now."""
-    live = [i for i in invoices if not i.void]
-    billed = billed_by_key(line for i in live for line in i.lines)
-    return Summary(sum(billed.values()), max((i.through for i in live), default=None),
-                   due_cents(ledger, billed), ledger.quote.currency, tuple(invoices))
+    return [from_row(row) for row in client_invoices(store, client)]
 
 
 def summary(store: Store, ledger: Ledger) -> Summary:
@@ -152,7 +89,7 @@ def issue(store: Store, config: ClientConfig, through: date, *, number: str | No
             if dry_run:
                 return invoice
             try:
-                add_invoice(store, invoice.to_row())
+                add_invoice(store, to_row(invoice))
                 return invoice
             except NumberTaken:
                 if number is not None:  # the number asked for: the person chooses another

@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from bridge.cli.app import ConfigDirOption, DbOption, app, out
+from bridge.cli.app import ConfigDirOption, DbOption, SettingsOption, app, out
 from bridge.clientfile.load import client_paths, read_client
 from connectors.errors import EXIT_CONFIG
 
@@ -23,10 +23,19 @@ def check(
     ] = None,
     config_dir: ConfigDirOption = None,
     db: DbOption = None,
+    settings: SettingsOption = None,
 ) -> None:
-    """Validate client files and list every problem (exit 2 when there is any)."""
+    """Validate client files and the settings file; list every problem (exit 2 when any)."""
+    from bridge.clientfile.settings import read_settings, settings_path
+
     paths = client_paths([client] if client is not None else [], config_dir)
     failed = False
+    settings_file, named = settings_path(settings)
+    if named or settings_file.exists():
+        _, problems = read_settings(settings_file)
+        for line in problems or [f"OK  {settings_file}"]:
+            out.print(line, markup=False, soft_wrap=True)
+        failed = bool(problems)
     slugs: dict[str, list[Path]] = defaultdict(list)
     for path in paths:
         config, problems = read_client(path)

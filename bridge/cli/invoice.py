@@ -18,7 +18,7 @@ from bridge.cli.app import ClientArgument, ConfigDirOption, DbOption, RevbridgeG
 from bridge.clientfile.load import find_client, load_client
 
 if TYPE_CHECKING:
-    from bridge.billing.invoices import Invoice
+    from bridge.engine.invoicing import Invoice
 
 
 class _IssueByDefault(RevbridgeGroup, TyperGroup):
@@ -116,7 +116,7 @@ def show_invoice(number: NumberArgument,
                  as_json: Annotated[bool, typer.Option("--json", help="As JSON.")] = False,
                  db: DbOption = None) -> None:
     """One invoice and its lines."""
-    from bridge.billing.invoices import Invoice
+    from bridge.billing.invoices import from_row
     from bridge.store import Store
     from bridge.store.invoices import find_invoice
     from connectors.errors import ConfigError
@@ -126,7 +126,7 @@ def show_invoice(number: NumberArgument,
     if row is None:
         raise ConfigError([f"no invoice numbered {number}: "
                            "`revbridge invoice list CLIENT` shows the numbers"])
-    invoice = Invoice.from_row(row)
+    invoice = from_row(row)
     if as_json:
         out.print_json(json.dumps(invoice.as_json()))
     else:

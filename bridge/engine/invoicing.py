@@ -11,9 +11,10 @@ late worklog on a billed round is a correction line, a round that stopped being 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from bridge.engine.ledger import Ledger
@@ -139,3 +140,66 @@ def records_through(records: LedgerInput, end: datetime) -> LedgerInput:
         changes=tuple(c for c in records.changes if c.at < end),
         time_entries=tuple(e for e in records.time_entries if e.at < end),
     )
+
+
+@dataclass(frozen=True, slots=True)
+class Invoice:
+    number: str
+    client: str
+    through: date
+    issued_at: datetime
+    lines: tuple[Line, ...]
+    currency: str
+    voided_at: datetime | None = None
+    void_reason: str | None = None
+
+    @property
+    def total_cents(self) -> int:
+        return sum(line.cents for line in self.lines)
+
+    @property
+    def void(self) -> bool:
+        return self.voided_at is not None
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "number": self.number,
+            "client": self.client,
+            "through": self.through.isoformat(),
+            "issued_at": self.issued_at.astimezone(UTC).isoformat().replace("+00:00", "Z"),
+            "currency": self.currency,
+            "total": self.total_cents / 100,
+            "void": self.void,
+            "void_reason": self.void_reason,
+            "lines": [{"key": x.key, "amount": x.cents / 100,
+                       "billed_before": x.billed_before / 100,
+                       "hours": round(x.seconds / 3600, 4), "rounds": x.rounds,
+                       "credit": x.credit} for x in self.lines],
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Summary:
+    """What ``status`` and the reports show: invoiced so far (non-void), and due."""
+
+    invoiced_cents: int
+    through: date | None
+    due_cents: int
+    currency: str
+    invoices: tuple[Invoice, ...]
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "invoiced": {"amount": self.invoiced_cents / 100,
+                         "through": self.through.isoformat() if self.through else None},
+            "due": self.due_cents / 100,
+        }
+
+
+
+def summarize(ledger: Ledger, invoices: Sequence[Invoice]) -> Summary:
+    """Invoiced so far and due, for the ledger as it is now."""
+    live = [i for i in invoices if not i.void]
+    billed = billed_by_key(line for i in live for line in i.lines)
+    return Summary(sum(billed.values()), max((i.through for i in live), default=None),
+                   due_cents(ledger, billed), ledger.quote.currency, tuple(invoices))

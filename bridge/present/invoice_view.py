@@ -13,7 +13,7 @@ from bridge.engine.invoicing import HOURS_CAP, Line
 from bridge.present import l10n
 
 if TYPE_CHECKING:
-    from bridge.billing.invoices import Invoice
+    from bridge.engine.invoicing import Invoice, Summary
 
 WORDS: dict[str, dict[str, str]] = {
     "en": {
@@ -121,3 +121,14 @@ def render_invoice(invoice: Invoice, language: str, hourly_rate: float | None = 
     if invoice.void:
         parts.append(Text(w["void"].format(reason=invoice.void_reason or ""), style="bold red"))
     return Group(*parts)
+
+
+def status_rows(summary: Summary) -> list[tuple[str, RenderableType]]:
+    """The ``status`` rows for what was invoiced and what is due."""
+    invoiced = "nothing yet"
+    if summary.through is not None:
+        invoiced = (f"{summary.invoiced_cents / 100:,.2f} {summary.currency} "
+                    f"(through {summary.through.isoformat()})")
+    due = Text(f"{summary.due_cents / 100:,.2f} {summary.currency}",
+               style="bold red" if summary.due_cents > 0 else "")
+    return [("Invoiced", invoiced), ("Due (not invoiced yet)", due)]

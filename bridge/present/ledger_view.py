@@ -6,6 +6,7 @@ reads the store or the clock.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -96,8 +97,11 @@ def _hours(value: float) -> str:
     return f"{value:.2f} h"
 
 
-def render_status(ledger: Ledger, last_sync: datetime | None = None) -> RenderableType:
-    """The ``status`` view of one client: a summary, its rounds and its late requests."""
+def render_status(ledger: Ledger, last_sync: datetime | None = None,
+                  extra_rows: Sequence[tuple[str, RenderableType]] = ()) -> RenderableType:
+    """The ``status`` view of one client: a summary, its rounds and its late requests.
+
+    ``extra_rows`` go in the summary after the overage (what was invoiced, what is due)."""
     zone, quote = ZoneInfo(ledger.timezone), ledger.quote
     summary = Table(title=f"{ledger.client_name} ({ledger.client})", show_header=False,
                     title_justify="left")
@@ -114,6 +118,8 @@ def render_status(ledger: Ledger, last_sync: datetime | None = None) -> Renderab
     over_text.append(f"  ({over.rounds} extra round(s) at the round price, "
                      f"{_hours(over.hours)} at the hourly rate)", style="dim")
     summary.add_row("Overage", over_text)
+    for label, value in extra_rows:
+        summary.add_row(label, value)
     late = ledger.late_requests
     summary.add_row("Late requests", Text(str(len(late)), style="bold red" if late else ""))
     summary.add_row("Last sync", _local(last_sync, zone) if last_sync else "never")
