@@ -2,8 +2,7 @@
 
 Every record goes through :data:`bridge.clientfile.secrets.REDACTOR` twice: when it is made
 (the record factory installed by :func:`install_redaction`) and once more on the finished line,
-so a secret
-resolved after a record was made, or hidden in a traceback, is still blanked out.
+so a secret resolved after a record was made, or hidden in a traceback, is still blanked out.
 """
 
 from __future__ import annotations

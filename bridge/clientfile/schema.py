@@ -1,4 +1,4 @@
-"""Client files: one TOML file describes one client (DESIGN §9).
+"""Client files: one TOML file describes one client (docs/architecture.md §9).
 
 The models are frozen pydantic v2 models with ``extra="forbid"``; the ``[tracker]`` table is
 validated by the model its ``type`` names in the connector registry.
@@ -207,7 +207,7 @@ class ClientConfig(Model):
     comments: Comments = Comments()
     schedule: Schedule = Schedule()
     client_details: ClientDetails = ClientDetails()
-    #: every how many syncs the deletion check runs (DESIGN §7)
+    #: every how many syncs the deletion check runs (docs/architecture.md §7)
     reconcile_every: int = Field(default=24, ge=1)
 
     @field_validator("client")

@@ -1,4 +1,4 @@
-"""Credential references and their resolution (DESIGN §9).
+"""Credential references and their resolution (docs/architecture.md §9).
 
 A client file never holds a secret, only a reference to one:
 

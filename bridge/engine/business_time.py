@@ -1,4 +1,4 @@
-"""Business-time arithmetic for the SLA (DESIGN §4).
+"""Business-time arithmetic for the SLA (docs/architecture.md §4).
 
 A duration is ``Nh`` business hours or ``Nd`` business days, one business day being the length
 of ``business_hours``. The clock starts at the given moment, or at the next opening when that

@@ -1,4 +1,6 @@
-"""Which tickets and moves are requests, and what status each request has (DESIGN §4, §5).
+"""Which tickets and moves are requests, and what status each request has.
+
+See docs/architecture.md §4, §5.
 
 Part of the pure rounds engine: no I/O, no clock. :class:`Moves` indexes the moves that matter
 (deliveries and reopens) in one pass over every status change, whatever their order;

@@ -1,4 +1,4 @@
-"""Grouping counted requests into revision rounds (DESIGN §4, ``[rounds].grouping``).
+"""Grouping counted requests into revision rounds (docs/architecture.md §4, ``[rounds].grouping``).
 
 Each function takes the counted requests already sorted by ``(at, ticket remote id)``, sets
 each request's ``round`` and returns the rounds in ascending number.

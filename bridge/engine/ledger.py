@@ -1,9 +1,10 @@
-"""The ledger: what the rounds engine derives from a client's stored records (DESIGN §4).
+"""The ledger: what the rounds engine derives from a client's stored records.
+
+See docs/architecture.md §4.
 
 Plain frozen dataclasses, built by :func:`bridge.engine.rounds.compute_ledger` and read by the
-notices, the renderers and the reports. Hours are kept as whole seconds (``seconds``)
-so that sums do not
-depend on the order of the rows; ``hours`` is the same figure in hours.
+notices, the renderers and the reports. Hours are kept as whole seconds (``seconds``) so that
+sums do not depend on the order of the rows; ``hours`` is the same figure in hours.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The revision-round engine (DESIGN §4–§6): stored records in, ledger out.
+"""The revision-round engine (docs/architecture.md §4–§6): stored records in, ledger out.
 
 Pure: no store, no network, no clock (``now`` is an argument). The same records give the same
 ledger whatever order they come in: every list is sorted on a total key before it is used, and
@@ -37,7 +37,7 @@ class LedgerInput:
 
 
 def notice_kinds(status: RequestStatus, extra: bool, designated: bool) -> tuple[NoticeKind, ...]:
-    """The notices a request's current status calls for (DESIGN §6)."""
+    """The notices a request's current status calls for (docs/architecture.md §6)."""
     if status == "counted":
         first: NoticeKind = "extra" if extra else "ack"
         return (first,) if designated else (first, "not_designated")

@@ -1,4 +1,6 @@
-"""Showing a ledger: ``status --json`` (DESIGN §8), the ``status`` tables and ``explain``.
+"""Showing a ledger: ``status --json``, the ``status`` tables and ``explain``.
+
+See docs/architecture.md §8.
 
 Rendering only: every function takes a computed :class:`~bridge.engine.ledger.Ledger`; nothing here
 reads the store or the clock.
@@ -28,7 +30,7 @@ def iso(moment: datetime | None) -> str | None:
 
 
 def ledger_to_json(ledger: Ledger, last_sync: datetime | None) -> dict[str, Any]:
-    """The ``status CLIENT --json`` object, exactly the keys DESIGN §8 lists."""
+    """The ``status CLIENT --json`` object, exactly the keys docs/architecture.md §8 lists."""
     quote = ledger.quote
     return {
         "client": ledger.client,

@@ -1,4 +1,4 @@
-"""Status comments posted back on requests (DESIGN §6).
+"""Status comments posted back on requests (docs/architecture.md §6).
 
 A notice's idempotency key is ``{client}/{ticket remote id}/{request time, UTC, to the
 second}/{kind}``; its marker, ``rb-`` and the first 10 hex digits of the key's sha256, is the

@@ -1,4 +1,6 @@
-"""The store (DESIGN §3): tracker records, cursors, the outbox and runs, every row by client.
+"""The store: tracker records, cursors, the outbox and runs, every row by client.
+
+See docs/architecture.md §3.
 
 ``Store.open(url)`` opens any SQLAlchemy URL (default: the SQLite file in the user data dir)
 and applies the migrations. Each method runs in its own transaction, or in the caller's when

@@ -1,4 +1,4 @@
-"""The store's tables (DESIGN §3). Every row is scoped by ``client``.
+"""The store's tables (docs/architecture.md §3). Every row is scoped by ``client``.
 
 Tracker records are keyed by ``(client, remote_id)``; a ticket's history rows point to it by
 its remote id (``ticket_id``). Times are stored as UTC and read back timezone-aware, on

@@ -30,6 +30,7 @@ def build_connector(config: ClientConfig, policy: RetryPolicy | None = None) -> 
             secrets[name] = resolve(ref)
         except CredentialsError as exc:
             raise CredentialsError(f"{config.client}: [tracker] {name} ({ref}): {exc}") from None
-    # the Protocol cannot spell the constructor; every connector takes these three (DESIGN §2)
+    # the Protocol cannot spell the constructor; every connector takes these three
+    # (docs/architecture.md §2)
     factory = cast(ConnectorFactory, connectors.get(settings.type))
     return factory(settings, secrets, policy)

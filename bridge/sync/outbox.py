@@ -1,4 +1,4 @@
-"""The outbox: notices queued in the store, then posted exactly once (DESIGN §6).
+"""The outbox: notices queued in the store, then posted exactly once (docs/architecture.md §6).
 
 A notice goes ``pending`` (or ``held`` in review mode) → ``sending`` (committed before the
 POST) → ``posted`` (with the remote comment id). A row found in ``sending`` was interrupted

@@ -1,4 +1,4 @@
-"""One sync of one client (DESIGN §7), planned then applied.
+"""One sync of one client (docs/architecture.md §7), planned then applied.
 
 lock → pull pages (each page and its cursor in one transaction) → reconcile deletions every
 ``reconcile_every`` runs or with ``full`` (only from a complete listing) → derive the ledger →
