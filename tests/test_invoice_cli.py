@@ -73,6 +73,8 @@ def test_invoice_freezes_the_overage_and_status_shows_invoiced_and_due(world: Wo
     refused = world.cli("invoice", "demo", "--through", _today(), "--number", made["number"],
                         check=False)
     assert refused.returncode == 2 and "already used" in refused.stderr
+    odd = world.cli("invoice", "demo", "--through", _today(), "--number", "[red]x y", check=False)
+    assert odd.returncode == 2 and "an invoice number is" in odd.stderr
     assert world.status()["due"] == made["total"]  # the void invoice is due again
 
 
@@ -102,6 +104,8 @@ def test_the_pdf_statement_names_who_bills_whom_the_invoice_and_every_round(
     for found in status["rounds"]:
         assert f"Round {found['number']}" in text
     assert f"1 / {len(reader.pages)}" in text  # page numbers
+    assert "Rounds and hours used over time" in text
+    assert not any(page.images for page in reader.pages)  # the chart is drawn as vectors
     pdftoppm = shutil.which("pdftoppm")
     if pdftoppm is None:
         pytest.skip("poppler-utils is not installed: the first page is not drawn")

@@ -8,6 +8,7 @@
 from __future__ import annotations
 
 import json
+import re
 from datetime import datetime
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -34,6 +35,7 @@ invoice_app = typer.Typer(cls=_IssueByDefault, no_args_is_help=True,
                           help="Freeze the overage into invoices, each key billed once.")
 app.add_typer(invoice_app, name="invoice")
 
+NUMBER = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/-]{0,39}$")
 NumberArgument = Annotated[str, typer.Argument(help="An invoice number, e.g. 2026-001.")]
 
 
@@ -58,11 +60,12 @@ def issue_invoice(
     from bridge.sync.run import default_lock_wait
     from connectors.errors import ConfigError
 
-    if number is not None and not number.strip():
-        raise ConfigError(["--number is empty: give a number, or leave it out"])
+    if number is not None and not NUMBER.match(number):
+        raise ConfigError([f"--number {number!r}: an invoice number is 1 to 40 letters, digits "
+                           "and . _ / - (e.g. 2026-014), or leave it out for the next one"])
     config = load_client(find_client(client, config_dir))
     with Store.open(db) as store:
-        invoice = issue(store, config, through.date(), number=number and number.strip(),
+        invoice = issue(store, config, through.date(), number=number,
                         dry_run=dry_run, lock_timeout=default_lock_wait())
     if invoice is None:
         if as_json:
@@ -88,6 +91,7 @@ def list_invoices(
 ) -> None:
     """The client's invoices, void ones included, oldest first."""
     from rich.table import Table
+    from rich.text import Text
 
     from bridge.billing.invoices import invoices_of
     from bridge.present.invoice_view import money
@@ -102,11 +106,12 @@ def list_invoices(
     if not found:
         out.print(f"No invoice for {config.client} yet.", markup=False)
         return
-    table = Table("number", "through", "issued", "total", "state", title=config.client,
-                  title_justify="left")
+    table = Table("number", "through", "issued", "total", "state",
+                  title=Text(config.client), title_justify="left")
     for item in found:
-        state = f"void: {item.void_reason}" if item.void else ""
-        table.add_row(item.number, item.through.isoformat(), f"{item.issued_at:%Y-%m-%d}",
+        state = Text(f"void: {item.void_reason}" if item.void else "")
+        table.add_row(Text(item.number), item.through.isoformat(),
+                      f"{item.issued_at:%Y-%m-%d}",
                       money(item.total_cents, item.currency, config.language), state)
     out.print(table)
 
@@ -142,8 +147,8 @@ def void(number: NumberArgument,
     from bridge.store.invoices import void_invoice
     from connectors.errors import ConfigError
 
-    if not reason.strip():
-        raise ConfigError(["--reason is empty: say why the invoice is void"])
+    if not reason.strip() or not reason.isprintable():
+        raise ConfigError(["--reason: say on one line of text why the invoice is void"])
     with Store.open(db) as store:
         row = void_invoice(store, number, reason.strip())
     out.print(f"Invoice {row.number} ({row.client}) is void; the next invoice for "

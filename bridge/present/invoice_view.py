@@ -122,7 +122,7 @@ def render_invoice(invoice: Invoice, language: str, hourly_rate: float | None = 
     """The terminal view of one invoice."""
     w, lang = words(language), _lang(language)
     title = w["invoice"].format(number=invoice.number) + f" — {invoice.client}"
-    table = Table(title=title, title_justify="left", show_footer=True)
+    table = Table(title=Text(title), title_justify="left", show_footer=True)
     table.add_column(w["col.line"], w["total"])
     table.add_column(w["col.detail"])
     table.add_column(w["col.amount"], money(invoice.total_cents, invoice.currency, language),
