@@ -32,7 +32,9 @@ class _IssueByDefault(RevbridgeGroup, TyperGroup):
 
 
 invoice_app = typer.Typer(cls=_IssueByDefault, no_args_is_help=True,
-                          help="Freeze the overage into invoices, each key billed once.")
+                          help="Freeze the overage into invoices, each key billed once. "
+                          "`revbridge invoice CLIENT --through DATE` issues one "
+                          "(the same as `invoice issue CLIENT ...`).")
 app.add_typer(invoice_app, name="invoice")
 
 NUMBER = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/-]{0,39}$")

@@ -87,7 +87,9 @@ def _lang(language: str) -> l10n.Language:
 
 
 def money(cents: int, currency: str, language: str) -> str:
-    return l10n.money(cents / 100, currency, _lang(language))
+    """``€40.00``, ``-€40.00`` (a credit), ``-40,00 €``."""
+    text = l10n.money(abs(cents) / 100, currency, _lang(language))
+    return f"-{text}" if cents < 0 else text
 
 
 def line_label(line: Line, language: str, hours_included: float | None = None) -> str:
