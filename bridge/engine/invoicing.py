@@ -171,6 +171,8 @@ class Invoice:
             "total": self.total_cents / 100,
             "void": self.void,
             "void_reason": self.void_reason,
+            "voided_at": (self.voided_at.astimezone(UTC).isoformat().replace("+00:00", "Z")
+                          if self.voided_at else None),
             "lines": [{"key": x.key, "amount": x.cents / 100,
                        "billed_before": x.billed_before / 100,
                        "hours": round(x.seconds / 3600, 4), "rounds": x.rounds,
@@ -194,7 +196,6 @@ class Summary:
                          "through": self.through.isoformat() if self.through else None},
             "due": self.due_cents / 100,
         }
-
 
 
 def summarize(ledger: Ledger, invoices: Sequence[Invoice]) -> Summary:
