@@ -11,8 +11,8 @@ import pytest
 from bridge.billing.invoices import invoices_of, issue, summary
 from bridge.engine.invoicing import Invoice
 from bridge.store import Store
+from bridge.store.derive import ledger_for
 from bridge.store.invoices import void_invoice
-from bridge.sync.run import current_ledger
 from connectors.base import TicketBundle
 from connectors.errors import ConfigError
 from tests.ledger_builders import at, config, move, spent, ticket
@@ -46,7 +46,7 @@ def test_each_invoice_bills_what_the_earlier_ones_did_not(store: Store) -> None:
     assert second is not None and second.number == "2026-002"
     assert _keys(second) == [("round:3", 8000)]
     assert issue(store, CONFIG, date(2026, 3, 31), now=NOW) is None  # nothing left
-    billing = summary(store, current_ledger(store, CONFIG, NOW))
+    billing = summary(store, ledger_for(store, CONFIG, NOW))
     assert (billing.invoiced_cents, billing.through, billing.due_cents) == (
         16000, date(2026, 3, 31), 0)
 
@@ -58,7 +58,7 @@ def test_a_late_worklog_is_a_correction_and_a_void_invoice_is_billed_again(
     store.save_bundles("acme", [TicketBundle(
         ticket("2", at(4)), changes=(move("2", at(4, 15), "To Do", "In Review"),),
         time_entries=(spent("2", at(4, 12), 3600), spent("2", at(20), 1800, rid="late")))])
-    billing = summary(store, current_ledger(store, CONFIG, NOW))
+    billing = summary(store, ledger_for(store, CONFIG, NOW))
     assert billing.due_cents == 4000
     correction = issue(store, CONFIG, date(2026, 3, 31), now=NOW)
     assert correction is not None

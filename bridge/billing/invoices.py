@@ -17,6 +17,7 @@ from bridge.engine.invoicing import (
 from bridge.engine.ledger import Ledger
 from bridge.engine.rounds import compute_ledger
 from bridge.store import Store
+from bridge.store.derive import OutboxIndex, ledger_input
 from bridge.store.invoices import NumberTaken, add_invoice, client_invoices, next_number
 from bridge.store.models import InvoiceRow
 from connectors.errors import ConfigError
@@ -50,9 +51,6 @@ def summary(store: Store, ledger: Ledger) -> Summary:
 def ledger_through(store: Store, config: ClientConfig, through: date,
                    now: datetime) -> Ledger:
     """The client's ledger as of the end of the day ``through`` (its time zone)."""
-    from bridge.sync.outbox import OutboxIndex
-    from bridge.sync.run import ledger_input
-
     records = store.load_records(config.client, comments=False)
     posted = OutboxIndex.read(store, config.client).posted_ids
     end = cutoff(through, config.zone)

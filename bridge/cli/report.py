@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Annotated, cast
 import typer
 
 from bridge.cli.app import ClientArgument, ConfigDirOption, DbOption, SettingsOption, app
+from bridge.clientfile.load import find_client, load_client
 from connectors.errors import ConfigError
 
 if TYPE_CHECKING:
@@ -51,11 +52,10 @@ def report(
     billed beyond it, the invoices, out-of-scope and late requests.
     """
     from bridge.billing.invoices import summary
-    from bridge.clientfile.load import find_client, load_client
     from bridge.clientfile.settings import load_settings
     from bridge.present.report import LANGUAGES, Period, build_report, render_bytes
     from bridge.store import Store
-    from bridge.sync.run import current_ledger
+    from bridge.store.derive import ledger_for
 
     chosen = _format(fmt, output)
     problems = []
@@ -73,7 +73,7 @@ def report(
     found = load_settings(settings)
     config = load_client(find_client(client, config_dir))
     with Store.open(db) as store:
-        ledger = current_ledger(store, config)
+        ledger = ledger_for(store, config)
         billing = summary(store, ledger)
     period = None
     if first is not None or last is not None:
