@@ -37,6 +37,8 @@ class Books:
         "rounds_included": 1, "hourly_rate": 80, "hours_included": 0.5})
     invoices: list[tuple[date, tuple[Line, ...], bool]] = field(default_factory=list)
     today: date = FIRST_DAY
+    #: the last --through an invoice was asked for (written or, with nothing to bill, not)
+    asked: date | None = None
 
     def ledger(self, through: date) -> Ledger:
         cfg = config(quote=self.quote)
@@ -96,18 +98,20 @@ def _apply(books: Books, operation: tuple[Any, ...]) -> None:
         lines = invoice_lines(books.ledger(through), books.live_lines())
         if lines:
             books.invoices.append((through, lines, False))
+        books.asked = through
         _check(books)
     elif kind == "wait":
         books.today += timedelta(days=args[0])
 
 
 def _check(books: Books) -> None:
-    latest = books.latest_through()
+    """No invoice holds a zero line; every key's non-void lines add up to its amount as of the
+    last --through asked (an invoice with nothing to bill is not written: then the lines
+    already add up)."""
     live = books.live_lines()
     assert all(line.cents != 0 for line in live)
-    if latest is None:
-        return
-    worth = {key: item.cents for key, item in billables(books.ledger(latest)).items()}
+    assert books.asked is not None
+    worth = {key: item.cents for key, item in billables(books.ledger(books.asked)).items()}
     billed = {key: cents for key, cents in billed_by_key(live).items() if cents}
     assert billed == worth  # every key billed exactly its amount, none twice
 
