@@ -9,7 +9,6 @@ from typing import Annotated
 import typer
 
 from bridge.cli.app import ConfigDirOption, DbOption, SettingsOption, app, out
-from bridge.clientfile.load import client_paths, read_client
 from connectors.errors import EXIT_CONFIG
 
 config_app = typer.Typer(help="Client files.", no_args_is_help=True)
@@ -26,6 +25,7 @@ def check(
     settings: SettingsOption = None,
 ) -> None:
     """Validate client files and the settings file; list every problem (exit 2 when any)."""
+    from bridge.clientfile.load import client_paths, read_client
     from bridge.clientfile.settings import read_settings, settings_path
 
     paths = client_paths([client] if client is not None else [], config_dir)
