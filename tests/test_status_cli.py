@@ -74,7 +74,10 @@ def test_status_json_from_the_store(tmp_path: Path, toy_tracker: str) -> None:
     assert result.exit_code == 0, result.output
     data = json.loads(result.output)
     assert set(data) == {"client", "quote", "rounds_used", "rounds_remaining", "extra_rounds",
-                         "hours_spent", "overage", "rounds", "requests", "last_sync"}
+                         "hours_spent", "overage", "rounds", "requests", "last_sync",
+                         "invoiced", "due"}
+    assert data["invoiced"] == {"amount": 0, "through": None}
+    assert data["due"] == 300  # the extra round, not invoiced yet
     assert data["quote"] == {"reference": "Q-1", "rounds_included": 1, "hours_included": None,
                              "hourly_rate": 80, "round_price": 300, "currency": "EUR"}
     assert (data["rounds_used"], data["rounds_remaining"], data["extra_rounds"]) == (2, 0, 1)

@@ -39,6 +39,15 @@ DbOption = Annotated[
         show_default=False,
     ),
 ]
+SettingsOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--settings",
+        help="The freelancer's settings file "
+        "(else $REVBRIDGE_SETTINGS, else revbridge.toml in the user config dir).",
+        show_default=False,
+    ),
+]
 ClientArgument = Annotated[
     str, typer.Argument(help="A client slug from the config dir, or a path to a .toml file.")
 ]

@@ -7,6 +7,7 @@ from bridge.cli import daemon as daemon
 from bridge.cli import demo as demo
 from bridge.cli import discover as discover
 from bridge.cli import init as init
+from bridge.cli import invoice as invoice
 from bridge.cli import outbox as outbox
 from bridge.cli import report as report
 from bridge.cli import status as status

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from bridge.cli.app import ConfigDirOption, DbOption, app, out
+from bridge.cli.app import ConfigDirOption, DbOption, SettingsOption, app, out
 from connectors.errors import (
     EXIT_CONFIG,
     EXIT_CREDENTIALS,
@@ -35,17 +35,25 @@ def check(
     )] = False,
     config_dir: ConfigDirOption = None,
     db: DbOption = None,
+    settings: SettingsOption = None,
 ) -> None:
-    """Validate client files and list every problem (exit 2 when there is any; 3 when a
-    token is missing or refused, with --online)."""
+    """Validate client files and the settings file; list every problem (exit 2 when there is
+    any; 3 when a token is missing or refused, with --online)."""
     from datetime import UTC, datetime
 
     from bridge.clientfile.load import client_paths, read_client
     from bridge.clientfile.notes import config_notes
+    from bridge.clientfile.settings import read_settings, settings_path
 
     paths = client_paths([client] if client is not None else [], config_dir)
     failed = False
     refused = False
+    settings_file, named = settings_path(settings)
+    if named or settings_file.exists():
+        _, problems = read_settings(settings_file)
+        for line in problems or [f"OK  {settings_file}"]:
+            out.print(line, markup=False, soft_wrap=True)
+        failed = bool(problems)
     slugs: dict[str, list[Path]] = defaultdict(list)
     for path in paths:
         config, problems = read_client(path)

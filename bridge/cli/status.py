@@ -23,7 +23,9 @@ def status(
     Without CLIENT, a broken client file is reported (stderr) and the other clients are shown;
     the exit code is then the worst one (2).
     """
+    from bridge.billing.invoices import summary
     from bridge.clientfile.load import configs_named
+    from bridge.present.invoice_view import status_rows
     from bridge.present.ledger_view import ledger_to_json, render_status
     from bridge.store import Store
     from bridge.store.derive import ledger_for
@@ -41,11 +43,12 @@ def status(
             ledger = ledger_for(store, config)
             run = store.last_run(config.client, outcome="ok")
             last_sync = run.finished_at if run is not None else None
+            billing = summary(store, ledger)
             if as_json:
-                results.append(ledger_to_json(ledger, last_sync))
+                results.append({**ledger_to_json(ledger, last_sync), **billing.as_json()})
             else:
                 held = store.held_counts([config.client]).get(config.client, 0)
-                out.print(render_status(ledger, last_sync, held))
+                out.print(render_status(ledger, last_sync, status_rows(billing), held))
     if as_json:
         out.print_json(json.dumps(results[0] if client is not None else results))
     if worst:

@@ -214,6 +214,15 @@ class Schedule(Model):
         return self
 
 
+class ClientDetails(Model):
+    """Who is billed, as the statement names them (optional; else the client's ``name``)."""
+
+    legal_name: str = ""
+    address: list[str] = Field(default_factory=list)
+    company_id: str = ""
+    vat_id: str = ""
+
+
 class ClientConfig(Model):
     client: str
     name: str = ""
@@ -227,6 +236,7 @@ class ClientConfig(Model):
     sla: Sla = Sla()
     comments: Comments = Comments()
     schedule: Schedule = Schedule()
+    client_details: ClientDetails = ClientDetails()
     #: every how many syncs the deletion check runs (docs/architecture.md §7)
     reconcile_every: int = Field(default=24, ge=1)
 

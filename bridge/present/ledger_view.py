@@ -8,6 +8,7 @@ reads the store or the clock.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -113,8 +114,11 @@ def _hours(value: float) -> str:
 
 
 def render_status(ledger: Ledger, last_sync: datetime | None = None,
+                  extra_rows: Sequence[tuple[str, RenderableType]] = (),
                   held: int = 0) -> RenderableType:
-    """The ``status`` view of one client: a summary, its rounds and its late requests;
+    """The ``status`` view of one client: a summary, its rounds and its late requests.
+
+    ``extra_rows`` go in the summary after the overage (what was invoiced, what is due);
     ``held``: how many notices wait for review."""
     zone, quote = ZoneInfo(ledger.timezone), ledger.quote
     summary = Table(title=plain(f"{ledger.client_name} ({ledger.client})"), show_header=False,
@@ -132,6 +136,8 @@ def render_status(ledger: Ledger, last_sync: datetime | None = None,
     over_text.append(f"  ({over.rounds} extra round(s) at the round price, "
                      f"{_hours(over.hours)} at the hourly rate)", style="dim")
     summary.add_row("Overage", over_text)
+    for label, value in extra_rows:
+        summary.add_row(label, value)
     late = ledger.late_requests
     summary.add_row("Late requests", Text(str(len(late)), style="bold red" if late else ""))
     summary.add_row("Last sync", _local(last_sync, zone) if last_sync else "never")

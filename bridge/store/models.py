@@ -183,3 +183,30 @@ class DaemonStateRow(SQLModel, table=True):
 #: have left it on the tracker, so it is looked for before posting again); skipped: for a
 #: request made before ``[comments] since``, never posted unless approved by id
 OUTBOX_STATES = ("pending", "sending", "posted", "discarded", "held", "skipped")
+
+
+class InvoiceRow(SQLModel, table=True):
+    """One invoice: what was billed for a client up to ``through``; never edited nor deleted
+    (``void_reason`` set marks it void, and the next invoice bills its keys again).
+
+    ``lines`` is a list of ``{key, cents, billed_before, seconds, rounds}``; money is in cents.
+    """
+
+    __tablename__ = "invoices"
+    __table_args__ = (
+        UniqueConstraint("number", name="uq_invoices_number"),
+        Index("ix_invoices_client", "client"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    number: str
+    client: str
+    #: the last day billed (client time zone), as YYYY-MM-DD
+    through: str
+    issued_at: datetime = utc_column(now=True)
+    lines: list[dict[str, Any]] = Field(default_factory=list,
+                                        sa_column=Column(JSON, nullable=False))
+    total_cents: int
+    currency: str
+    voided_at: datetime | None = utc_column(nullable=True)
+    void_reason: str | None = None
