@@ -168,6 +168,37 @@ def discard(store: Store, client: str, ids: Sequence[int] = ()) -> int:
     return _move(store, client, ("held", "pending"), "discarded", ids)
 
 
+#: states whose text may be changed: a held notice waits for a person; a pending one may be
+#: being posted by a sync at this very moment
+EDITABLE_STATES = ("held",)
+
+
+def edit(store: Store, client: str, notice_id: int, text: str) -> OutboxRow:
+    """Replace the text of a held notice. The marker stays revbridge's: whatever the
+    new text says, the notice's own marker is put back on its last line (a marker the person
+    left at the end of the text is dropped first, so it is not there twice)."""
+    rows = [r for r in store.outbox(client, EDITABLE_STATES) if r.id == notice_id]
+    if not rows:
+        raise ConfigError([f"{client}: no held notice with id {notice_id} (only a "
+                           "notice held for review can be edited)"])
+    row = rows[0]
+    cleaned = text.replace("\r\n", "\n").replace("\r", "\n").strip()
+    if find_marker(cleaned) == row.marker:
+        cleaned = cleaned[: cleaned.rfind(row.marker)].rstrip()
+    if not cleaned:
+        raise ConfigError([f"{client}: notice {notice_id}: the text is empty; write the "
+                           "comment, or discard the notice instead"])
+    return store.update_notice(notice_id, body=f"{cleaned}\n\n{row.marker}")
+
+
+def text_of(row: OutboxRow) -> str:
+    """A notice's text without its marker line (what a person edits)."""
+    body = row.body.rstrip()
+    if body.endswith(row.marker):
+        body = body[: -len(row.marker)]
+    return body.rstrip()
+
+
 def _move(store: Store, client: str, source: str | tuple[str, ...], target: str,
           ids: Sequence[int]) -> int:
     states = (source,) if isinstance(source, str) else source
