@@ -13,8 +13,8 @@ WEB_WORDS: dict[Language, dict[str, str]] = {
         "overview.empty": "No client files in {folder}. Write one (see config.example.toml) or "
                           "run `revbridge init`.",
         "col.client": "Client",
-        "col.rounds": "Rounds used / included",
-        "col.hours": "Hours used / included",
+        "ov.rounds": "Rounds used / included",
+        "ov.hours": "Hours used / included",
         "col.overage": "Beyond the quote",
         "col.late": "Late",
         "col.held": "Held notices",
@@ -90,8 +90,8 @@ WEB_WORDS: dict[Language, dict[str, str]] = {
         "overview.empty": "Aucune fiche client dans {folder}. Écrivez-en une (voir "
                           "config.example.toml) ou lancez `revbridge init`.",
         "col.client": "Client",
-        "col.rounds": "Allers-retours consommés / inclus",
-        "col.hours": "Heures passées / incluses",
+        "ov.rounds": "Allers-retours consommés / inclus",
+        "ov.hours": "Heures passées / incluses",
         "col.overage": "Hors devis",
         "col.late": "En retard",
         "col.held": "Commentaires en attente",
