@@ -1,0 +1,214 @@
+"""The dashboard over HTTP (Starlette's test client, no browser): language, token, host and
+CSRF checks, "sync now" while a sync runs, report downloads, the overview's order — on SQLite
+and on PostgreSQL — and the ``revbridge web`` command's refusals."""
+
+from __future__ import annotations
+
+import os
+import re
+import stat
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import tomli_w
+from starlette.testclient import TestClient
+
+from bridge.clientfile.schema import ClientConfig
+from bridge.store import Store
+from bridge.sync.run import RunSummary, SyncOptions
+from tests.e2e import ROOT
+from tests.web_world import WebWorld, web_world
+
+LOCAL = "http://127.0.0.1"
+
+
+@pytest.fixture
+def ww(tmp_path: Path, store_url: str) -> Iterator[WebWorld]:
+    with web_world(tmp_path, store_url=store_url) as found:
+        yield found
+
+
+def csrf_of(page: str) -> str:
+    found = re.search(r'name="csrf" value="([^"]+)"', page)
+    assert found, "no CSRF field on the page"
+    return found.group(1)
+
+
+def test_overview_puts_the_client_needing_attention_first(ww: WebWorld) -> None:
+    calm = ww.world.config_dir / "calm.toml"
+    table = {"client": "calm", "name": "Aaron Calm", "tracker": {
+        "type": "jira", "url": "http://127.0.0.1:9", "project": "CALM", "email": "a@b.example",
+        "token": "env:NOTHING"}, "quote": {"rounds_included": 2, "hourly_rate": 50}}
+    calm.write_bytes(tomli_w.dumps(table).encode())
+    broken = ww.world.config_dir / "broken.toml"
+    broken.write_text('client = "broken"\n[quote]\nrounds_included = "three"\n')
+    with TestClient(ww.app(), base_url=LOCAL) as http:
+        page = http.get("/").text
+    order = re.findall(r'data-client="([^"]+)"', page)
+    assert order == ["broken", "demo", "calm"]  # a broken file, then held notices, then none
+    assert "rounds_included" in page  # the broken file's problem is shown
+
+
+def test_french_words_money_and_dates_from_the_shared_l10n(ww: WebWorld) -> None:
+    with TestClient(ww.app(), base_url=LOCAL) as http:
+        english = http.get("/clients/demo").text
+        assert "Sync now" in english and "€240.00" in english
+        french = http.get("/clients/demo?lang=fr").text
+        assert "Synchroniser maintenant" in french and "240,00" in french
+        assert "Allers-retours consommés / inclus" in french
+        # the choice is remembered
+        assert "Tous les clients" in http.get("/").text
+
+
+def test_post_needs_the_csrf_token_and_the_same_origin(ww: WebWorld) -> None:
+    held = ww.store.outbox("demo", ("held",))
+    with TestClient(ww.app(), base_url=LOCAL) as http:
+        token = csrf_of(http.get("/clients/demo/outbox").text)
+        refused = http.post("/clients/demo/outbox/approve", data={"id": str(held[0].id)},
+                            follow_redirects=False)
+        assert refused.status_code == 403
+        wrong = http.post("/clients/demo/outbox/approve",
+                          data={"id": str(held[0].id), "csrf": "x" * 43},
+                          follow_redirects=False)
+        assert wrong.status_code == 403
+        foreign = http.post("/clients/demo/outbox/approve",
+                            data={"id": str(held[0].id), "csrf": token},
+                            headers={"Origin": "http://evil.example"}, follow_redirects=False)
+        assert foreign.status_code == 403
+        assert len(ww.store.outbox("demo", ("held",))) == len(held)
+        nothing = http.post("/clients/demo/outbox/approve", data={"csrf": token})
+        assert "No notice selected." in nothing.text
+        assert len(ww.store.outbox("demo", ("held",))) == len(held)
+        ids = [str(row.id) for row in held[:2]]
+        done = http.post("/clients/demo/outbox/discard", data={"id": ids, "csrf": token})
+        assert "2 notice(s) discarded" in done.text
+    states = {row.id: row.state for row in ww.store.outbox("demo")}
+    assert [states[row.id] for row in held[:3]] == ["discarded", "discarded", "held"]
+
+
+def test_every_response_forbids_outside_assets_and_framing(ww: WebWorld) -> None:
+    with TestClient(ww.app(), base_url=LOCAL) as http:
+        response = http.get("/clients/demo")
+    policy = response.headers["content-security-policy"]
+    assert "default-src 'none'" in policy and "frame-ancestors 'none'" in policy
+    assert not re.search(r'(src|href)="(https?:)?//', response.text.split("<main>")[0])
+
+
+def test_only_loopback_host_names_without_a_token(ww: WebWorld) -> None:
+    with TestClient(ww.app(), base_url="http://evil.example") as http:
+        response = http.get("/")
+    assert response.status_code == 400 and "127.0.0.1" in response.text
+
+
+def test_a_token_guards_every_page(ww: WebWorld) -> None:
+    secret = "s3cr3t-token-of-the-dashboard-0123456789"
+    app = ww.app(token=secret, loopback_only=False)
+    with TestClient(app, base_url="https://dash.example") as http:
+        first = http.get("/clients/demo", follow_redirects=False)
+        assert first.status_code == 303 and first.headers["location"].startswith("/login")
+        login = http.get(first.headers["location"])
+        csrf = csrf_of(login.text)
+        assert http.post("/login?next=/clients/demo",
+                         data={"token": "wrong", "csrf": csrf}).status_code == 401
+        assert http.post("/clients/demo/sync", data={"csrf": csrf},
+                         follow_redirects=False).status_code == 401
+        signed = http.post("/login?next=/clients/demo", data={"token": secret, "csrf": csrf})
+        assert signed.status_code == 200 and "Atelier Demo" in signed.text
+        assert secret not in http.cookies.get("rb_auth", "")
+    with TestClient(app, base_url="https://dash.example") as bearer:
+        ok = bearer.get("/", headers={"Authorization": f"Bearer {secret}"})
+        assert ok.status_code == 200 and 'data-client="demo"' in ok.text
+
+
+def test_sync_now_twice_says_a_sync_is_running(ww: WebWorld) -> None:
+    release = threading.Event()
+    calls: list[str] = []
+
+    def slow_sync(config: ClientConfig, store: Store, options: SyncOptions) -> RunSummary:
+        calls.append(config.client)
+        release.wait(30)
+        return RunSummary(client=config.client, outcome="ok")
+
+    app = ww.app(syncer=slow_sync)
+    with TestClient(app, base_url=LOCAL) as http:
+        csrf = csrf_of(http.get("/clients/demo").text)
+        first = http.post("/clients/demo/sync", data={"csrf": csrf})
+        assert "A sync of Atelier Demo is running" in first.text
+        assert '<meta http-equiv="refresh"' in first.text
+        second = http.post("/clients/demo/sync", data={"csrf": csrf})
+        assert "already running" in second.text
+        release.set()
+        app.state.dashboard.jobs.wait("demo", 30)
+        assert "Sync finished: ok." in http.get("/clients/demo").text
+    assert calls == ["demo"]
+
+
+def test_sync_now_while_another_process_syncs_says_so(ww: WebWorld) -> None:
+    app = ww.app()
+    with TestClient(app, base_url=LOCAL) as http, ww.store.lock("demo"):
+        csrf = csrf_of(http.get("/clients/demo").text)
+        http.post("/clients/demo/sync", data={"csrf": csrf})
+        app.state.dashboard.jobs.wait("demo", 30)
+        assert "Another process (the daemon?) is syncing" in http.get("/clients/demo").text
+
+
+def test_report_downloads_and_unknown_pages(ww: WebWorld) -> None:
+    with TestClient(ww.app(), base_url=LOCAL) as http:
+        csv_file = http.get("/clients/demo/report.csv")
+        assert csv_file.status_code == 200
+        assert "attachment" in csv_file.headers["content-disposition"]
+        assert "WEB-1" in csv_file.text
+        assert http.get("/clients/demo/report.exe").status_code == 404
+        missing = http.get("/clients/nobody")
+        assert missing.status_code == 404 and "known: demo" in missing.text
+        assert http.get("/clients/demo/explain/NOPE-9").status_code == 404
+
+
+def run_web(*args: str, tmp_path: Path) -> tuple[int, str]:
+    import subprocess
+    import sys
+
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "REVBRIDGE_CONFIG_DIR": str(tmp_path),
+           "REVBRIDGE_DB": f"sqlite:///{tmp_path / 'rb.db'}"}
+    proc = subprocess.run([sys.executable, "-m", "bridge", "web", *args], env=env,
+                          capture_output=True, text=True, timeout=60, check=False)
+    return proc.returncode, proc.stdout + proc.stderr
+
+
+def test_the_command_refuses_other_hosts_without_a_token(tmp_path: Path) -> None:
+    code, text = run_web("--host", "0.0.0.0", tmp_path=tmp_path)
+    assert code == 2 and "--new-token" in text and "--token-file" in text
+    assert "Traceback" not in text
+    token = tmp_path / "web-token"
+    code, text = run_web("--new-token", "--token-file", str(token), tmp_path=tmp_path)
+    assert code == 0 and str(token) in text
+    assert stat.S_IMODE(token.stat().st_mode) == 0o600
+    assert token.read_text().strip() not in text  # the secret is never printed
+    token.chmod(0o644)
+    code, text = run_web("--host", "0.0.0.0", "--token-file", str(token), tmp_path=tmp_path)
+    assert code == 2 and "chmod 600" in text
+
+
+def test_an_edit_keeps_the_marker_revbridge_s(ww: WebWorld) -> None:
+    from bridge.present.notices import find_marker
+    from bridge.sync.outbox import approve, edit, text_of
+    from connectors.errors import ConfigError
+
+    first, second = ww.store.outbox("demo", ("held",))[:2]
+    assert first.id is not None and second.id is not None
+    row = edit(ww.store, "demo", first.id, f"Noted, thanks!\r\n\r\n{first.marker}\r\n")
+    assert row.body == f"Noted, thanks!\n\n{first.marker}"
+    row = edit(ww.store, "demo", first.id, f"Pretending: {second.marker}")
+    assert find_marker(row.body) == first.marker and text_of(row) == f"Pretending: {second.marker}"
+    with pytest.raises(ConfigError, match="text is empty"):
+        edit(ww.store, "demo", first.id, f"  \n{first.marker}")
+    approve(ww.store, "demo", [first.id])
+    with pytest.raises(ConfigError, match="only a notice held for review"):
+        edit(ww.store, "demo", first.id, "too late")
+    with TestClient(ww.app(), base_url=LOCAL) as http:
+        csrf = csrf_of(http.get("/clients/demo/outbox").text)
+        refused = http.post(f"/clients/demo/outbox/{first.id}/edit",
+                            data={"text": "too late", "csrf": csrf})
+        assert refused.status_code == 400 and "only a notice held for review" in refused.text
