@@ -212,3 +212,64 @@ def test_an_edit_keeps_the_marker_revbridge_s(ww: WebWorld) -> None:
         refused = http.post(f"/clients/demo/outbox/{first.id}/edit",
                             data={"text": "too late", "csrf": csrf})
         assert refused.status_code == 400 and "only a notice held for review" in refused.text
+
+
+def test_the_demo_ends_with_a_command_that_opens_it_in_the_dashboard(tmp_path: Path) -> None:
+    import socket
+    import subprocess
+    import sys
+    import time
+
+    import httpx
+
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "COLUMNS": "300"}
+    demo = subprocess.run([sys.executable, "-m", "bridge", "demo"], env=env,
+                          capture_output=True, text=True, timeout=120, check=True)
+    command = demo.stdout.strip().splitlines()[-1].split()
+    assert command[:2] == ["revbridge", "web"] and "--open" in command
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    args = [a for a in command[2:] if a != "--open"] + ["--port", str(port)]
+    server = subprocess.Popen([sys.executable, "-m", "bridge", "web", *args], env=env,
+                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        page = None
+        for _ in range(200):
+            try:
+                page = httpx.get(f"http://127.0.0.1:{port}/", timeout=5)
+                break
+            except httpx.TransportError:
+                time.sleep(0.1)
+        assert page is not None and page.status_code == 200
+        assert 'data-client="demo"' in page.text and "Atelier Demo" in page.text
+    finally:
+        server.terminate()
+        output, _ = server.communicate(timeout=30)
+    assert f"http://127.0.0.1:{port}/" in output
+
+
+def test_ledgers_are_kept_until_the_store_changes(ww: WebWorld) -> None:
+    from bridge.web.board import Board
+
+    board = Board(ww.store, ww.world.config_dir, max_age=3600)
+    first = board.client("demo")
+    assert first is not None and first.ledger is not None
+    again = board.client("demo")
+    assert again is not None and again.ledger is first.ledger  # nothing changed: kept
+    ww.world.fake.create_ticket("Header: one more change", ww.world.story.client)
+    assert ww.sync().outcome == "ok"
+    after = board.client("demo")
+    assert after is not None and after.ledger is not None
+    assert len(after.ledger.requests) == len(first.ledger.requests) + 1
+    board.ledgers.max_age = 0  # too old: shown once more, derived again in the background
+    stale = board.client("demo")
+    assert stale is not None and stale.ledger is after.ledger
+    for _ in range(500):
+        line = board.client("demo")
+        assert line is not None
+        if line.ledger is not after.ledger:
+            break
+        threading.Event().wait(0.01)
+    else:
+        raise AssertionError("the old ledger was never derived again")

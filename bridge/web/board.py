@@ -4,8 +4,8 @@ tracker): one :class:`ClientLine` per client for the overview, sorted by what ne
 Deriving a ledger means loading every record of a client, so ledgers are kept in memory
 (:class:`LedgerCache`) and derived again only when something they depend on changed: the
 client's latest run (every sync records one, failed or not), its posted notices (their comment
-ids are left out of the time entries), its client file — or when they are older than
-``max_age`` (the clock makes requests late).
+ids are left out of the time entries), its client file; a ledger older than ``max_age`` (the
+clock makes requests late) is derived again in the background.
 """
 
 from __future__ import annotations
@@ -81,25 +81,42 @@ class _Cached:
 
 @dataclass
 class LedgerCache:
-    """Ledgers derived from the store, kept while nothing they depend on changed."""
+    """Ledgers derived from the store, kept while nothing they depend on changed.
+
+    A ledger whose records did not change but that is older than ``max_age`` is still shown
+    once more while a background thread derives it again (the clock only moves "late").
+    """
 
     store: Store
     max_age: float = LEDGER_MAX_AGE
     _cached: dict[str, _Cached] = field(default_factory=dict)
+    _refreshing: set[str] = field(default_factory=set)
     _mutex: threading.Lock = field(default_factory=threading.Lock)
 
     def get(self, config: ClientConfig, stamp: Hashable) -> Ledger:
-        """``config``'s ledger; derived again when ``stamp`` (what the store holds for the
-        client, see :func:`store_stamp`) or the config changed, or it is too old."""
+        """``config``'s ledger; derived again at once when ``stamp`` (what the store holds for
+        the client, see :func:`store_stamp`) or the config changed."""
         with self._mutex:
             hit = self._cached.get(config.client)
-        now = time.monotonic()
-        if (hit is not None and hit.stamp == stamp and hit.config == config
-                and now - hit.made < self.max_age):
+            fresh = hit is not None and hit.stamp == stamp and hit.config == config
+            stale = fresh and hit is not None and time.monotonic() - hit.made >= self.max_age
+            if stale and config.client not in self._refreshing:
+                self._refreshing.add(config.client)
+                threading.Thread(target=self._derive, args=(config, stamp), daemon=True,
+                                 name=f"revbridge-web-ledger-{config.client}").start()
+        if fresh and hit is not None:
             return hit.ledger
-        ledger = current_ledger(self.store, config)
+        return self._derive(config, stamp)
+
+    def _derive(self, config: ClientConfig, stamp: Hashable) -> Ledger:
+        made = time.monotonic()
+        try:
+            ledger = current_ledger(self.store, config)
+        finally:
+            with self._mutex:
+                self._refreshing.discard(config.client)
         with self._mutex:
-            self._cached[config.client] = _Cached(config, stamp, ledger, now)
+            self._cached[config.client] = _Cached(config, stamp, ledger, made)
         return ledger
 
 
