@@ -34,6 +34,24 @@ def _wait_for(driver: Any, css: str, timeout: float = 30) -> Any:
         expected_conditions.presence_of_element_located((By.CSS_SELECTOR, css)))
 
 
+def _wait_text(driver: Any, css: str, text: str, timeout: float = 60) -> str:
+    """Wait until the element at ``css`` says ``text`` (after a click, the old page may still
+    be there for a moment); returns its whole text."""
+    from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    def says(d: Any) -> str | bool:
+        try:
+            found: str = d.find_element(By.CSS_SELECTOR, css).text
+        except (NoSuchElementException, StaleElementReferenceException):
+            return False
+        return found if text in found else False
+
+    result: str = WebDriverWait(driver, timeout).until(says)
+    return result
+
+
 def _shot(driver: Any, path: Path) -> None:
     driver.save_screenshot(str(path))
     assert png_size(path) == (1280, driver.execute_script("return window.innerHeight"))
@@ -102,8 +120,7 @@ def test_a_post_without_the_csrf_token_is_refused(site: tuple[WebWorld, str, Any
     driver.execute_script(
         "arguments[0].querySelector('input[name=csrf]').remove()", form)
     form.find_element(By.CSS_SELECTOR, "button.approve").click()
-    error = _wait_for(driver, "#error")
-    assert "security token is missing" in error.text
+    _wait_text(driver, "#error", "security token is missing")
     assert {r.id: r.state for r in ww.store.outbox("demo")} == before
 
 
@@ -121,22 +138,18 @@ def test_edit_approve_then_sync_now_posts_the_edited_text(site: tuple[WebWorld, 
     new_text = "Bonjour Claire, c'est noté : le logo sera agrandi d'ici jeudi."
     box.send_keys(new_text)
     notice.find_element(By.CSS_SELECTOR, "button.save").click()
-    assert "Text saved." in _wait_for(driver, "#note").text
+    _wait_text(driver, "#note", "Text saved.")
     notice = driver.find_element(By.ID, f"notice-{target.id}")
     assert notice.find_element(By.CSS_SELECTOR, "textarea").get_attribute("value") == new_text
     assert target.marker in notice.find_element(By.CSS_SELECTOR, ".marker").text
     notice.find_element(By.CSS_SELECTOR, "button.approve").click()
-    assert "1 notice(s) approved" in _wait_for(driver, "#note").text
+    _wait_text(driver, "#note", "1 notice(s) approved")
     assert ww.world.fake.comment_bodies(target.ticket_id) == [] or all(
         target.marker not in body for _, body in ww.world.fake.comment_bodies(target.ticket_id))
 
     driver.get(base + "/clients/demo")
     _wait_for(driver, "#sync-now").click()
-    from selenium.webdriver.support.ui import WebDriverWait
-
-    WebDriverWait(driver, 60).until(
-        lambda d: "Sync finished" in d.find_element(By.ID, "sync-state").text)
-    assert "Sync finished: ok." in driver.find_element(By.ID, "sync-state").text
+    assert "Sync finished: ok." in _wait_text(driver, "#sync-state", "Sync finished")
     bodies = [body for _, body in ww.world.fake.comment_bodies(target.ticket_id)]
     assert f"{new_text}\n\n{target.marker}" in bodies
     states = {r.id: r.state for r in ww.store.outbox("demo")}
