@@ -274,3 +274,21 @@ def test_ledgers_are_kept_until_the_store_changes(ww: WebWorld) -> None:
         threading.Event().wait(0.01)
     else:
         raise AssertionError("the old ledger was never derived again")
+
+
+def test_the_daemon_s_plan_and_a_failed_sync_are_shown(ww: WebWorld) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from bridge.store.daemon_state import Plan, publish
+
+    retry = datetime.now(UTC) + timedelta(minutes=5)
+    publish(ww.store, "demo", Plan(next_run_at=None, failures=2, retry_at=retry), "host:1")
+    with TestClient(ww.app(), base_url=LOCAL) as http:
+        assert "backing off after 2 failure(s), retry" in http.get("/").text
+        publish(ww.store, "demo", Plan(next_run_at=None, paused="credentials refused (401): "
+                                       "run `revbridge auth set demo`"), "host:1")
+        assert "paused: credentials refused (401)" in http.get("/").text
+        run = ww.store.start_run("demo")
+        ww.store.finish_run(run.id, "failed", error="SyncError: the tracker answered 500")
+        page = http.get("/clients/demo").text
+        assert "failed" in page and "SyncError: the tracker answered 500" in page

@@ -25,12 +25,14 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
+from bridge.clientfile.secrets import REDACTOR
 from bridge.present.l10n import LANGUAGES, Language
 from bridge.store import Store
 from bridge.web.board import LEDGER_MAX_AGE, Board
 from bridge.web.guard import AUTH_COOKIE, CSRF_FIELD, Guard, Refused
 from bridge.web.jobs import Syncer, SyncJobs
 from bridge.web.words import words
+from connectors.errors import RevbridgeError
 
 STATIC = Path(__file__).with_name("static")
 LANG_COOKIE = "rb_lang"
@@ -162,6 +164,11 @@ def _warm(board: Board) -> None:
         board.warm()
 
 
+def _error_page(request: Request, dash: Dashboard, status: int, message: str) -> Response:
+    ctx = Ctx(request, None, dash)
+    return ctx.render("error.html", ctx.language(), status=status, message=message, client=None)
+
+
 def _guarded(dash: Dashboard, handler: Handler) -> Callable[[Request], Awaitable[Response]]:
     async def endpoint(request: Request) -> Response:
         guard = dash.guard
@@ -178,9 +185,10 @@ def _guarded(dash: Dashboard, handler: Handler) -> Callable[[Request], Awaitable
                 guard.check_post(request, form)
             response = await run_in_threadpool(handler, Ctx(request, form, dash))
         except Refused as refused:
-            ctx = Ctx(request, None, dash)
-            response = ctx.render("error.html", ctx.language(), status=refused.status,
-                                  message=refused.message, client=None)
+            response = _error_page(request, dash, refused.status, refused.message)
+        except RevbridgeError as error:  # the store is unreachable, a migration is needed...
+            message = f"{type(error).__name__}: {REDACTOR.redact(str(error))}"
+            response = _error_page(request, dash, 503, message)
         return guard.finish(request, response)
 
     endpoint.__name__ = handler.__name__

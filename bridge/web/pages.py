@@ -145,7 +145,8 @@ def explanation(ctx: Ctx) -> Response:
         text = explain(ledger, ticket)
     except ConfigError:
         raise Refused(404, words(lang)["explain.missing"].format(ticket=ticket)) from None
-    return ctx.render("explain.html", lang, line=line, client=line, ticket=ticket, text=text)
+    key = ledger.find(ticket)[0].ticket
+    return ctx.render("explain.html", lang, line=line, client=line, key=key, text=text)
 
 
 def report(ctx: Ctx) -> Response:
