@@ -292,3 +292,15 @@ def test_the_daemon_s_plan_and_a_failed_sync_are_shown(ww: WebWorld) -> None:
         ww.store.finish_run(run.id, "failed", error="SyncError: the tracker answered 500")
         page = http.get("/clients/demo").text
         assert "failed" in page and "SyncError: the tracker answered 500" in page
+
+
+def test_no_client_files_says_where_to_put_them(tmp_path: Path) -> None:
+    from bridge.web.app import create_app
+
+    with Store.open(f"sqlite:///{tmp_path / 'rb.db'}") as store:
+        app = create_app(store, tmp_path / "clients", warm=False)
+        with TestClient(app, base_url=LOCAL) as http:
+            page = http.get("/")
+    assert page.status_code == 200
+    assert f"No client files in {tmp_path / 'clients'}" in page.text
+    assert "revbridge init" in page.text

@@ -135,7 +135,7 @@ def test_edit_approve_then_sync_now_posts_the_edited_text(site: tuple[WebWorld, 
     notice = _wait_for(driver, f"#notice-{target.id}")
     box = notice.find_element(By.CSS_SELECTOR, "textarea")
     box.clear()
-    new_text = "Bonjour Claire, c'est noté : le logo sera agrandi d'ici jeudi."
+    new_text = "Bonjour Claire,\nc'est noté : le logo sera agrandi d'ici jeudi."
     box.send_keys(new_text)
     notice.find_element(By.CSS_SELECTOR, "button.save").click()
     _wait_text(driver, "#note", "Text saved.")

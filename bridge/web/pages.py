@@ -175,7 +175,9 @@ def edit_notice(ctx: Ctx) -> Response:
     line = _line(ctx)
     notice = int(ctx.param("notice"))
     try:
-        outbox_ops.edit(ctx.app.store, line.slug, notice, ctx.form_value("text"))
+        # a browser sends a text area's line breaks as CRLF; the trackers' comments use LF
+        text = ctx.form_value("text").replace("\r\n", "\n").replace("\r", "\n")
+        outbox_ops.edit(ctx.app.store, line.slug, notice, text)
     except ConfigError as exc:
         raise Refused(400, "; ".join(exc.problems)) from None
     return redirect(client_path(line.slug, "outbox"), note="saved")
