@@ -304,3 +304,17 @@ def test_no_client_files_says_where_to_put_them(tmp_path: Path) -> None:
     assert page.status_code == 200
     assert f"No client files in {tmp_path / 'clients'}" in page.text
     assert "revbridge init" in page.text
+
+
+def test_a_stopping_server_lets_a_running_sync_finish(ww: WebWorld) -> None:
+    def short_sync(config: ClientConfig, store: Store, options: SyncOptions) -> RunSummary:
+        threading.Event().wait(1.0)
+        return RunSummary(client=config.client, outcome="ok")
+
+    app = ww.app(syncer=short_sync)
+    with TestClient(app, base_url=LOCAL) as http:
+        csrf = csrf_of(http.get("/clients/demo").text)
+        http.post("/clients/demo/sync", data={"csrf": csrf})
+        job = app.state.dashboard.jobs.job("demo")
+        assert job is not None and job.running
+    assert not job.running and job.outcome == "ok"  # the server's shutdown waited for it

@@ -9,8 +9,9 @@ the CSRF check of a POST, the security headers.
 from __future__ import annotations
 
 import contextlib
+import logging
 import threading
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -34,7 +35,11 @@ from bridge.web.jobs import Syncer, SyncJobs
 from bridge.web.words import words
 from connectors.errors import RevbridgeError
 
+log = logging.getLogger(__name__)
+
 STATIC = Path(__file__).with_name("static")
+#: seconds a stopping server waits for the syncs it started
+SHUTDOWN_WAIT = 20.0
 LANG_COOKIE = "rb_lang"
 
 Handler = Callable[["Ctx"], Response]
@@ -151,7 +156,15 @@ def create_app(store: Store, config_dir: Path, *, token: str | None = None,
         Route("/clients/{slug}/sync", guarded(pages.sync_now), methods=["POST"]),
         Mount("/static", StaticFiles(directory=STATIC), name="static"),
     ]
-    app = Starlette(routes=routes)
+    @contextlib.asynccontextmanager
+    async def lifespan(_: Starlette) -> AsyncIterator[None]:
+        yield
+        # stopping: let a "sync now" finish (a sync cut short is safe, but finishing is nicer)
+        unfinished = await run_in_threadpool(jobs.wait_all, SHUTDOWN_WAIT)
+        for client in unfinished:
+            log.warning("%s: the server stopped during a sync; the next sync resumes it", client)
+
+    app = Starlette(routes=routes, lifespan=lifespan)
     app.state.dashboard = dash
     if warm:
         threading.Thread(target=_warm, args=(board,), name="revbridge-web-warm",

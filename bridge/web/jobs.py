@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -82,6 +83,16 @@ class SyncJobs:
             thread = self._threads.get(client)
         if thread is not None:
             thread.join(timeout)
+
+    def wait_all(self, timeout: float) -> list[str]:
+        """Wait up to ``timeout`` seconds in all for every running sync (the server is
+        stopping); returns the clients whose sync was still running."""
+        deadline = time.monotonic() + timeout
+        with self._mutex:
+            threads = dict(self._threads)
+        for thread in threads.values():
+            thread.join(max(0.0, deadline - time.monotonic()))
+        return [client for client, thread in threads.items() if thread.is_alive()]
 
     def _run(self, job: Job, config: ClientConfig) -> None:
         outcome, error = "failed", None
