@@ -279,14 +279,16 @@ def test_ledgers_are_kept_until_the_store_changes(ww: WebWorld) -> None:
 def test_the_daemon_s_plan_and_a_failed_sync_are_shown(ww: WebWorld) -> None:
     from datetime import UTC, datetime, timedelta
 
-    from bridge.store.daemon_state import Plan, publish
+    from bridge.store.plans import DaemonPlan
 
     retry = datetime.now(UTC) + timedelta(minutes=5)
-    publish(ww.store, "demo", Plan(next_run_at=None, failures=2, retry_at=retry), "host:1")
+    ww.store.plans.save("demo", DaemonPlan("host:1", next_run_at=None, failures=2,
+                                           retry_at=retry))
     with TestClient(ww.app(), base_url=LOCAL) as http:
         assert "backing off after 2 failure(s), retry" in http.get("/").text
-        publish(ww.store, "demo", Plan(next_run_at=None, paused="credentials refused (401): "
-                                       "run `revbridge auth set demo`"), "host:1")
+        ww.store.plans.save("demo", DaemonPlan(
+            "host:1", next_run_at=None,
+            paused="credentials refused (401): run `revbridge auth set demo`"))
         assert "paused: credentials refused (401)" in http.get("/").text
         run = ww.store.start_run("demo")
         ww.store.finish_run(run.id, "failed", error="SyncError: the tracker answered 500")
@@ -306,15 +308,21 @@ def test_no_client_files_says_where_to_put_them(tmp_path: Path) -> None:
     assert "revbridge init" in page.text
 
 
-def test_a_stopping_server_lets_a_running_sync_finish(ww: WebWorld) -> None:
-    def short_sync(config: ClientConfig, store: Store, options: SyncOptions) -> RunSummary:
-        threading.Event().wait(1.0)
+def test_a_stopping_server_stops_its_syncs_and_waits_for_them(ww: WebWorld) -> None:
+    from connectors.errors import Interrupted
+
+    def stoppable_sync(config: ClientConfig, store: Store, options: SyncOptions) -> RunSummary:
+        assert options.stop is not None
+        if options.stop.wait(30):
+            raise Interrupted(options.stop_reason)
         return RunSummary(client=config.client, outcome="ok")
 
-    app = ww.app(syncer=short_sync)
+    app = ww.app(syncer=stoppable_sync)
     with TestClient(app, base_url=LOCAL) as http:
         csrf = csrf_of(http.get("/clients/demo").text)
         http.post("/clients/demo/sync", data={"csrf": csrf})
         job = app.state.dashboard.jobs.job("demo")
         assert job is not None and job.running
-    assert not job.running and job.outcome == "ok"  # the server's shutdown waited for it
+    # the server's shutdown asked it to stop, and waited for it
+    assert not job.running and job.outcome == "failed"
+    assert job.error == "Interrupted: the dashboard was stopped"

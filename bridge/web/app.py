@@ -38,7 +38,7 @@ from connectors.errors import RevbridgeError
 log = logging.getLogger(__name__)
 
 STATIC = Path(__file__).with_name("static")
-#: seconds a stopping server waits for the syncs it started
+#: seconds a stopping server waits for the syncs it started to stop
 SHUTDOWN_WAIT = 20.0
 LANG_COOKIE = "rb_lang"
 
@@ -159,8 +159,8 @@ def create_app(store: Store, config_dir: Path, *, token: str | None = None,
     @contextlib.asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
         yield
-        # stopping: let a "sync now" finish (a sync cut short is safe, but finishing is nicer)
-        unfinished = await run_in_threadpool(jobs.wait_all, SHUTDOWN_WAIT)
+        # stopping: a running "sync now" ends at its next committed page or post
+        unfinished = await run_in_threadpool(jobs.stop_all, SHUTDOWN_WAIT)
         for client in unfinished:
             log.warning("%s: the server stopped during a sync; the next sync resumes it", client)
 

@@ -20,10 +20,9 @@ from bridge.clientfile.load import client_files, read_client
 from bridge.clientfile.schema import ClientConfig
 from bridge.engine.ledger import Ledger
 from bridge.store import Store
-from bridge.store.daemon_state import plans
+from bridge.store.derive import ledger_for
 from bridge.store.models import DaemonStateRow, RunRow
 from bridge.store.summary import last_ok_runs, latest_runs, outbox_counts
-from bridge.sync.run import current_ledger
 
 #: seconds a derived ledger is shown before it is derived again, even with nothing new stored
 LEDGER_MAX_AGE = 60.0
@@ -111,7 +110,7 @@ class LedgerCache:
     def _derive(self, config: ClientConfig, stamp: Hashable) -> Ledger:
         made = time.monotonic()
         try:
-            ledger = current_ledger(self.store, config)
+            ledger = ledger_for(self.store, config)
         finally:
             with self._mutex:
                 self._refreshing.discard(config.client)
@@ -185,7 +184,7 @@ class Board:
     def overview(self) -> list[ClientLine]:
         """Every client, those needing attention first (then by name)."""
         runs, oks = latest_runs(self.store), last_ok_runs(self.store)
-        counts, daemon = outbox_counts(self.store), plans(self.store)
+        counts, daemon = outbox_counts(self.store), self.store.plans.all()
         lines = []
         for file in self.files.all():
             outbox = counts.get(file.slug, {})
@@ -208,7 +207,7 @@ class Board:
         if file.config is not None:
             ledger = self.ledgers.get(file.config, store_stamp(run, outbox))
         return ClientLine(file, ledger, outbox, run, last_ok_runs(self.store).get(slug),
-                          plans(self.store).get(slug))
+                          self.store.plans.all().get(slug))
 
     def warm(self) -> None:
         """Derive every ledger now (called at start-up, in the background)."""

@@ -57,6 +57,8 @@ class SyncJobs:
         self._jobs: dict[str, Job] = {}
         self._threads: dict[str, threading.Thread] = {}
         self._mutex = threading.Lock()
+        #: set when the server stops: a running sync ends after its committed page or post
+        self._stop = threading.Event()
 
     def start(self, config: ClientConfig) -> Started:
         """Start a sync of ``config``'s client, unless one started here is still running."""
@@ -84,9 +86,11 @@ class SyncJobs:
         if thread is not None:
             thread.join(timeout)
 
-    def wait_all(self, timeout: float) -> list[str]:
-        """Wait up to ``timeout`` seconds in all for every running sync (the server is
-        stopping); returns the clients whose sync was still running."""
+    def stop_all(self, timeout: float) -> list[str]:
+        """Ask every running sync to stop (the server is stopping: each ends after its
+        committed page or post, recorded as interrupted) and wait up to ``timeout`` seconds in
+        all; returns the clients whose sync was still running."""
+        self._stop.set()
         deadline = time.monotonic() + timeout
         with self._mutex:
             threads = dict(self._threads)
@@ -97,7 +101,9 @@ class SyncJobs:
     def _run(self, job: Job, config: ClientConfig) -> None:
         outcome, error = "failed", None
         try:
-            summary = self._syncer(config, self.store, SyncOptions(lock_timeout=0.0))
+            options = SyncOptions(lock_timeout=0.0, stop=self._stop,
+                                  stop_reason="the dashboard was stopped")
+            summary = self._syncer(config, self.store, options)
             outcome, error = summary.outcome, summary.error
         except LockTimeout:
             outcome = "locked"
