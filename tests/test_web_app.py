@@ -97,9 +97,13 @@ def test_every_response_forbids_outside_assets_and_framing(ww: WebWorld) -> None
 
 
 def test_only_loopback_host_names_without_a_token(ww: WebWorld) -> None:
-    with TestClient(ww.app(), base_url="http://evil.example") as http:
-        response = http.get("/")
-    assert response.status_code == 400 and "127.0.0.1" in response.text
+    for host in ("evil.example", "127.0.0.1.evil.example", "127.evil.example"):
+        with TestClient(ww.app(), base_url=f"http://{host}") as http:
+            response = http.get("/")
+        assert response.status_code == 400 and "127.0.0.1" in response.text, host
+    for host in ("localhost:8765", "127.0.0.1:8765", "[::1]:8765"):
+        with TestClient(ww.app(), base_url=f"http://{host}") as http:
+            assert http.get("/").status_code == 200, host
 
 
 def test_a_token_guards_every_page(ww: WebWorld) -> None:

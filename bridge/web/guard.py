@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import ipaddress
 import os
 import secrets
 import stat
@@ -29,7 +30,6 @@ from connectors.errors import ConfigError
 CSRF_COOKIE = "rb_csrf"
 CSRF_FIELD = "csrf"
 AUTH_COOKIE = "rb_auth"
-LOOPBACK_HOSTS = frozenset({"127.0.0.1", "::1", "localhost"})
 CSP = ("default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; "
        "frame-ancestors 'none'; base-uri 'none'")
 SECURITY_HEADERS = {
@@ -51,7 +51,15 @@ class Refused(Exception):
 
 
 def is_loopback(host: str) -> bool:
-    return host.strip("[]").lower() in LOOPBACK_HOSTS or host.startswith("127.")
+    """``localhost`` or a loopback IP address (``127.0.0.1``, ``[::1]``); not a name that only
+    starts like one (``127.example.org``)."""
+    name = host.strip("[]").lower()
+    if name == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(name).is_loopback
+    except ValueError:
+        return False
 
 
 def new_token(path: Path) -> None:
