@@ -12,3 +12,4 @@ from bridge.cli import outbox as outbox
 from bridge.cli import report as report
 from bridge.cli import status as status
 from bridge.cli import sync as sync
+from bridge.cli import web as web

@@ -212,7 +212,7 @@ def edit(store: Store, client: str, notice_id: int, text: str) -> OutboxRow:
     posted as they are, braces included); revbridge appends the notice's marker. Raises
     ConfigError when the notice cannot be edited or the text is refused."""
     line = editable(store, client, notice_id)
-    words = text.strip()
+    words = text.replace("\r\n", "\n").replace("\r", "\n").strip()  # a browser's text area
     if not words:
         raise ConfigError([f"{client}: notice {notice_id}: the new text is empty; to drop the "
                            f"notice, run `revbridge outbox discard {client} --id {notice_id}`"])
@@ -237,6 +237,7 @@ def editable_text(body: str, marker: str) -> str:
 def discard(store: Store, client: str, ids: Sequence[int] = ()) -> int:
     """Drop held or pending notices (all, or those in ``ids``); they are never posted."""
     return _move(store, client, ("held", "pending"), "discarded", ids)
+
 
 
 def _move(store: Store, client: str, source: str | tuple[str, ...], target: str,
