@@ -23,8 +23,8 @@ def set_secret(
 ) -> None:
     """Prompt for the client's token (not echoed) and store it in the keyring.
 
-    It goes where the client file's ``keyring:SERVICE/USER`` reference points, else to
-    ``revbridge/CLIENT``.
+    It goes where the client file's keyring:SERVICE/USER reference points, else to
+    revbridge/CLIENT.
     """
     path = find_client(client, config_dir)
     data = read_table(path)  # not validated: this command is how a broken token gets fixed

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 from rich.table import Table
 
-from bridge.cli.app import ConfigDirOption, DbOption, app, out
+from bridge.cli.app import ConfigDirOption, DbOption, app, out, print_data
 from bridge.clientfile.load import check_table, client_files, read_table
 from bridge.clientfile.paths import config_dir as resolve_config_dir
 from bridge.present.ledger_view import iso
@@ -42,7 +42,7 @@ def list_clients(
         states = plans(store)
         rows = [_describe(path, store.last_run, states) for path in paths]
     if as_json:
-        out.print_json(json.dumps(rows))
+        print_data(json.dumps(rows))
         return
     table = Table("client", "name", "tracker", "last sync", "next run", "state", "file")
     for row in rows:

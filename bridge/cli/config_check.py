@@ -19,7 +19,9 @@ app.add_typer(config_app, name="config")
 @config_app.command("check")
 def check(
     client: Annotated[
-        str | None, typer.Argument(help="A client slug or .toml path; all clients when omitted.")
+        str | None,
+        typer.Argument(
+            metavar="CLIENT", help="A client slug or .toml path; all clients when omitted."),
     ] = None,
     config_dir: ConfigDirOption = None,
     db: DbOption = None,

@@ -24,13 +24,14 @@ _SUFFIXES = {".md": "md", ".markdown": "md", ".csv": "csv", ".html": "html", ".h
 def report(
     client: ClientArgument,
     fmt: Annotated[str | None, typer.Option(
-        "--format", "-f", help="md, csv or html (else guessed from -o's extension, else md).",
+        "--format", "-f", metavar="FORMAT",
+        help="md, csv or html (else guessed from -o's extension, else md).",
         show_default=False)] = None,
     output: Annotated[Path | None, typer.Option(
-        "--output", "-o", help="Write to this file instead of standard output.",
+        "--output", "-o", metavar="FILE", help="Write to this file instead of standard output.",
         show_default=False)] = None,
     language: Annotated[str | None, typer.Option(
-        "--language", "-l", help="fr or en (else the client file's language).",
+        "--language", "-l", metavar="LANG", help="fr or en (else the client file's language).",
         show_default=False)] = None,
     first: Annotated[datetime | None, typer.Option(
         "--from", formats=["%Y-%m-%d"], show_default=False,

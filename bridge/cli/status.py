@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from bridge.cli.app import ClientArgument, ConfigDirOption, DbOption, app, out, report
+from bridge.cli.app import ClientArgument, ConfigDirOption, DbOption, app, out, print_data, report
 from bridge.clientfile.load import configs_named, find_client, load_client
 from bridge.clientfile.schema import ClientConfig
 from connectors.errors import ConfigError
@@ -30,7 +30,8 @@ def client_ledger(client: str, config_dir: Path | None, db: str | None
 
 @app.command("status")
 def status(
-    client: Annotated[str | None, typer.Argument(help="A client; every client if omitted.")] = None,
+    client: Annotated[str | None, typer.Argument(
+        metavar="CLIENT", help="A client; every client if omitted.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="The ledger as JSON.")] = False,
     config_dir: ConfigDirOption = None,
     db: DbOption = None,
@@ -62,7 +63,7 @@ def status(
             else:
                 out.print(render_status(ledger, last_sync))
     if as_json:
-        out.print_json(json.dumps(results[0] if client is not None else results))
+        print_data(json.dumps(results[0] if client is not None else results))
     if worst:
         raise typer.Exit(worst)
 
@@ -70,7 +71,8 @@ def status(
 @app.command("explain")
 def explain(
     client: ClientArgument,
-    ticket: Annotated[str, typer.Argument(help="A ticket key or remote id.")],
+    ticket: Annotated[str, typer.Argument(
+        metavar="TICKET", help="A ticket key or remote id.")],
     config_dir: ConfigDirOption = None,
     db: DbOption = None,
 ) -> None:

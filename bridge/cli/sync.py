@@ -11,7 +11,7 @@ import typer
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from bridge.cli.app import ConfigDirOption, DbOption, app, err, out, report
+from bridge.cli.app import ConfigDirOption, DbOption, app, err, out, print_data, report
 from bridge.clientfile.load import configs_named
 from connectors.errors import ConfigError, RevbridgeError, exit_code
 
@@ -21,7 +21,8 @@ if TYPE_CHECKING:
 
 @app.command("sync")
 def sync(
-    clients: Annotated[list[str] | None, typer.Argument(help="Client slugs or paths.")] = None,
+    clients: Annotated[list[str] | None, typer.Argument(
+        metavar="CLIENT...", help="Client slugs or paths.")] = None,
     all_clients: Annotated[bool, typer.Option("--all", help="Every configured client.")] = False,
     full: Annotated[bool, typer.Option("--full", help="Pull all; check deletions.")] = False,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Post nothing; show it.")] = False,
@@ -57,7 +58,7 @@ def sync(
                     report(summary.exception)
     if as_json:
         payload = [s.as_json() for s in summaries]
-        out.print_json(json.dumps(payload[0] if len(payload) == 1 else payload))
+        print_data(json.dumps(payload[0] if len(payload) == 1 else payload))
     else:
         _print_summaries(summaries, dry_run)
     if worst:
