@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
-from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -27,26 +25,17 @@ def check(
     db: DbOption = None,
 ) -> None:
     """Validate client files and list every problem (exit 2 when there is any)."""
-    paths = client_paths([client] if client is not None else [], config_dir)
+    from bridge.present.notices import validate_texts
+
     failed = False
-    slugs: dict[str, list[Path]] = defaultdict(list)
-    for path in paths:
+    for path in client_paths([client] if client is not None else [], config_dir):
         config, problems = read_client(path)
         if config is not None:
-            slugs[config.client].append(path)
+            problems = [f"{path}: {line}" for line in validate_texts(config)]
         for line in problems:
             out.print(line, markup=False, soft_wrap=True)
         if not problems:
             out.print(f"OK  {path}", markup=False, soft_wrap=True)
         failed = failed or bool(problems)
-    for slug, files in slugs.items():
-        if len(files) > 1:
-            failed = True
-            others = ", ".join(str(p) for p in files[1:])
-            out.print(
-                f"{files[0]}: client: {slug!r} is also the slug of {others}",
-                markup=False,
-                soft_wrap=True,
-            )
     if failed:
         raise typer.Exit(EXIT_CONFIG)

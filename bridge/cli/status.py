@@ -8,7 +8,16 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from bridge.cli.app import ClientArgument, ConfigDirOption, DbOption, app, out, print_data, report
+from bridge.cli.app import (
+    ClientArgument,
+    ConfigDirOption,
+    DbOption,
+    app,
+    err,
+    out,
+    print_data,
+    report,
+)
 from bridge.clientfile.load import configs_named, find_client, load_client
 from bridge.clientfile.schema import ClientConfig
 from connectors.errors import ConfigError
@@ -62,6 +71,11 @@ def status(
                 results.append(ledger_to_json(ledger, last_sync))
             else:
                 out.print(render_status(ledger, last_sync))
+            if store.last_run(config.client) is None:
+                where = store.engine.url.render_as_string(hide_password=True)
+                err.print(f"note: {config.client} has never been synced into the database "
+                          f"{where}: run `revbridge sync {config.client}` (or pass the --db "
+                          "that your syncs use)", markup=False, soft_wrap=True)
     if as_json:
         print_data(json.dumps(results[0] if client is not None else results))
     if worst:
