@@ -101,10 +101,10 @@ def global_options(
     """Count clients' revision rounds and hours against the quote; post status comments back."""
     if verbose and quiet:
         raise ConfigError(["--verbose and --quiet exclude each other: pass one of them"])
-    if verbose:
-        from bridge.cli.logs import configure
+    if verbose or any(getattr(h, "verbose_option", False) for h in logging.getLogger().handlers):
+        from bridge.cli.logs import verbose_logging
 
-        configure(level=logging.DEBUG)
+        verbose_logging(verbose)
     out.quiet = quiet
 
 

@@ -71,7 +71,7 @@ def status(
                 results.append(ledger_to_json(ledger, last_sync))
             else:
                 out.print(render_status(ledger, last_sync))
-            if store.last_run(config.client) is None:
+            if not as_json and store.last_run(config.client) is None:
                 where = store.engine.url.render_as_string(hide_password=True)
                 err.print(f"note: {config.client} has never been synced into the database "
                           f"{where}: run `revbridge sync {config.client}` (or pass the --db "

@@ -62,7 +62,7 @@ def check_url(url: str) -> URL:
             raise ConfigError([f"database URL {shown}: the PostgreSQL driver is not installed: "
                                "pip install 'revbridge[postgres]'"])
         return parsed
-    raise ConfigError([f"database URL {shown}: {backend}+{driver} is not supported; "
+    raise ConfigError([f"database URL {shown}: {parsed.drivername} is not supported; "
                        f"{WORKING_URLS}"])
 
 

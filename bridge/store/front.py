@@ -13,6 +13,7 @@ given ``session=`` (notices go to the outbox in the same transaction as the data
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
@@ -50,6 +51,8 @@ from bridge.store.rows import (
 )
 from connectors.base import Comment, StatusChange, Ticket, TicketBundle, TimeEntry
 from connectors.errors import StoreError
+
+log = logging.getLogger(__name__)
 
 CHUNK = 500  # ids per IN (...) list: well under every backend's parameter limit
 T = TypeVar("T")
@@ -91,6 +94,7 @@ class Store:
         ``None``: ``$REVBRIDGE_DB``, else the SQLite file in the user data dir.
         """
         engine = db.create(db_url(url))
+        log.debug("opening the store %s", engine.url.render_as_string(hide_password=True))
         db.migrate(engine)
         return cls(engine)
 
