@@ -24,7 +24,14 @@ from connectors.errors import (
     RemoteRetriableError,
     error_for_status,
 )
-from connectors.http import RETRY_STATUSES, RequestMeter, RetryPolicy, retry_delay
+from connectors.http import (
+    RETRY_STATUSES,
+    RequestMeter,
+    RetryPolicy,
+    network_cause,
+    retry_delay,
+    unreachable,
+)
 
 log = logging.getLogger(__name__)
 TRACKER = "asana"
@@ -128,8 +135,11 @@ def translate(exc: Exception, what: str, token: str) -> RemoteError:
         message = f"asana: {what} failed with HTTP {status}" + (f": {detail}" if detail else "")
         error = error_for_status(message, tracker=TRACKER, status=status)
     elif isinstance(exc, MaxRetryError):
+        pool = exc.pool
+        where = (f"{getattr(pool, 'scheme', 'https')}://{getattr(pool, 'host', '?')}"
+                 + (f":{pool.port}" if getattr(pool, "port", None) else ""))
         error = RemoteRetriableError(
-            f"asana: {what} failed after retries: {exc.reason.__class__.__name__}",
+            unreachable(TRACKER, where, network_cause(exc.reason or exc), 1) + f" ({what})",
             tracker=TRACKER, in_flight=isinstance(exc.reason, ReadTimeoutError))
     elif isinstance(exc, HTTPError | OSError):
         error = RemoteRetriableError(
