@@ -13,6 +13,7 @@ It lives in ``connectors`` because imports point from ``bridge`` to ``connectors
     ├── StoreError                    the database cannot be opened, migrated or written  exit 1
     ├── LockTimeout                   another process is syncing this client       exit 1
     └── SyncError                     one client's sync failed                     exit 1
+        └── Interrupted               asked to stop: it ended between two pages or posts
 """
 
 from __future__ import annotations
@@ -104,6 +105,11 @@ class LockTimeout(RevbridgeError):
 
 class SyncError(RevbridgeError):
     """A sync of one client failed; other clients are not affected."""
+
+
+class Interrupted(SyncError):
+    """The sync was asked to stop (the daemon is stopping) and ended after the page it had
+    committed or the notice it had posted; the next sync goes on from there."""
 
 
 def exit_code(error: BaseException | None) -> int:

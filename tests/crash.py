@@ -25,11 +25,12 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from bridge.cli.story import play_more, play_story, story_start
+from bridge.cli.story import play_story, story_start
 from bridge.present.notices import find_marker, marker_for, notice_key
 from connectors.testing.fakes import Fake, make_fake, tracker_table
 from connectors.testing.fakes.base import Fault, Response
 from tests.e2e import TOKEN_ENV, World, write_client_file
+from tests.more_requests import play_more
 
 #: the POST that creates a comment, per tracker
 COMMENT_POST = {

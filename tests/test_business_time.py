@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bridge.clientfile.schema import Sla
-from bridge.engine.business_time import BusinessClock, add_business
+from bridge.engine.business_time import BusinessClock
 
 PARIS = ZoneInfo("Europe/Paris")
 OFFICE = Sla()  # 09:00-18:00, Monday to Friday: one business day is 9 h
@@ -16,6 +16,12 @@ OFFICE = Sla()  # 09:00-18:00, Monday to Friday: one business day is 9 h
 
 def paris(month: int, day: int, hour: int, minute: int = 0) -> datetime:
     return datetime(2026, month, day, hour, minute, tzinfo=PARIS)
+
+
+def add_business(start: datetime, duration: str, sla: Sla, zone: ZoneInfo) -> datetime:
+    """``start`` plus ``duration`` (``Nh`` or ``Nd``) of business time, by a fresh clock."""
+    clock = BusinessClock(sla, zone)
+    return clock.add_many([start], clock.duration_micros(duration))[0]
 
 
 def due(start: datetime, duration: str, sla: Sla = OFFICE, zone: ZoneInfo = PARIS) -> datetime:
@@ -94,9 +100,9 @@ def test_many_at_once_matches_one_by_one_and_goes_backwards_in_time() -> None:
     clock = BusinessClock(OFFICE, PARIS)
     starts = [paris(3, 27, 15), paris(1, 5, 8), paris(10, 23, 17, 59), paris(3, 2, 9)]
     amount = clock.duration_micros("2d")
-    fresh = [BusinessClock(OFFICE, PARIS).add(s, "2d") for s in starts]
+    fresh = [add_business(s, "2d", OFFICE, PARIS) for s in starts]
     assert clock.add_many(starts, amount) == fresh
-    assert [clock.add(s, "2d") for s in starts] == fresh
+    assert [clock.add_many([s], amount)[0] for s in starts] == fresh
 
 
 def test_bad_input_is_refused() -> None:

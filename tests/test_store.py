@@ -15,11 +15,12 @@ import pytest
 from sqlalchemy import inspect, text
 
 from bridge.store import ClientRecords, NoticeState, Store
+from bridge.store.derive import OutboxIndex
 from bridge.store.models import OutboxRow, TicketRow
 from bridge.store.rows import change_id
-from bridge.sync.outbox import OutboxIndex, bridge_comment_ids
 from connectors.base import Comment, Person, StatusChange, Ticket, TicketBundle, TimeEntry
 from connectors.errors import LockTimeout, StoreError
+from tests.store_reads import bridge_comment_ids, run_count
 
 T0 = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
 PARIS = timezone(timedelta(hours=1))
@@ -175,11 +176,11 @@ def test_database_errors_become_store_errors(store: Store) -> None:
 
 
 def test_runs_are_counted_and_recorded(store: Store) -> None:
-    assert store.last_run("acme") is None and store.run_count("acme") == 0
+    assert store.last_run("acme") is None and run_count(store, "acme") == 0
     first = store.start_run("acme")
     store.finish_run(first.id or 0, "ok", counts={"tickets": 3}, requests_made=7)
     second = store.start_run("acme")
-    assert store.run_count("acme") == 2 and store.run_count("beta") == 0
+    assert run_count(store, "acme") == 2 and run_count(store, "beta") == 0
     assert (first.number, second.number) == (1, 2)
     last = store.last_run("acme")
     assert last is not None and last.id == second.id and last.outcome == "running"

@@ -61,9 +61,10 @@ def test_a_sync_that_cannot_get_the_lock_gives_up_with_a_message(
     db_url: str, tmp_path: Path
 ) -> None:
     with crash_world("jira", tmp_path) as world:
-        # the first sync holds the lock for a few seconds: its first comment POST is slow
+        # the first sync holds the lock for 10 s (its first comment POST is slow): room for a
+        # second process to start and give up even on a loaded machine
         world.fake.inject(Fault("slow-after-commit", times=1, method="POST",
-                                path_contains=COMMENT_PATH["jira"], delay=4))
+                                path_contains=COMMENT_PATH["jira"], delay=10))
         first = world.sync_process(db=db_url)
         deadline = time.monotonic() + 60
         while not world.fake.requests_to(COMMENT_PATH["jira"], method="POST"):

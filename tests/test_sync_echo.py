@@ -11,10 +11,10 @@ import pytest
 
 import connectors
 from bridge.store import Store
-from bridge.sync.outbox import bridge_comment_ids
-from bridge.sync.run import ledger_input
+from bridge.store.derive import ledger_input
 from tests.crash import without_last_sync
 from tests.e2e import story_world, write_client_file
+from tests.store_reads import bridge_comment_ids
 
 #: templates that start a line with the ticket title, which the client wrote
 TITLE_FIRST = {"ack": "{title}\nReceived: round {round}.",

@@ -35,11 +35,10 @@ def list_clients(
     if not paths and not as_json:
         out.print(f"No client files in {folder}.", markup=False)
         return
-    from bridge.store import Store
-    from bridge.store.daemon_state import plans  # here: SQLAlchemy is slow to import for --help
+    from bridge.store import Store  # here: SQLAlchemy is slow to import for --help
 
     with Store.open(db) as store:
-        states = plans(store)
+        states = store.plans.all()
         rows = [_describe(path, store.last_run, states) for path in paths]
     if as_json:
         print_data(json.dumps(rows))

@@ -28,7 +28,8 @@ def demo(
     from bridge.clientfile.load import load_client
     from bridge.present.ledger_view import render_status
     from bridge.store import Store
-    from bridge.sync.run import SyncOptions, current_ledger, sync_client
+    from bridge.store.derive import ledger_for
+    from bridge.sync.run import SyncOptions, sync_client
     from connectors.testing.fakes import FAKES, make_fake, tracker_table
 
     if tracker not in FAKES:
@@ -49,9 +50,7 @@ def demo(
                       f"client file {path.name}, store in a temporary folder.\n")
             with Store.open(f"sqlite:///{folder / 'demo.db'}") as store:
                 summary = sync_client(config, store, SyncOptions())
-                if summary.exception is not None:
-                    raise summary.exception
-                ledger = current_ledger(store, config)
+                ledger = ledger_for(store, config)
                 run = store.last_run(config.client, outcome="ok")
             out.print(render_status(ledger, run.finished_at if run else None))
             out.print(f"\n[bold]Comments posted on the tracker[/] ({summary.notices_posted}):")

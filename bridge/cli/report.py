@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Annotated, cast
 import typer
 
 from bridge.cli.app import ClientArgument, ConfigDirOption, DbOption, app
-from bridge.cli.status import client_ledger
+from bridge.clientfile.load import find_client, load_client
 from connectors.errors import ConfigError
 
 if TYPE_CHECKING:
@@ -49,6 +49,8 @@ def report(
     billed beyond it, out-of-scope and late requests.
     """
     from bridge.present.report import FORMATS, LANGUAGES, Period, build_report, render
+    from bridge.store import Store
+    from bridge.store.derive import ledger_for
 
     chosen = fmt or (_SUFFIXES.get(output.suffix.lower()) if output is not None else None) or "md"
     problems = []
@@ -60,7 +62,9 @@ def report(
         problems.append(f"--from {first:%Y-%m-%d} is after --to {last:%Y-%m-%d}")
     if problems:
         raise ConfigError(problems)
-    config, ledger = client_ledger(client, config_dir, db)
+    config = load_client(find_client(client, config_dir))
+    with Store.open(db) as store:
+        ledger = ledger_for(store, config)
     period = None
     if first is not None or last is not None:
         period = Period(first.date() if first else None, last.date() if last else None,

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import Annotated, Any
 
 import typer
 
@@ -19,22 +18,7 @@ from bridge.cli.app import (
     report,
 )
 from bridge.clientfile.load import configs_named, find_client, load_client
-from bridge.clientfile.schema import ClientConfig
 from connectors.errors import ConfigError
-
-if TYPE_CHECKING:
-    from bridge.engine.ledger import Ledger
-
-
-def client_ledger(client: str, config_dir: Path | None, db: str | None
-                  ) -> tuple[ClientConfig, Ledger]:
-    """A CLIENT argument's config and its ledger, derived from the store as it is now."""
-    from bridge.store import Store
-    from bridge.sync.run import current_ledger
-
-    config = load_client(find_client(client, config_dir))
-    with Store.open(db) as store:
-        return config, current_ledger(store, config)
 
 
 @app.command("status")
@@ -52,7 +36,7 @@ def status(
     """
     from bridge.present.ledger_view import ledger_to_json, render_status
     from bridge.store import Store
-    from bridge.sync.run import current_ledger
+    from bridge.store.derive import ledger_for
 
     named = configs_named([client] if client else [], config_dir)
     if client is not None and isinstance(named[0][1], ConfigError):
@@ -64,7 +48,7 @@ def status(
             if isinstance(config, ConfigError):
                 worst = max(worst, report(config))
                 continue
-            ledger = current_ledger(store, config)
+            ledger = ledger_for(store, config)
             run = store.last_run(config.client, outcome="ok")
             last_sync = run.finished_at if run is not None else None
             if as_json:
@@ -92,6 +76,10 @@ def explain(
 ) -> None:
     """Why a request is in its round, with the events behind it and what it costs."""
     from bridge.present.ledger_view import explain as explain_request
+    from bridge.store import Store
+    from bridge.store.derive import ledger_for
 
-    _, ledger = client_ledger(client, config_dir, db)
+    config = load_client(find_client(client, config_dir))
+    with Store.open(db) as store:
+        ledger = ledger_for(store, config)
     out.print(explain_request(ledger, ticket), markup=False)

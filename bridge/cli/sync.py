@@ -13,7 +13,7 @@ from rich.table import Table
 
 from bridge.cli.app import ConfigDirOption, DbOption, app, err, out, print_data, report
 from bridge.clientfile.load import configs_named
-from connectors.errors import ConfigError, RevbridgeError, exit_code
+from connectors.errors import ConfigError, exit_code
 
 if TYPE_CHECKING:
     from bridge.sync.run import RunSummary
@@ -32,7 +32,7 @@ def sync(
 ) -> None:
     """Pull the clients' trackers, update the ledger, post the status comments."""
     from bridge.store import Store
-    from bridge.sync.run import SyncOptions, sync_client
+    from bridge.sync.run import SyncOptions, sync_outcome
 
     if not clients and not all_clients:
         raise ConfigError(["name one or more clients, or pass --all"])
@@ -44,18 +44,18 @@ def sync(
             if isinstance(loaded, ConfigError):
                 worst = max(worst, report(loaded))
                 continue
-            try:
-                with _progress(slug, quiet=as_json) as hook:
-                    summary = sync_client(loaded, store, SyncOptions(
-                        full=full, dry_run=dry_run, progress=hook))
-            except RevbridgeError as exc:  # the lock was held
-                worst = max(worst, report(exc))
+            with _progress(slug, quiet=as_json) as hook:
+                result = sync_outcome(loaded, store, SyncOptions(
+                    full=full, dry_run=dry_run, progress=hook))
+            if result.summary is None:  # it never started: the lock was held
+                assert result.error is not None
+                worst = max(worst, report(result.error))
                 continue
-            summaries.append(summary)
-            if summary.exception is not None:
-                worst = max(worst, exit_code(summary.exception))
+            summaries.append(result.summary)
+            if result.error is not None:
+                worst = max(worst, exit_code(result.error))
                 if not as_json:
-                    report(summary.exception)
+                    report(result.error)
     if as_json:
         payload = [s.as_json() for s in summaries]
         print_data(json.dumps(payload[0] if len(payload) == 1 else payload))

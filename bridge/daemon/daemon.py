@@ -16,6 +16,7 @@ import logging
 import os
 import random
 import signal
+import socket
 import threading
 import time
 from dataclasses import dataclass
@@ -39,18 +40,21 @@ from bridge.daemon.schedule import (
     trigger_for,
 )
 from bridge.store import Store
-from bridge.store.daemon_state import Plan, daemon_id, forget, publish
-from bridge.sync.run import RunSummary, SyncOptions, sync_client
-from connectors.errors import CredentialsError, CredentialsRefused, LockTimeout, RevbridgeError
+from bridge.store.plans import DaemonPlan
+from bridge.sync.run import RunSummary, SyncOptions, sync_outcome
+from connectors.errors import (
+    CredentialsError,
+    CredentialsRefused,
+    Interrupted,
+    LockTimeout,
+    RevbridgeError,
+    StoreError,
+)
 
 log = logging.getLogger(__name__)
 
 STOP_GRACE = 7.0  # seconds a stopping daemon waits for running syncs (exit within 10 s)
 TICK = 0.2  # seconds between two looks at the signal flags
-
-
-class Interrupted(RevbridgeError):
-    """The daemon is stopping: the sync ended after the page it had just committed."""
 
 
 @dataclass
@@ -74,6 +78,11 @@ class ClientJob:
     failures: int = 0
     retry_at: datetime | None = None
     paused: str | None = None
+
+
+def daemon_id() -> str:
+    """``host:pid`` of this process."""
+    return f"{socket.gethostname()}:{os.getpid()}"
 
 
 def when(moment: datetime | None) -> str:
@@ -173,7 +182,7 @@ class Daemon:
             self._abandon(still)
             logging.shutdown()
             os._exit(0)
-        forget(self.store, self.me)
+        self._forget()
         self.store.close()
         log.info("stopped", extra={"event": "stopped"})
         return 0
@@ -262,18 +271,30 @@ class Daemon:
             self.clients.pop(slug, None)
             with contextlib.suppress(JobLookupError):
                 self.scheduler.remove_job(slug)
-        forget(self.store, self.me, slug)
+        self._forget(slug)
         log.info("%s: no longer scheduled (%s)", slug, why, extra={"client": slug})
 
     def _next_run(self, slug: str) -> datetime | None:
         job = self.scheduler.get_job(slug)
         return None if job is None else job.next_run_time
 
+    # -- the plans in the store (advisory: a failure to write one never stops a sync) ----
     def _publish(self, slug: str, job: ClientJob) -> None:
         with self._lock:
-            plan = Plan(next_run_at=None if job.paused else self._next_run(slug),
-                        failures=job.failures, retry_at=job.retry_at, paused=job.paused)
-        publish(self.store, slug, plan, self.me)
+            plan = DaemonPlan(self.me, next_run_at=None if job.paused else self._next_run(slug),
+                              failures=job.failures, retry_at=job.retry_at, paused=job.paused)
+        try:
+            self.store.plans.save(slug, plan)
+        except StoreError as exc:
+            log.warning("%s: could not record the daemon's plan: %s", slug, exc,
+                        extra={"client": slug})
+
+    def _forget(self, slug: str | None = None) -> None:
+        """Delete this daemon's plans (only ``slug``'s when given)."""
+        try:
+            self.store.plans.forget(self.me, slug)
+        except StoreError as exc:
+            log.warning("could not clear the daemon's plans: %s", exc)
 
     # -- a run (in a worker thread) ------------------------------------------------------
     def _run_job(self, slug: str) -> None:
@@ -291,29 +312,22 @@ class Daemon:
                 self._running.discard(slug)
                 self._idle.notify_all()
 
-    def _checkpoint(self, pages: int, tickets: int) -> None:
-        """Called after each committed page: the place a stopping daemon ends a sync."""
-        if self._stopping.is_set():
-            raise Interrupted(f"the daemon is stopping; {pages} page(s) committed, "
-                              "the next sync goes on from there")
-
     def _sync(self, slug: str, job: ClientJob) -> None:
-        options = SyncOptions(lock_timeout=self.options.lock_timeout, progress=self._checkpoint)
-        failure: BaseException | None
+        options = SyncOptions(lock_timeout=self.options.lock_timeout, stop=self._stopping,
+                              stop_reason="the daemon is stopping")
+        failure: Exception | None
         summary: RunSummary | None = None
         try:
-            summary = sync_client(job.config, self.store, options)
-        except LockTimeout:
-            log.debug("%s: skipped: another process is syncing this client", slug,
-                      extra={"client": slug, "event": "skipped"})
-            return
-        except Exception as exc:  # a bug or a broken store: this client only
+            result = sync_outcome(job.config, self.store, options)
+        except Exception as exc:  # a bug: this client only
             log.exception("%s: sync crashed: %s", slug, exc, extra={"client": slug})
             failure = exc
         else:
-            failure = summary.exception if summary.outcome != "ok" else None
-            if summary.outcome != "ok" and failure is None:
-                failure = RevbridgeError(summary.error or "failed")
+            if isinstance(result.error, LockTimeout):
+                log.debug("%s: skipped: another process is syncing this client", slug,
+                          extra={"client": slug, "event": "skipped"})
+                return
+            failure, summary = result.error, result.summary
         if isinstance(failure, Interrupted):
             log.info("%s: %s", slug, failure, extra={"client": slug, "event": "interrupted"})
             return

@@ -63,15 +63,15 @@ class BusinessClock:
             return count * 3_600_000_000
         return count * self.day_micros
 
-    def add(self, start: datetime, duration: str) -> datetime:
-        """The earliest instant at which ``duration`` of business time has run from ``start``."""
-        return self.add_many([start], self.duration_micros(duration))[0]
-
     def add_many(self, starts: Sequence[datetime], amount: int) -> list[datetime]:
-        """``amount`` business microseconds after each of ``starts`` (one pass for them all)."""
+        """``amount`` business microseconds after each of ``starts`` (one pass for them all):
+        for each, the earliest instant at which that much business time has run, in UTC."""
         if not starts:
             return []
-        self._cover_from(min(starts))
+        first = min(starts)  # mixing naive and aware moments raises TypeError here
+        if first.tzinfo is None:
+            raise ValueError("start must be timezone-aware")
+        self._cover_from(first)
         latest = _micros(max(starts))
         while not self._closes or self._closes[-1] <= latest or (
                 self._through[-1] - self._through[bisect_right(self._closes, latest)] < amount):
@@ -110,10 +110,3 @@ class BusinessClock:
                 self._through.append(before + closes - opens)
             day += timedelta(days=1)
         self._next_day = day
-
-
-def add_business(start: datetime, duration: str, sla: Sla, zone: ZoneInfo) -> datetime:
-    """``start`` plus ``duration`` (``Nh`` or ``Nd``) of business time, as UTC."""
-    if start.tzinfo is None:
-        raise ValueError("start must be timezone-aware")
-    return BusinessClock(sla, zone).add(start, duration)

@@ -53,12 +53,10 @@ class Roster:
     def __bool__(self) -> bool:
         return bool(self.ids)
 
-    def __contains__(self, person: object) -> bool:
-        if person.remote_id in self.ids:  # type: ignore[attr-defined]
+    def __contains__(self, person: Person) -> bool:
+        if person.remote_id in self.ids:
             return True
-        if not self.emails or not isinstance(person, Person) or not person.email:
-            return False
-        return person.email.casefold() in self.emails
+        return bool(self.emails and person.email and person.email.casefold() in self.emails)
 
 
 class Moves:
@@ -171,26 +169,21 @@ class Classifier:
         self._round_labels: dict[tuple[str, ...], int | None] = {}
 
     def requests_of(self, ticket: Ticket, moves: Moves) -> list[Draft]:
-        """The ticket's requests in time order, with status, designation and delivery.
-
-        (The engine's hot path: membership tests are inlined on purpose.)
-        """
+        """The ticket's requests in time order, with status, designation and delivery."""
         labels: frozenset[str] = frozenset()
         if self.reads_labels:
             labels = frozenset(label.casefold() for label in ticket.labels)
             if self.request_labels and labels.isdisjoint(self.request_labels):
                 return []
-        team, team_ids = self.team, self.team.ids
+        team = self.team
         found: list[Draft] = []
         tid = ticket.remote_id
         requester = ticket.requester
-        if self.request_labels or not (
-                requester.remote_id in team_ids or (team.emails and requester in team)):
+        if self.request_labels or requester not in team:
             found.append(Draft(ticket, ticket.created_at, requester, "new", ticket))
         for change in moves.reopens.get(tid, NO_CHANGES):
-            mover = change.by
-            if not (mover.remote_id in team_ids or (team.emails and mover in team)):
-                found.append(Draft(ticket, change.at, mover, "reopen", change))
+            if change.by not in team:
+                found.append(Draft(ticket, change.at, change.by, "reopen", change))
         if not found:
             return found
         if len(found) > 1:
@@ -206,8 +199,7 @@ class Classifier:
             clients = self.clients
             for draft in found:
                 person = draft.by
-                if not (person.remote_id in clients.ids or (clients.emails and person in clients)
-                        or person.remote_id in team_ids or (team.emails and person in team)):
+                if person not in clients and person not in team:
                     draft.designated = False
                     draft.reason = (f"within the scope, though {_who(person)} is not a "
                                     "designated contact")

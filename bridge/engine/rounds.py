@@ -51,13 +51,14 @@ def notice_kinds(status: RequestStatus, extra: bool, designated: bool) -> tuple[
 def compute_ledger(records: LedgerInput, config: ClientConfig, now: datetime) -> Ledger:
     """Derive the client's ledger from its records, as of ``now``."""
     # The engine allocates a few objects per record and frees none of them before it returns:
-    # the cyclic collector would only walk them again and again (a quarter of the run time).
-    paused = gc.isenabled()
+    # the cyclic collector would only walk them again and again (more than half the run time
+    # for 100,000 requests: bench/ledger.py, docs/PERFORMANCE.md).
+    collecting = gc.isenabled()
     gc.disable()
     try:
         return _compute(records, config, utc(now))
     finally:
-        if paused:
+        if collecting:
             gc.enable()
 
 
@@ -67,7 +68,7 @@ def _compute(records: LedgerInput, config: ClientConfig, now: datetime) -> Ledge
     entries: Iterable[TimeEntry] = records.time_entries
     if classifier.team:  # the quote bills the team's time, not time the client's people log
         team = classifier.team
-        entries = [e for e in entries if e.by.remote_id in team.ids or e.by in team]
+        entries = [e for e in entries if e.by in team]
     _attribute_time(by_ticket, entries)
     counted = [d for d in drafts if d.status == "counted"]
     round_drafts = group(counted, config.rounds, config.zone)
@@ -186,7 +187,6 @@ _NOTICES = {
 
 def _build_requests(drafts: Sequence[Draft], now: datetime,
                     extra_numbers: set[int]) -> dict[Draft, Request]:
-    notices, new = _NOTICES, tuple.__new__  # tuple.__new__ skips the named tuple's slow __new__
     result: dict[Draft, Request] = {}
     for d in drafts:
         ticket = d.ticket
@@ -197,13 +197,14 @@ def _build_requests(drafts: Sequence[Draft], now: datetime,
             if len(d.entries) > 1:
                 d.entries.sort(key=_ENTRY_ORDER)
             entries = tuple(d.entries)
-        by = d.by
-        result[d] = new(Request, (
-            ticket.key, ticket.remote_id, ticket.url, ticket.title, d.at, by.remote_id, by.name,
-            d.kind, d.status, d.designated, d.round, due, delivered, late, d.seconds,
-            notices[d.status, d.round in extra_numbers, d.designated], d.reason, d.source,
-            d.delivery, entries,
-        ))
+        result[d] = Request(
+            ticket=ticket.key, remote_id=ticket.remote_id, url=ticket.url, title=ticket.title,
+            at=d.at, by=d.by.remote_id, by_name=d.by.name, kind=d.kind, status=d.status,
+            designated=d.designated, round=d.round, due_at=due, delivered_at=delivered,
+            late=late, seconds=d.seconds,
+            notices=_NOTICES[d.status, d.round in extra_numbers, d.designated],
+            reason=d.reason, source=d.source, delivery=d.delivery, entries=entries,
+        )
     return result
 
 

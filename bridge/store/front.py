@@ -1,4 +1,4 @@
-"""The store: tracker records, cursors, the outbox and runs, every row by client.
+"""The store: tracker records, cursors, the outbox, runs and daemons' plans, every row by client.
 
 See docs/architecture.md §3.
 
@@ -37,6 +37,7 @@ from bridge.store.models import (
     TimeEntryRow,
     utc_now,
 )
+from bridge.store.plans import DaemonPlans
 from bridge.store.rows import (
     change_id,
     change_row,
@@ -86,6 +87,8 @@ class StartedRun(NamedTuple):
 class Store:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
+        #: the ``daemon_state`` table: what running daemons plan for each client
+        self.plans = DaemonPlans(self)
 
     @classmethod
     def open(cls, url: str | None = None) -> Store:
@@ -237,12 +240,6 @@ class Store:
             state = s.get(SyncStateRow, client) or SyncStateRow(client=client)
             state.cursor = cursor
             s.add(state)
-
-    def run_count(self, client: str) -> int:
-        """How many syncs of ``client`` have started (``start_run`` counts them)."""
-        with self.session() as s:
-            state = s.get(SyncStateRow, client)
-            return state.runs if state else 0
 
     # outbox --------------------------------------------------------------------------------
 

@@ -12,6 +12,7 @@ posting.
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -20,9 +21,15 @@ from bridge.clientfile.schema import ClientConfig
 from bridge.engine.ledger import Ledger
 from bridge.present.notices import Notice, find_marker, notices_for
 from bridge.store import Store
+from bridge.store.derive import OutboxIndex
 from bridge.store.models import OutboxRow, utc_now
 from connectors.base import Comment, Connector
-from connectors.errors import ConfigError, RemoteFatalError, RemoteRetriableError
+from connectors.errors import (
+    ConfigError,
+    CredentialsRefused,
+    RemoteFatalError,
+    RemoteRetriableError,
+)
 
 log = logging.getLogger(__name__)
 
@@ -54,26 +61,6 @@ def queue_notices(store: Store, config: ClientConfig, notices: Iterable[Notice],
     return store.add_notices(rows)
 
 
-@dataclass(frozen=True, slots=True)
-class OutboxIndex:
-    """What a sync needs to know of a client's outbox, read in one query (no bodies)."""
-
-    #: the key of every notice queued, whatever its state (held, pending, posted, discarded...)
-    keys: set[str]
-    #: remote ids of the comments the bridge posted
-    posted_ids: set[str]
-
-    @classmethod
-    def read(cls, store: Store, client: str) -> OutboxIndex:
-        keys: set[str] = set()
-        posted: set[str] = set()
-        for key, state, comment_id in store.notice_states(client):
-            keys.add(key)
-            if state == "posted" and comment_id:
-                posted.add(comment_id)
-        return cls(keys, posted)
-
-
 def new_notices(ledger: Ledger, config: ClientConfig, outbox: OutboxIndex,
                 live_tickets: set[str]) -> list[Notice]:
     """The notices the ledger calls for on live tickets that are not in the outbox yet: what a
@@ -87,14 +74,11 @@ def new_notices(ledger: Ledger, config: ClientConfig, outbox: OutboxIndex,
             if n.ticket_id in live_tickets]
 
 
-def bridge_comment_ids(store: Store, client: str) -> set[str]:
-    """Remote ids of every comment the bridge posted for ``client``."""
-    return OutboxIndex.read(store, client).posted_ids
-
-
 def post_pending(store: Store, client: str, connector: Connector,
-                 stored_comments: Sequence[Comment] | None = None) -> PostResult:
-    """Post every ``pending`` or interrupted ``sending`` notice of ``client`` once.
+                 stored_comments: Sequence[Comment] | None = None, *,
+                 stop: threading.Event | None = None) -> PostResult:
+    """Post every ``pending`` or interrupted ``sending`` notice of ``client`` once; when
+    ``stop`` is set, post no more (the rest stay pending for the next run).
 
     A notice whose marker stands in ``stored_comments`` (by default the stored comments of the
     tickets with a notice to post, read only when there is one) is marked posted instead.
@@ -109,14 +93,16 @@ def post_pending(store: Store, client: str, connector: Connector,
             by_marker[(comment.ticket_id, marker)] = comment.remote_id
     result = PostResult()
     for row in rows:
+        if stop is not None and stop.is_set():
+            break
         assert row.id is not None
         existing = by_marker.get((row.ticket_id, row.marker))
         if existing is None and row.state == "sending":
             try:
                 existing = connector.find_comment(row.ticket_id, row.marker)
+            except CredentialsRefused:
+                raise
             except RemoteFatalError as exc:
-                if exc.status in (401, 403):
-                    raise
                 # cannot be checked (the ticket is gone?): stays `sending`, others go on
                 result.failed.append((row, str(exc)))
                 log.warning("%s: notice %s on %s cannot be checked: %s", client, row.marker,
@@ -140,9 +126,9 @@ def post_pending(store: Store, client: str, connector: Connector,
             if exc.in_flight:
                 store.update_notice(row.id, in_flight_at=utc_now(), error=str(exc))
             raise
+        except CredentialsRefused:
+            raise
         except RemoteFatalError as exc:
-            if exc.status in (401, 403):
-                raise
             # Only a 4xx answer says nothing was posted (e.g. the ticket is gone): try again
             # next run. Any other failure (a 2xx answer without a comment id...) may have
             # posted it: the row stays `sending`, so the next run looks for it first.

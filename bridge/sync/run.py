@@ -3,6 +3,10 @@
 lock → pull pages (each page and its cursor in one transaction) → reconcile deletions every
 ``reconcile_every`` runs or with ``full`` (only from a complete listing) → derive the ledger →
 queue new notices → post pending ones → record the run. Nothing here knows a tracker by name.
+
+Errors flow one way: :func:`sync_client` records the run (``failed``, with the error's text) and
+raises; :func:`sync_outcome` returns the summary and the error instead, for callers that go on
+with other clients. A sync is stopped through ``SyncOptions.stop``, never from a callback.
 """
 
 from __future__ import annotations
@@ -10,6 +14,7 @@ from __future__ import annotations
 import logging
 import math
 import os
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
@@ -17,14 +22,13 @@ from datetime import UTC, datetime
 from typing import Any
 
 from bridge.clientfile.schema import ClientConfig
-from bridge.engine.ledger import Ledger
-from bridge.engine.rounds import LedgerInput, compute_ledger
-from bridge.store import ClientRecords, Store
+from bridge.store import Store
+from bridge.store.derive import OutboxIndex, ledger_for
 from bridge.store.models import RunRow
 from bridge.sync.connect import build_connector
-from bridge.sync.outbox import OutboxIndex, new_notices, post_pending, queue_notices
+from bridge.sync.outbox import new_notices, post_pending, queue_notices
 from connectors.base import Connector
-from connectors.errors import ConfigError, RevbridgeError, SyncError
+from connectors.errors import ConfigError, Interrupted, RevbridgeError, SyncError
 from connectors.http import RetryPolicy
 
 log = logging.getLogger(__name__)
@@ -58,6 +62,10 @@ class SyncOptions:
     lock_timeout: float = field(default_factory=default_lock_wait)
     policy: RetryPolicy | None = None
     progress: ProgressHook | None = None
+    #: set (from any thread) to end the sync after the page it is committing, or between two
+    #: notices it is posting: it then raises :class:`Interrupted` with ``stop_reason``
+    stop: threading.Event | None = None
+    stop_reason: str = "the sync was asked to stop"
 
 
 @dataclass
@@ -81,49 +89,33 @@ class RunSummary:
     would_post: list[dict[str, str]] = field(default_factory=list)
     requests_made: int = 0
     error: str | None = None
-    #: the failure behind ``outcome = "failed"`` (for the exit code); not in the JSON
-    exception: RevbridgeError | None = field(default=None, repr=False)
 
     def as_json(self) -> dict[str, Any]:
-        data = asdict(self)
-        data.pop("exception")
-        return data
+        return asdict(self)
 
 
-def ledger_input(records: ClientRecords, posted_ids: set[str]) -> LedgerInput:
-    """The engine's input from stored records (it reads no comments).
-
-    Time entries that are bridge comments are left out: Trello reads ``/spent 2h`` comments as
-    time, and a notice whose template puts the ticket title at the start of a line ("/spent 8h
-    on the header?") would otherwise bill its own text as hours.
-    """
-    entries = tuple(e for e in records.time_entries if e.remote_id not in posted_ids)
-    return LedgerInput(tickets=records.tickets, changes=records.changes, time_entries=entries)
-
-
-def current_ledger(store: Store, config: ClientConfig, now: datetime | None = None, *,
-                   records: ClientRecords | None = None,
-                   outbox: OutboxIndex | None = None) -> Ledger:
-    """The client's ledger, derived from the store as it is now (``records`` and ``outbox``:
-    the client's, when the caller has read them already)."""
-    if records is None:
-        records = store.load_records(config.client, comments=False)
-    if outbox is None:
-        outbox = OutboxIndex.read(store, config.client)
-    return compute_ledger(ledger_input(records, outbox.posted_ids), config,
-                          now or datetime.now(UTC))
+ConnectorFactory = Callable[[ClientConfig, RetryPolicy | None], Connector]
 
 
 def sync_client(
     config: ClientConfig,
     store: Store,
     options: SyncOptions | None = None,
-    connector_factory: Callable[[ClientConfig, RetryPolicy | None], Connector] = build_connector,
+    connector_factory: ConnectorFactory = build_connector,
+    *,
+    summary: RunSummary | None = None,
 ) -> RunSummary:
-    """Sync one client. Raises only LockTimeout; every other failure is in the summary."""
+    """Sync one client; returns what it did.
+
+    Raises what ended it: :class:`LockTimeout` before anything started, any other error after
+    the run is recorded as failed, with the error's text, in the store. ``summary`` is filled
+    as the sync goes: pass one to keep what a failed sync did (:func:`sync_outcome` does).
+    """
     options = options or SyncOptions()
     client = config.client
-    summary = RunSummary(client=client, started_at=datetime.now(UTC).isoformat())
+    if summary is None:
+        summary = RunSummary(client=client)
+    summary.started_at = datetime.now(UTC).isoformat()
     began = time.monotonic()
     with store.lock(client, timeout=options.lock_timeout):
         previous = store.last_run(client)
@@ -135,18 +127,51 @@ def sync_client(
             _reconcile(store, config, connector, options, summary, run.number)
             before = previous_requests(previous)
             _derive_and_post(store, config, connector, options, summary, before)
-            summary.outcome = "ok"
-        except RevbridgeError as exc:
+        except BaseException as exc:
             summary.outcome, summary.error = "failed", f"{type(exc).__name__}: {exc}"
-            summary.exception = exc
-            log.error("%s: sync failed: %s", client, summary.error)
+            if isinstance(exc, RevbridgeError):
+                log.error("%s: sync failed: %s", client, summary.error)
+            raise
+        else:
+            summary.outcome = "ok"
         finally:
             summary.requests_made = connector.requests_made if connector is not None else 0
             summary.seconds = round(time.monotonic() - began, 3)
-            outcome = summary.outcome if summary.outcome != "running" else "failed"
-            store.finish_run(run.id, outcome, counts=_counts(summary),
+            store.finish_run(run.id, summary.outcome, counts=_counts(summary),
                              requests_made=summary.requests_made, error=summary.error)
     return summary
+
+
+@dataclass(frozen=True)
+class SyncOutcome:
+    """How one client's sync ended, for callers that sync several clients and go on."""
+
+    #: what the sync did; None when it never started (its lock was held, the store refused)
+    summary: RunSummary | None
+    #: what ended it; None when it succeeded
+    error: RevbridgeError | None
+
+
+def sync_outcome(
+    config: ClientConfig,
+    store: Store,
+    options: SyncOptions | None = None,
+    connector_factory: ConnectorFactory = build_connector,
+) -> SyncOutcome:
+    """:func:`sync_client` for batch callers (``sync`` over several clients, the daemon): a
+    :class:`RevbridgeError` is returned with the summary, not raised (a bug still raises)."""
+    summary = RunSummary(client=config.client)
+    try:
+        sync_client(config, store, options, connector_factory, summary=summary)
+    except RevbridgeError as exc:
+        return SyncOutcome(None if summary.outcome == "running" else summary, exc)
+    return SyncOutcome(summary, None)
+
+
+def _check_stop(options: SyncOptions, summary: RunSummary) -> None:
+    if options.stop is not None and options.stop.is_set():
+        raise Interrupted(f"{options.stop_reason}; {summary.pages} page(s) committed, "
+                          "the next sync goes on from there")
 
 
 def previous_requests(run: RunRow | None) -> int | None:
@@ -172,6 +197,7 @@ def _pull(store: Store, config: ClientConfig, connector: Connector, options: Syn
             log.warning("%s: skipped a record from the tracker: %s", config.client, line)
         if options.progress is not None:
             options.progress(summary.pages, summary.tickets)
+        _check_stop(options, summary)
 
 
 def _reconcile(store: Store, config: ClientConfig, connector: Connector, options: SyncOptions,
@@ -187,7 +213,7 @@ def _derive_and_post(store: Store, config: ClientConfig, connector: Connector,
                      options: SyncOptions, summary: RunSummary, before: int | None) -> None:
     records = store.load_records(config.client, comments=False)
     outbox = OutboxIndex.read(store, config.client)
-    ledger = current_ledger(store, config, records=records, outbox=outbox)
+    ledger = ledger_for(store, config, records=records, outbox=outbox)
     summary.requests = len(ledger.requests)
     summary.new_requests = summary.requests - before if before is not None else summary.requests
     summary.rounds_used = ledger.rounds_used
@@ -203,9 +229,10 @@ def _derive_and_post(store: Store, config: ClientConfig, connector: Connector,
     summary.notices_queued = len(queue_notices(store, config, fresh, live))
     if config.comments.mode == "off":
         return
-    result = post_pending(store, config.client, connector)
+    result = post_pending(store, config.client, connector, stop=options.stop)
     summary.notices_posted = len(result.posted)
     summary.notices_found_posted = len(result.already_there)
+    _check_stop(options, summary)
     if result.failed:
         row, reason = result.failed[0]
         raise SyncError(f"{len(result.failed)} notice(s) refused by the tracker, "

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from bridge.sync.run import RunSummary, SyncOptions, sync_client
+from bridge.sync.run import RunSummary, SyncOptions, sync_outcome
 from connectors.testing.fakes.base import Fault
 from tests.reliability.worlds import (
     FAULT_DELAY,
@@ -71,8 +71,10 @@ def faulted_sync(w: World) -> tuple[RunSummary, list[str | None]]:
     def progress(pages: int, tickets: int) -> None:
         cursors.append(w.store.get_cursor(w.client))
 
-    summary = sync_client(w.config, w.store, SyncOptions(policy=policy(), progress=progress))
-    return summary, cursors
+    result = sync_outcome(w.config, w.store, SyncOptions(policy=policy(), progress=progress))
+    assert result.summary is not None, result.error
+    assert (result.error is not None) == (result.summary.outcome == "failed")
+    return result.summary, cursors
 
 
 def check_outcome(w: World, summary: RunSummary, cursors: list[str | None]) -> None:
@@ -82,7 +84,6 @@ def check_outcome(w: World, summary: RunSummary, cursors: list[str | None]) -> N
     assert run.outcome == summary.outcome
     if summary.outcome == "failed":
         assert summary.error and run.error == summary.error
-        assert summary.exception is not None
     # the cursor stored is the one committed with the last page (never one further)
     assert w.store.get_cursor(w.client) == cursors[-1]
 

@@ -21,7 +21,8 @@ from bridge.clientfile.load import load_client
 from bridge.clientfile.schema import ClientConfig
 from bridge.present.notices import find_marker, notices_for
 from bridge.store import ClientRecords, Store
-from bridge.sync.run import RunSummary, SyncOptions, current_ledger, sync_client
+from bridge.store.derive import ledger_for
+from bridge.sync.run import RunSummary, SyncOptions, sync_client, sync_outcome
 from connectors.http import RetryPolicy, fast_policy
 from connectors.testing.fakes import Fake, make_fake, tracker_table
 from tests.e2e import write_client_file
@@ -75,7 +76,10 @@ class World:
         return self.config.client
 
     def sync(self, **options: Any) -> RunSummary:
-        return sync_client(self.config, self.store, SyncOptions(policy=policy(), **options))
+        """One sync; a failed one returns its summary (outcome ``failed``) instead of raising."""
+        result = sync_outcome(self.config, self.store, SyncOptions(policy=policy(), **options))
+        assert result.summary is not None, result.error
+        return result.summary
 
     def records(self) -> ClientRecords:
         return self.store.load_records(self.client)
@@ -190,7 +194,7 @@ def assert_converged(w: World, folder: Path) -> None:
     fresh = sync_client(twin, w.store, SyncOptions(policy=policy(), full=True, dry_run=True))
     assert fresh.outcome == "ok", fresh.error
     assert comparable(w.records()) == comparable(w.store.load_records(twin.client))
-    ledger = current_ledger(w.store, w.config)
+    ledger = ledger_for(w.store, w.config)
     wanted = {n.key: n for n in notices_for(ledger, w.config)}
     rows = {row.key: row for row in w.store.outbox(w.client)}
     assert set(rows) == set(wanted), "a notice the ledger calls for is missing (or extra)"
