@@ -117,3 +117,36 @@ def test_config_check_validates_notice_texts(tmp_path: Path, toy_tracker: str) -
     assert lines[0].startswith(f"{path}: [comments.texts] ack: unknown placeholder {{titre}} "
                                "(known: {")
     assert lines[1].startswith(f"{path}: [comments.texts] merci: unknown notice kind (known: ")
+
+
+def test_a_sync_that_never_started_prints_its_error_and_no_table(tmp_path: Path,
+                                                                  toy_tracker: str) -> None:
+    folder = tmp_path / "clients"
+    path = write_client(folder, "acme", token="env:T")
+    path.write_text(path.read_text().replace("rounds_included = 2", "rounds_included = -2"))
+    result = runner.invoke(app, ["sync", "acme", "--config-dir", str(folder),
+                                 "--db", f"sqlite:///{tmp_path / 's.db'}"])
+    assert result.exit_code == 2
+    assert result.stdout == ""  # no summary table of nothing
+    assert result.stderr.count("error: ") == 1 and "rounds_included" in result.stderr
+
+
+def test_retries_are_shown_on_a_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
+    import io
+    import logging
+
+    from rich.console import Console
+
+    from bridge.cli import sync as sync_command
+
+    screen = io.StringIO()
+    monkeypatch.setattr(sync_command, "err", Console(file=screen, force_terminal=True,
+                                                     highlight=False, width=200))
+    log = logging.getLogger("connectors.http")
+    with sync_command._retries_shown(True):
+        log.info("jira: GET http://x: the connection was refused; retrying (2/6) in 1 s",
+                 extra={"event": "retry"})
+        log.info("jira: something else")
+    log.info("jira: after the sync; retrying (3/6)", extra={"event": "retry"})
+    assert screen.getvalue().splitlines() == [
+        "jira: GET http://x: the connection was refused; retrying (2/6) in 1 s…"]

@@ -14,7 +14,7 @@ import importlib.util
 import os
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -161,15 +161,27 @@ def _lock_path(engine: Engine, client: str) -> Path:
 
 
 @contextmanager
-def client_lock(engine: Engine, client: str, timeout: float = 0.0) -> Iterator[None]:
-    """Hold ``client``'s sync lock for the block; wait up to ``timeout`` s, then LockTimeout."""
+def client_lock(engine: Engine, client: str, timeout: float = 0.0,
+                on_wait: Callable[[], None] | None = None) -> Iterator[None]:
+    """Hold ``client``'s sync lock for the block; wait up to ``timeout`` s, then LockTimeout.
+    ``on_wait`` is called once when the lock is held by another process and there is time to
+    wait for it (so a person can be told why nothing happens)."""
     deadline = time.monotonic() + timeout
+    told = on_wait is None or timeout <= 0
+
+    def wait() -> None:
+        nonlocal told
+        if not told and on_wait is not None:
+            told = True
+            on_wait()
+        _wait_or_give_up(client, deadline)
+
     if engine.dialect.name == "postgresql":
         with engine.connect() as conn:
             key = _lock_key(client)
             while not conn.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": key}).scalar():
                 conn.rollback()
-                _wait_or_give_up(client, deadline)
+                wait()
             conn.commit()
             try:
                 yield
@@ -185,7 +197,7 @@ def client_lock(engine: Engine, client: str, timeout: float = 0.0) -> Iterator[N
                 fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
                 break
             except BlockingIOError:
-                _wait_or_give_up(client, deadline)
+                wait()
         try:
             yield
         finally:

@@ -14,7 +14,7 @@ given ``session=`` (notices go to the outbox in the same transaction as the data
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from typing import Any, NamedTuple, TypeVar, cast
@@ -294,9 +294,10 @@ class Store:
 
     # the per-client sync lock -------------------------------------------------------------
 
-    def lock(self, client: str, *, timeout: float = 0.0) -> AbstractContextManager[None]:
+    def lock(self, client: str, *, timeout: float = 0.0,
+             on_wait: Callable[[], None] | None = None) -> AbstractContextManager[None]:
         """Hold ``client``'s sync lock for the block (see :mod:`bridge.store.db`)."""
-        return client_lock(self.engine, client, timeout)
+        return client_lock(self.engine, client, timeout, on_wait)
 
     # runs ----------------------------------------------------------------------------------
 

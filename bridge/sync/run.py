@@ -66,6 +66,8 @@ class SyncOptions:
     #: notices it is posting: it then raises :class:`Interrupted` with ``stop_reason``
     stop: threading.Event | None = None
     stop_reason: str = "the sync was asked to stop"
+    #: called once when another process holds the client's lock and this sync waits for it
+    on_lock_wait: Callable[[], None] | None = None
 
 
 @dataclass
@@ -117,7 +119,7 @@ def sync_client(
         summary = RunSummary(client=client)
     summary.started_at = datetime.now(UTC).isoformat()
     began = time.monotonic()
-    with store.lock(client, timeout=options.lock_timeout):
+    with store.lock(client, timeout=options.lock_timeout, on_wait=options.on_lock_wait):
         previous = store.last_run(client)
         run = store.start_run(client)
         connector: Connector | None = None

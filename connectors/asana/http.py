@@ -76,8 +76,10 @@ class PolicyRetry(Retry):
             reason = error or ResponseError(f"waiting {delay:.0f}s exceeds the retry budget")
             raise MaxRetryError(_pool, url or "", reason) from reason
         new.waited, new.next_delay = self.waited + delay, delay
-        log.debug("asana: retrying %s %s in %.1fs (%s)", method, url, delay,
-                  error.__class__.__name__ if error else getattr(response, "status", "?"))
+        cause = network_cause(error) if error else f"HTTP {getattr(response, 'status', '?')}"
+        log.info("asana: %s %s: %s; retrying (%d/%d) in %.0f s", method, url, cause,
+                 len(new.history) + 1, self.policy.max_attempts, delay,
+                 extra={"event": "retry"})
         return new
 
     def sleep(self, response: Any = None) -> None:
