@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -19,6 +19,10 @@ from bridge.cli.app import (
 )
 from bridge.clientfile.load import configs_named, find_client, load_client
 from connectors.errors import ConfigError
+
+if TYPE_CHECKING:
+    from bridge.clientfile.schema import ClientConfig
+    from bridge.store import Store
 
 
 @app.command("status")
@@ -82,4 +86,18 @@ def explain(
     config = load_client(find_client(client, config_dir))
     with Store.open(db) as store:
         ledger = ledger_for(store, config)
+        if not ledger.find(ticket):
+            raise ConfigError([_not_a_request(store, config, ticket)])
     out.print(explain_request(ledger, ticket), markup=False)
+
+
+def _not_a_request(store: Store, config: ClientConfig, ticket: str) -> str:
+    from bridge.engine.classify import why_not_a_request
+
+    stored = [t for t in store.load_records(config.client, comments=False).tickets
+              if ticket in (t.key, t.remote_id)]
+    if not stored:
+        return (f"{ticket}: no ticket with this key or id in the store for {config.client}: "
+                f"check the key, or run `revbridge sync {config.client}` first")
+    return (f"{ticket} is not a request of {config.client}'s quote: "
+            f"{why_not_a_request(stored[0], config)}")
