@@ -95,8 +95,10 @@ def test_config_check_reports_each_file(tmp_path: Path, toy_tracker: str) -> Non
     assert lines[0] == f"OK  {good}"
     assert lines[1].startswith(f"{bad}: [tracker] token: a secret cannot be written")
     assert "revbridge auth set beta" in lines[1] and "hunter2" not in result.stdout
-    assert lines[2] == f"OK  {folder / 'gamma.toml'}"
-    assert lines[3] == f"{good}: client: 'acme' is also the slug of {folder / 'gamma.toml'}"
+    gamma = folder / "gamma.toml"
+    assert lines[2] == (f"{gamma}: client: 'acme' differs from the file name 'gamma.toml'; a "
+                        "client file is named after its client: rename the file to acme.toml "
+                        "or set client = 'gamma'")
     one = runner.invoke(app, ["config", "check", str(good)])
     assert one.exit_code == 0 and one.stdout == f"OK  {good}\n"
 

@@ -46,8 +46,10 @@ def example_with_toy_tracker(tmp_path: Path) -> Path:
     return write(tmp_path, "acme.toml", head + TOY_TRACKER.lstrip() + "\n" + statuses)
 
 
-def test_config_example_loads_with_the_jira_connector() -> None:
-    config = load_client(EXAMPLE)
+def test_config_example_loads_with_the_jira_connector(tmp_path: Path) -> None:
+    path = tmp_path / "acme.toml"  # a client file is named after its client
+    path.write_text(EXAMPLE.read_text())
+    config = load_client(path)
     assert config.client == "acme"
     assert config.tracker.type == "jira"
     assert config.tracker.token == "keyring:revbridge/acme"

@@ -137,11 +137,11 @@ def test_bad_overrides_are_reported_and_fall_back_to_the_default() -> None:
     problems = validate_texts(cfg)
     assert len(problems) == 5
     joined = "\n".join(problems)
-    assert "[comments.texts].ack: unknown placeholder {deadline}" in joined
-    assert "[comments.texts].extra: not a valid template" in joined
-    assert "[comments.texts].out_of_scope: cannot be filled in" in joined
-    assert "[comments.texts].not_designated: unknown placeholder {round.real}" in joined
-    assert "[comments.texts].thanks: unknown notice kind" in joined
+    assert "[comments.texts] ack: unknown placeholder {deadline}" in joined
+    assert "[comments.texts] extra: not a valid template" in joined
+    assert "[comments.texts] out_of_scope: cannot be filled in" in joined
+    assert "[comments.texts] not_designated: unknown placeholder {round.real}" in joined
+    assert "[comments.texts] thanks: unknown notice kind" in joined
     found = ledger([ticket("1", at(2), OSCAR), ticket("2", at(3), labels=["out-of-scope"])],
                    quote={"rounds_included": 0})
     bodies = [n.body for n in notices_for(found, cfg)]

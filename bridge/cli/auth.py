@@ -40,8 +40,8 @@ def set_secret(
     """Prompt for the client's token (not echoed), check it with the tracker (who am I) and
     store it in the keyring.
 
-    It goes where the client file's ``keyring:SERVICE/USER`` reference points, else to
-    ``revbridge/CLIENT``. A token the tracker refuses is not stored.
+    It goes where the client file's keyring:SERVICE/USER reference points, else to
+    revbridge/CLIENT. A token the tracker refuses is not stored.
     """
     from bridge.clientfile.load import find_client, read_table
 

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from bridge.cli.app import ConfigDirOption, DbOption, app, out
+from bridge.cli.app import ConfigDirOption, DbOption, app, out, print_data
 from connectors.errors import ConfigError
 
 if TYPE_CHECKING:
@@ -43,7 +43,7 @@ def list_clients(
         held = store.held_counts()
         rows = [_describe(path, store.last_run, states, held) for path in paths]
     if as_json:
-        out.print_json(json.dumps(rows))
+        print_data(json.dumps(rows))
         return
     from bridge.present.terminal import plain
 

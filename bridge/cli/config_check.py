@@ -1,8 +1,7 @@
-"""``revbridge config check [CLIENT]``: every problem of every client file, or OK."""
+"""``revbridge config check [CLIENT] [--online]``: every problem of every client file, or OK."""
 
 from __future__ import annotations
 
-from collections import defaultdict
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -28,7 +27,9 @@ app.add_typer(config_app, name="config")
 @config_app.command("check")
 def check(
     client: Annotated[
-        str | None, typer.Argument(help="A client slug or .toml path; all clients when omitted.")
+        str | None,
+        typer.Argument(
+            metavar="CLIENT", help="A client slug or .toml path; all clients when omitted."),
     ] = None,
     online: Annotated[bool, typer.Option(
         "--online", help="Also ask the tracker: token, project, status names, contacts, labels."
@@ -44,6 +45,7 @@ def check(
     from bridge.clientfile.load import client_paths, read_client
     from bridge.clientfile.notes import config_notes
     from bridge.clientfile.settings import read_settings, settings_path
+    from bridge.present.notices import validate_texts
 
     paths = client_paths([client] if client is not None else [], config_dir)
     failed = False
@@ -54,20 +56,19 @@ def check(
         for line in problems or [f"OK  {settings_file}"]:
             out.print(line, markup=False, soft_wrap=True)
         failed = bool(problems)
-    slugs: dict[str, list[Path]] = defaultdict(list)
     for path in paths:
         config, problems = read_client(path)
         if config is not None:
-            slugs[config.client].append(path)
-        if config is not None and online:
+            problems = [f"{path}: {line}" for line in validate_texts(config)]
+        if config is not None and not problems and online:
             try:
-                problems = problems + check_online(path, config)
+                problems = check_online(path, config)
             except (CredentialsError, CredentialsRefused) as exc:
                 refused = True
-                problems = [*problems, f"{path}: [tracker] token: {exc}"]
+                problems = [f"{path}: [tracker] token: {exc}"]
             except RevbridgeError as exc:
                 refused = refused or exit_code(exc) == EXIT_CREDENTIALS
-                problems = [*problems, f"{path}: [tracker]: {exc}"]
+                problems = [f"{path}: [tracker]: {exc}"]
         for line in problems:
             out.print(line, markup=False, soft_wrap=True)
         if not problems:
@@ -76,15 +77,6 @@ def check(
             for note in config_notes(config, datetime.now(UTC)):
                 out.print(f"{path}: note: {note}", markup=False, soft_wrap=True)
         failed = failed or bool(problems)
-    for slug, files in slugs.items():
-        if len(files) > 1:
-            failed = True
-            others = ", ".join(str(p) for p in files[1:])
-            out.print(
-                f"{files[0]}: client: {slug!r} is also the slug of {others}",
-                markup=False,
-                soft_wrap=True,
-            )
     if refused:
         raise typer.Exit(EXIT_CREDENTIALS)
     if failed:

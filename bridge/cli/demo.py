@@ -41,7 +41,8 @@ def keep_for_the_dashboard(database: Path, client_file: Path) -> Path:
 
 @app.command("demo")
 def demo(
-    tracker: Annotated[str, typer.Option(help="The fake tracker: jira, trello or asana.")] = "jira",
+    tracker: Annotated[str, typer.Option(
+        metavar="NAME", help="The fake tracker: jira, trello or asana.")] = "jira",
 ) -> None:
     """Sync a scripted client story from a fake tracker and show the ledger and the comments."""
     import tomli_w

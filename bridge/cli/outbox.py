@@ -15,7 +15,8 @@ outbox_app = typer.Typer(help="Notices queued for posting (review mode).", no_ar
 app.add_typer(outbox_app, name="outbox")
 
 IdsOption = Annotated[
-    list[int] | None, typer.Option("--id", help="Only this notice (repeatable); all by default.")
+    list[int] | None,
+    typer.Option("--id", metavar="N", help="Only this notice (repeatable); all by default."),
 ]
 
 

@@ -23,16 +23,17 @@ if TYPE_CHECKING:
 def report(
     client: ClientArgument,
     fmt: Annotated[str | None, typer.Option(
-        "--format", "-f", help="md, csv, html or pdf (else from -o's extension, else md).",
+        "--format", "-f", metavar="FORMAT",
+        help="md, csv, html or pdf (else from -o's extension, else md).",
         show_default=False)] = None,
     output: Annotated[Path | None, typer.Option(
-        "--output", "-o", help="Write to this file (.md, .csv, .html, .pdf) instead of "
-        "standard output.", show_default=False)] = None,
+        "--output", "-o", metavar="FILE", help="Write to this file (.md, .csv, .html, .pdf) "
+        "instead of standard output.", show_default=False)] = None,
     excel: Annotated[bool, typer.Option(
         "--excel", help="CSV for a French spreadsheet: ';', decimal comma, UTF-8 with BOM "
         "(also [report] csv = \"excel-fr\" in the settings file).")] = False,
     language: Annotated[str | None, typer.Option(
-        "--language", "-l", help="fr or en (else the client file's language).",
+        "--language", "-l", metavar="LANG", help="fr or en (else the client file's language).",
         show_default=False)] = None,
     first: Annotated[datetime | None, typer.Option(
         "--from", formats=["%Y-%m-%d"], show_default=False,

@@ -141,6 +141,14 @@ def check_table(path: Path, data: Mapping[str, Any]) -> tuple[ClientConfig | Non
         ]
         return None, problems
     problems += _email_contacts(path, config)
+    slug = config.client
+    if slug != path.stem:
+        # commands find a client by its file name: `sync acme` reads acme.toml
+        problems.append(
+            f"{path}: client: {slug!r} differs from the file name {path.name!r}; a client file "
+            f"is named after its client: rename the file to {slug}.toml or set "
+            f"client = {path.stem!r}"
+        )
     return (None if problems else config), problems
 
 

@@ -227,7 +227,7 @@ def validate_texts(config: ClientConfig) -> list[str]:
     problems: list[str] = []
     sample = {name: "x" for name in PLACEHOLDERS}
     for kind, template in config.comments.texts.items():
-        where = f"[comments.texts].{kind}"
+        where = f"[comments.texts] {kind}"
         if kind not in KINDS:
             problems.append(f"{where}: unknown notice kind (known: {', '.join(KINDS)})")
             continue

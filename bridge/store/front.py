@@ -13,7 +13,8 @@ given ``session=`` (notices go to the outbox in the same transaction as the data
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+import logging
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from typing import Any, NamedTuple, TypeVar, cast
@@ -52,6 +53,8 @@ from bridge.store.rows import (
 )
 from connectors.base import Comment, StatusChange, Ticket, TicketBundle, TimeEntry
 from connectors.errors import StoreError
+
+log = logging.getLogger(__name__)
 
 CHUNK = 500  # ids per IN (...) list: well under every backend's parameter limit
 T = TypeVar("T")
@@ -95,6 +98,7 @@ class Store(FirstContactQueries):
         ``None``: ``$REVBRIDGE_DB``, else the SQLite file in the user data dir.
         """
         engine = db.create(db_url(url))
+        log.debug("opening the store %s", engine.url.render_as_string(hide_password=True))
         db.migrate(engine)
         return cls(engine)
 
@@ -310,9 +314,10 @@ class Store(FirstContactQueries):
 
     # the per-client sync lock -------------------------------------------------------------
 
-    def lock(self, client: str, *, timeout: float = 0.0) -> AbstractContextManager[None]:
+    def lock(self, client: str, *, timeout: float = 0.0,
+             on_wait: Callable[[], None] | None = None) -> AbstractContextManager[None]:
         """Hold ``client``'s sync lock for the block (see :mod:`bridge.store.db`)."""
-        return client_lock(self.engine, client, timeout)
+        return client_lock(self.engine, client, timeout, on_wait)
 
     # runs ----------------------------------------------------------------------------------
 

@@ -71,6 +71,8 @@ class SyncOptions:
     #: notices it is posting: it then raises :class:`Interrupted` with ``stop_reason``
     stop: threading.Event | None = None
     stop_reason: str = "the sync was asked to stop"
+    #: called once when another process holds the client's lock and this sync waits for it
+    on_lock_wait: Callable[[], None] | None = None
 
 
 @dataclass
@@ -125,7 +127,8 @@ def sync_client(
     """
     options = options or SyncOptions()
     if options.dry_run:
-        with store.lock(config.client, timeout=options.lock_timeout), \
+        with store.lock(config.client, timeout=options.lock_timeout,
+                        on_wait=options.on_lock_wait), \
                 scratch_copy(store, config.client) as scratch:
             return _sync(config, scratch, options, connector_factory, summary)
     return _sync(config, store, options, connector_factory, summary)
@@ -138,7 +141,7 @@ def _sync(config: ClientConfig, store: Store, options: SyncOptions,
         summary = RunSummary(client=client)
     summary.started_at = datetime.now(UTC).isoformat()
     began = time.monotonic()
-    with store.lock(client, timeout=options.lock_timeout):
+    with store.lock(client, timeout=options.lock_timeout, on_wait=options.on_lock_wait):
         run = store.start_run(client)
         connector: Connector | None = None
         try:
