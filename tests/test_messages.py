@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 from typer.testing import CliRunner
@@ -12,11 +13,22 @@ from tests.test_cli_foundation import GOOD, write_client
 
 runner = CliRunner()
 
-COMMANDS = [
-    [], ["sync"], ["status"], ["explain"], ["report"], ["daemon"], ["clients"], ["demo"],
-    ["auth"], ["auth", "set"], ["config"], ["config", "check"],
-    ["outbox"], ["outbox", "list"], ["outbox", "approve"], ["outbox", "discard"],
-]
+def _command_paths() -> list[list[str]]:
+    import typer.main
+
+    paths: list[list[str]] = []
+
+    def walk(command: Any, path: list[str]) -> None:
+        paths.append(path)
+        if hasattr(command, "commands"):  # a group (typer ships its own click)
+            for name, sub in command.commands.items():
+                walk(sub, [*path, name])
+
+    walk(typer.main.get_command(app), [])
+    return paths
+
+
+COMMANDS = _command_paths()
 
 
 @pytest.mark.parametrize("command", COMMANDS, ids=lambda c: " ".join(c) or "revbridge")
@@ -150,3 +162,13 @@ def test_retries_are_shown_on_a_terminal(monkeypatch: pytest.MonkeyPatch) -> Non
     log.info("jira: after the sync; retrying (3/6)", extra={"event": "retry"})
     assert screen.getvalue().splitlines() == [
         "jira: GET http://x: the connection was refused; retrying (2/6) in 1 s…"]
+
+
+def test_config_example_is_the_shipped_example(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["config", "example"])
+    assert result.exit_code == 0
+    root = Path(__file__).resolve().parents[1]
+    assert result.stdout == (root / "config.example.toml").read_text()
+    (tmp_path / "acme.toml").write_text(result.stdout)
+    checked = runner.invoke(app, ["config", "check", str(tmp_path / "acme.toml")])
+    assert checked.exit_code == 0, checked.output

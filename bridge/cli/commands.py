@@ -3,6 +3,7 @@
 from bridge.cli import auth as auth
 from bridge.cli import clients as clients
 from bridge.cli import config_check as config_check
+from bridge.cli import config_example as config_example
 from bridge.cli import daemon as daemon
 from bridge.cli import demo as demo
 from bridge.cli import discover as discover
