@@ -302,5 +302,12 @@ def why_not_a_request(ticket: Ticket, config: ClientConfig) -> str:
         who = ticket.requester.name or ticket.requester.remote_id
         return (f"it was created by {who}, who is on the team ([contacts] team), and nobody "
                 "outside the team has reopened it since")
+    begin, after = config.period()
+    made = ticket.created_at
+    if (begin is not None and made < begin) or (after is not None and made >= after):
+        start, end = config.quote.start, config.quote.end
+        return (f"it was made on {made.astimezone(config.zone):%Y-%m-%d}, outside the quote's "
+                f"period ([quote] start = {start or 'open'}, end = {end or 'open'}): it belongs "
+                "to another quote")
     return ("no new ticket or reopen on it counts as a client request under the rules of "
             "docs/rounds.md")
