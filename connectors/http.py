@@ -35,7 +35,7 @@ _CAUSES = (  # what a chain of requests / urllib3 / socket errors says, most spe
       "nodename nor servname", "Temporary failure in name resolution", "No address associated"),
      "the host name does not resolve"),
     (("Connection refused", "ConnectionRefusedError"), "the connection was refused"),
-    (("Timeout", "timed out"), "it did not answer in time"),
+    (("Timeout", "timed out"), "it did not answer in time (timeout)"),
     (("Connection reset", "RemoteDisconnected", "ConnectionResetError", "Connection aborted"),
      "the connection was cut"),
 )
@@ -224,7 +224,7 @@ class RetryingAdapter(HTTPAdapter):
                     raise RemoteRetriableError(
                         f"{self.tracker}: timeout during {request.method}; not resent",
                         tracker=self.tracker, in_flight=True) from None
-                failure = "it did not answer in time"
+                failure = "it did not answer in time (read timeout)"
             else:
                 status = response.status_code
                 retriable = status == 429 or (idempotent and status in RETRY_STATUSES)

@@ -17,10 +17,11 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 #: ``bridge`` packages, top first: each may import the ones after it, never one before.
-LAYERS = ("cli", "daemon", "sync", "present", "store", "engine", "clientfile")
+LAYERS = ("cli", "web", "daemon", "sync", "billing", "present", "store", "engine", "clientfile")
 #: What the pure engine may not load, directly or through the bridge modules it imports.
 NOT_IN_ENGINE = ("sqlalchemy", "sqlmodel", "alembic", "requests", "rich", "typer",
-                 "bridge.store", "bridge.sync", "bridge.cli", "bridge.daemon", "bridge.present")
+                 "bridge.store", "bridge.sync", "bridge.cli", "bridge.daemon", "bridge.present",
+                 "bridge.billing", "bridge.web")
 MAX_LINES = 400
 
 

@@ -1,6 +1,5 @@
-"""The store: tracker records, cursors, the outbox, runs and daemons' plans, every row by client.
-
-See docs/architecture.md §3.
+"""The store: tracker records, cursors, the outbox, runs and daemons' plans, every row by client
+(docs/architecture.md §3).
 
 ``Store.open(url)`` opens any SQLAlchemy URL (default: the SQLite file in the user data dir)
 and applies the migrations. Each method runs in its own transaction, or in the caller's when
@@ -55,7 +54,6 @@ from connectors.base import Comment, StatusChange, Ticket, TicketBundle, TimeEnt
 from connectors.errors import StoreError
 
 log = logging.getLogger(__name__)
-
 CHUNK = 500  # ids per IN (...) list: well under every backend's parameter limit
 T = TypeVar("T")
 
@@ -137,7 +135,6 @@ class Store(FirstContactQueries):
                 yield own
 
     # tracker records ---------------------------------------------------------------------
-
     def save_bundles(
         self, client: str, bundles: Iterable[TicketBundle], *, session: Session | None = None
     ) -> None:
@@ -246,7 +243,6 @@ class Store(FirstContactQueries):
         return tuple(map(to_ticket, found[0])), tuple(map(to_change, found[1]))
 
     # sync state ----------------------------------------------------------------------------
-
     def get_cursor(self, client: str) -> str | None:
         with self.session() as s:
             state = s.get(SyncStateRow, client)
@@ -261,7 +257,6 @@ class Store(FirstContactQueries):
             s.add(state)
 
     # outbox --------------------------------------------------------------------------------
-
     def add_notices(
         self, rows: Iterable[OutboxRow], *, session: Session | None = None
     ) -> list[OutboxRow]:
@@ -320,7 +315,6 @@ class Store(FirstContactQueries):
         return client_lock(self.engine, client, timeout, on_wait)
 
     # runs ----------------------------------------------------------------------------------
-
     def start_run(self, client: str, *, session: Session | None = None) -> StartedRun:
         """Record the start of a sync and count it in ``sync_state.runs``; returns the run's
         id and its number (the count, this run included).

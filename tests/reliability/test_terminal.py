@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner, Result
@@ -142,7 +143,14 @@ def test_sync_dry_run(hostile_world: HostileWorld) -> None:
     options, _, fake, client = hostile_world
     # a new request: the dry run shows the notice it would get, its title in it
     fake.create_ticket("new \x1b]0;dry\x07[/dry] run", client)
-    shown = check(runner.invoke(app, ["sync", "acme", "--dry-run", *options]))
+    # in review mode a dry run would post nothing: shown for a client that posts (auto)
+    path = Path(options[options.index("--config-dir") + 1]) / "acme.toml"
+    review = path.read_text()
+    path.write_text(review.replace('mode = "review"', 'mode = "auto"'))
+    try:
+        shown = check(runner.invoke(app, ["sync", "acme", "--dry-run", *options]))
+    finally:
+        path.write_text(review)
     assert "new [/dry] run" in shown
 
 

@@ -1,10 +1,9 @@
 """A stateful fake Jira (Cloud by default, Data Center on request) for tests and the demo.
 
-Serves the REST v2 endpoints the connector and the ``jira`` library use, with the shapes of
-shared/trackers/payloads/jira/: serverInfo, myself, field, both search endpoints with
-their own paging, issue comments (GET paged, POST 201), changelog, worklogs, issue. Search embeds
-at most 20 comments, 20 worklogs and 100 changelog histories, and says so with ``total``.
-"""
+Serves the REST v2 endpoints the connector and the ``jira`` library use, shaped like Jira's
+payloads: serverInfo, myself, field, both searches with their own paging, issue comments (GET
+paged, POST 201), changelog, worklogs, issue. Search embeds at most 20 comments, 20 worklogs and
+100 changelog histories, and says so with ``total``."""
 
 from __future__ import annotations
 
@@ -25,16 +24,16 @@ from connectors.testing.fakes.jira_views import (
     EMBEDDED_WORKLOGS,
     FIELD_LIST,
     PAGE_CAP,
+    WORKLOG_PAGE_CAP,
     Deployment,
     Issue,
     JiraViews,
     User,
+    at_or_now,
     jira_time,
+    settings_for,
 )
 
-TOKEN_ENV = "REVBRIDGE_FAKE_JIRA_TOKEN"
-#: the worklog listing pages by up to 5000 (``maxResults`` defaults to it), not PAGE_CAP
-WORKLOG_PAGE_CAP = 5000
 __all__ = ["EMBEDDED_COMMENTS", "EMBEDDED_HISTORIES", "EMBEDDED_WORKLOGS", "FakeJira",
            "settings_for"]
 
@@ -114,7 +113,7 @@ class FakeJira(FakeServer, JiraViews):
 
     def create_ticket(self, title: str, by: str, *, labels: tuple[str, ...] = (),
                       status: str = "To Do", at: datetime | None = None) -> str:
-        at = _at(at)
+        at = at_or_now(at)
         with self.lock:
             self._status_id(status)
             issue = Issue(self._take("issue"), f"{self.project}-{self._take('key')}", title,
@@ -124,7 +123,7 @@ class FakeJira(FakeServer, JiraViews):
             return str(issue.id)
 
     def move(self, ticket_id: str, to_status: str, by: str, at: datetime | None = None) -> None:
-        at = _at(at)
+        at = at_or_now(at)
         with self.lock:
             issue = self._get(ticket_id)
             item = {"field": "status", "fieldtype": "jira", "fieldId": "status",
@@ -135,42 +134,42 @@ class FakeJira(FakeServer, JiraViews):
 
     def add_comment(self, ticket_id: str, body: str, by: str,
                     at: datetime | None = None) -> str:
-        at = _at(at)
+        at = at_or_now(at)
         with self.lock:
             issue = self._get(ticket_id)
             cid = str(self._take("comment"))
             issue.comments.append({"id": cid, "author": by, "body": body, "created": at,
                                    "updated": at})
-            self._bump(issue, at)
+            issue.updated = max(issue.updated, at)
             return cid
 
     def edit_comment(self, comment_id: str, text: str, by: str | None = None,
                      at: datetime | None = None) -> None:
         """Replace a comment's body (its ``updated`` and the issue's move on)."""
-        at = _at(at)
+        at = at_or_now(at)
         with self.lock:
             for issue in self.issues.values():
                 for comment in issue.comments:
                     if comment["id"] == comment_id:
                         comment.update(body=text, updated=at)
-                        self._bump(issue, at)
+                        issue.updated = max(issue.updated, at)
                         return
             raise KeyError(f"no comment {comment_id}")
 
     def log_time(self, ticket_id: str, seconds: int, by: str,
                  at: datetime | None = None) -> str:
-        at = _at(at)
+        at = at_or_now(at)
         with self.lock:
             issue = self._get(ticket_id)
             wid = str(self._take("worklog"))
             issue.worklogs.append({"id": wid, "author": by, "started": at, "created": at,
                                    "seconds": seconds})
-            self._bump(issue, at)
+            issue.updated = max(issue.updated, at)
             return wid
 
     def set_labels(self, ticket_id: str, labels: tuple[str, ...],
                    at: datetime | None = None) -> None:
-        at = _at(at)
+        at = at_or_now(at)
         with self.lock:
             issue = self._get(ticket_id)
             item = {"field": "labels", "fieldtype": "jira", "fieldId": "labels", "from": None,
@@ -213,10 +212,6 @@ class FakeJira(FakeServer, JiraViews):
     def _history(self, issue: Issue, by: str, at: datetime, item: dict[str, Any]) -> None:
         issue.histories.append({"id": str(self._take("history")), "author": by, "created": at,
                                 "items": [item]})
-        self._bump(issue, at)
-
-    @staticmethod
-    def _bump(issue: Issue, at: datetime) -> None:
         issue.updated = max(issue.updated, at)
 
     # -- handlers ---------------------------------------------------------------------------
@@ -403,20 +398,3 @@ class FakeJira(FakeServer, JiraViews):
         return Response(200, {"startAt": start, "maxResults": size, "total": len(issue.worklogs),
                               "worklogs": [self.worklog_json(issue, w) for w in chunk]})
 
-
-def _at(at: datetime | None) -> datetime:
-    return datetime.now(UTC) if at is None else at.astimezone(UTC)
-
-
-def settings_for(fake: FakeJira, **overrides: Any) -> dict[str, Any]:
-    """The ``[tracker]`` table of a client whose Jira is ``fake`` (token from ``TOKEN_ENV``)."""
-    settings: dict[str, Any] = {
-        "type": "jira", "url": fake.base_url, "project": fake.project,
-        "token": f"env:{TOKEN_ENV}",
-        "statuses": {"open": ["To Do"], "in_progress": ["In Progress"],
-                     "delivered": ["In Review"], "done": ["Done"]},
-    }
-    if fake.deployment == "cloud":
-        settings["email"] = fake.email
-    settings.update(overrides)
-    return settings

@@ -3,9 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
-from typing import Any, Literal
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any, Literal
 from zoneinfo import ZoneInfo
+
+if TYPE_CHECKING:
+    from connectors.testing.fakes.jira import FakeJira
+
+TOKEN_ENV = "REVBRIDGE_FAKE_JIRA_TOKEN"
+#: the worklog listing pages by up to 5000 (``maxResults`` defaults to it), not PAGE_CAP
+WORKLOG_PAGE_CAP = 5000
 
 Deployment = Literal["cloud", "datacenter"]
 
@@ -177,3 +184,22 @@ class JiraViews:
                                  "total": len(issue.histories),
                                  "histories": [self.history_json(h) for h in newest_first]}
         return body
+
+
+def at_or_now(at: datetime | None) -> datetime:
+    """``at`` in UTC, or now."""
+    return datetime.now(UTC) if at is None else at.astimezone(UTC)
+
+
+def settings_for(fake: FakeJira, **overrides: Any) -> dict[str, Any]:
+    """The ``[tracker]`` table of a client whose Jira is ``fake`` (token from ``TOKEN_ENV``)."""
+    settings: dict[str, Any] = {
+        "type": "jira", "url": fake.base_url, "project": fake.project,
+        "token": f"env:{TOKEN_ENV}",
+        "statuses": {"open": ["To Do"], "in_progress": ["In Progress"],
+                     "delivered": ["In Review"], "done": ["Done"]},
+    }
+    if fake.deployment == "cloud":
+        settings["email"] = fake.email
+    settings.update(overrides)
+    return settings
