@@ -32,6 +32,7 @@ from sqlalchemy.engine import make_url
 from bridge.clientfile.load import read_client
 from bridge.clientfile.schema import ClientConfig, Schedule
 from bridge.clientfile.watch import ClientFileWatcher
+from bridge.daemon.fair import EndpointGate, endpoint_of
 from bridge.daemon.schedule import (
     backoff_delay,
     first_interval_run,
@@ -113,6 +114,7 @@ class Daemon:
         self._stop_requested = False  # set by signal handlers: plain flags, no locks there
         self._reload_requested = False
         self._watcher = ClientFileWatcher(options.config_dir)
+        self._gate = EndpointGate(max(1, options.workers))
         self.scheduler = BackgroundScheduler(
             timezone=UTC,
             executors={"default": ThreadPoolExecutor(max(1, options.workers))},
@@ -306,11 +308,26 @@ class Daemon:
             with self._lock:
                 job = self.clients.get(slug)
             if job is not None and job.paused is None:
-                self._sync(slug, job)
+                self._sync_in_turn(slug, job)
         finally:
             with self._idle:
                 self._running.discard(slug)
                 self._idle.notify_all()
+
+    def _sync_in_turn(self, slug: str, job: ClientJob) -> None:
+        """Sync unless the client's tracker already holds its share of the workers."""
+        endpoint = endpoint_of(job.config)
+        if not self._gate.enter(endpoint):
+            log.warning("%s: skipped this run: %d sync(s) on %s are still running (a slow "
+                        "tracker keeps at most %d of the %d workers); next run %s", slug,
+                        self._gate.busy(endpoint), endpoint, self._gate.share,
+                        self.options.workers, when(self._next_run(slug)),
+                        extra={"client": slug, "event": "skipped"})
+            return
+        try:
+            self._sync(slug, job)
+        finally:
+            self._gate.leave(endpoint)
 
     def _sync(self, slug: str, job: ClientJob) -> None:
         options = SyncOptions(lock_timeout=self.options.lock_timeout, stop=self._stopping,
