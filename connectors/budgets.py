@@ -16,8 +16,25 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable
+from typing import Protocol
 
 Budget = tuple[int, float]  # (requests, window seconds)
+
+
+class Limiter(Protocol):
+    """What a connector's meter asks of a credential's pacing, wherever it is kept."""
+
+    def acquire(self, sleep: Callable[[float], None] = time.sleep,
+                waited_until: float = 0.0) -> None:
+        """Wait until one more request on the credential is allowed, and count it."""
+
+    def hold(self, seconds: float) -> float:
+        """Hold every request on the credential for ``seconds``; returns when the hold ends."""
+
+
+#: builds a limiter shared beyond this process for (credential key, budget), or None for the
+#: process-local one (bridge installs one on a PostgreSQL store: bridge/store/budgets.py)
+SharedFactory = Callable[[str, Budget], Limiter | None]
 
 
 def credential_id(secret: str) -> str:
@@ -87,10 +104,18 @@ class LimiterRegistry:
 
     def __init__(self) -> None:
         self._limiters: dict[tuple[str, str, str, str], CredentialLimiter] = {}
+        self._shared: dict[tuple[str, str, str, str], Limiter] = {}
+        self._factory: SharedFactory | None = None
         self._lock = threading.Lock()
 
+    def share_with(self, factory: SharedFactory | None) -> None:
+        """Keep budgets beyond this process with ``factory`` from now on (None: stop)."""
+        with self._lock:
+            self._factory = factory
+            self._shared.clear()
+
     def limiter(self, tracker: str, base_url: str, kind: str, secret: str,
-                budget: Budget | None) -> CredentialLimiter:
+                budget: Budget | None) -> Limiter:
         """The limiter of ``secret`` (a token, an API key) of ``kind`` on ``base_url``.
 
         One policy per credential: when a later connector brings another budget, that one
@@ -98,6 +123,13 @@ class LimiterRegistry:
         """
         key = (tracker, base_url.rstrip("/"), kind, credential_id(secret))
         with self._lock:
+            if self._factory is not None and budget is not None:
+                shared = self._shared.get(key)
+                if shared is None:
+                    shared = self._factory(" ".join(key), budget)
+                if shared is not None:
+                    self._shared[key] = shared
+                    return shared
             found = self._limiters.get(key)
             if found is None:
                 found = self._limiters[key] = CredentialLimiter(budget)

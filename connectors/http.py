@@ -18,7 +18,7 @@ from typing import Any
 import requests
 from requests.adapters import HTTPAdapter
 
-from connectors.budgets import LIMITERS, CredentialLimiter
+from connectors.budgets import LIMITERS, CredentialLimiter, Limiter
 from connectors.errors import RemoteRetriableError
 
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
@@ -116,12 +116,12 @@ class RequestMeter:
     """
 
     def __init__(self, policy: RetryPolicy,
-                 limiters: Sequence[CredentialLimiter] | None = None) -> None:
+                 limiters: Sequence[Limiter] | None = None) -> None:
         self.count = 0
         self._sleep = policy.sleep
         if limiters is None:
             limiters = [CredentialLimiter(policy.rate_limit)] if policy.rate_limit else []
-        self.limiters = list(limiters)
+        self.limiters: list[Limiter] = list(limiters)
         self._own_holds = [0.0] * len(self.limiters)
 
     def attempt(self) -> None:
@@ -138,7 +138,7 @@ class RequestMeter:
 
 
 def shared_limiters(policy: RetryPolicy, tracker: str, base_url: str, token: str,
-                    key: str | None = None) -> list[CredentialLimiter]:
+                    key: str | None = None) -> list[Limiter]:
     """The process's limiters for ``token`` (and the application ``key``) on ``base_url``."""
     found = [LIMITERS.limiter(tracker, base_url, "token", token, policy.rate_limit)]
     if key is not None:
@@ -155,7 +155,7 @@ class RetryingAdapter(HTTPAdapter):
     """
 
     def __init__(self, policy: RetryPolicy, tracker: str,
-                 limiters: Sequence[CredentialLimiter] | None = None) -> None:
+                 limiters: Sequence[Limiter] | None = None) -> None:
         super().__init__(max_retries=0)
         self.policy = policy
         self.tracker = tracker
@@ -221,7 +221,7 @@ def _failed_before_sending(exc: requests.exceptions.ConnectionError) -> bool:
 
 
 def mount_retrying(session: requests.Session, policy: RetryPolicy, tracker: str,
-                   limiters: Sequence[CredentialLimiter] | None = None) -> RetryingAdapter:
+                   limiters: Sequence[Limiter] | None = None) -> RetryingAdapter:
     """Mount a :class:`RetryingAdapter` for http and https on ``session`` and return it."""
     adapter = RetryingAdapter(policy, tracker, limiters)
     session.mount("http://", adapter)

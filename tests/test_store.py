@@ -259,7 +259,8 @@ def test_migrations_are_applied_on_open(store_url: str) -> None:
     for _ in range(2):  # opening again is a no-op
         store = Store.open(store_url)
         with store.engine.connect() as conn:
-            assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0003"
+            version = conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
+            assert version == "0004_rate_budgets"
             tables = set(inspect(conn).get_table_names())
         store.close()
     assert {
@@ -271,6 +272,7 @@ def test_migrations_are_applied_on_open(store_url: str) -> None:
         "outbox",
         "runs",
         "daemon_state",
+        "rate_budgets",
     } <= tables
 
 

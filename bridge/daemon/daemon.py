@@ -41,6 +41,7 @@ from bridge.daemon.schedule import (
     trigger_for,
 )
 from bridge.store import Store
+from bridge.store.budgets import share_budgets
 from bridge.store.plans import DaemonPlan
 from bridge.sync.run import RunSummary, SyncOptions, sync_outcome
 from connectors.errors import (
@@ -134,6 +135,7 @@ class Daemon:
         if hasattr(signal, "SIGHUP"):  # not on Windows: file watching still reloads
             signal.signal(signal.SIGHUP, self._on_hup)
         self._store = Store.open(self.options.db)
+        share_budgets(self.store.engine)  # PostgreSQL: budgets shared with the other daemons
         url = make_url(str(self.store.engine.url)).render_as_string(hide_password=True)
         log.info("daemon %s started: client files in %s, database %s", self.me,
                  self.options.config_dir, url, extra={"event": "started"})

@@ -172,3 +172,16 @@ class DaemonStateRow(SQLModel, table=True):
 #: held: waits for `outbox approve` (review mode); sending: a post was started (a crash may
 #: have left it on the tracker, so it is looked for before posting again)
 OUTBOX_STATES = ("pending", "sending", "posted", "discarded", "held")
+
+
+class RateBudgetRow(SQLModel, table=True):
+    """A credential's request budget shared by the processes of one PostgreSQL store: a token
+    bucket (see bridge/store/budgets.py). ``credential`` names the tracker, base URL, kind
+    and the credential's sha256, never the credential."""
+
+    __tablename__ = "rate_budgets"
+
+    credential: str = Field(primary_key=True)
+    tokens: float
+    refilled_at: float  # epoch seconds on the database's clock
+    held_until: float
