@@ -31,6 +31,7 @@ def sync(
 ) -> None:
     """Pull the clients' trackers, update the ledger, post the status comments."""
     from bridge.store import Store
+    from bridge.store.budgets import share_budgets
     from bridge.sync.run import SyncOptions, sync_outcome
 
     if not clients and not all_clients:
@@ -39,6 +40,7 @@ def sync(
     summaries: list[RunSummary] = []
     worst = 0
     with Store.open(db) as store:
+        share_budgets(store.engine)  # PostgreSQL: a daemon on this store spends the same ones
         for slug, loaded in named:
             if isinstance(loaded, ConfigError):
                 worst = max(worst, report(loaded))
