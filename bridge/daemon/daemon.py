@@ -32,7 +32,7 @@ from sqlalchemy.engine import make_url
 from bridge.clientfile.load import read_client
 from bridge.clientfile.schema import ClientConfig, Schedule
 from bridge.clientfile.watch import ClientFileWatcher
-from bridge.daemon.fair import EndpointGate, endpoint_of
+from bridge.daemon.fair import EndpointGate, endpoint_of, synced_lately
 from bridge.daemon.schedule import (
     backoff_delay,
     first_interval_run,
@@ -318,6 +318,11 @@ class Daemon:
 
     def _sync_in_turn(self, slug: str, job: ClientJob) -> None:
         """Sync unless the client's tracker already holds its share of the workers."""
+        age = synced_lately(self.store, slug, period(job.config.schedule, job.config.zone))
+        if age is not None:
+            log.debug("%s: skipped: synced %.1fs ago by another process", slug, age,
+                      extra={"client": slug, "event": "skipped"})
+            return
         endpoint = endpoint_of(job.config)
         if not self._gate.enter(endpoint):
             log.warning("%s: skipped this run: %d sync(s) on %s are still running (a slow "

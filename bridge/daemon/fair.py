@@ -5,6 +5,8 @@ out its timeout) would otherwise hold one worker per client it serves until ever
 on it, and clients of healthy trackers would miss their schedule. So at most
 :func:`share_of` the workers sync clients of one tracker endpoint (its base URL) at a time; a
 client whose endpoint is at its share skips that run and comes back at its next scheduled time.
+Several daemons on one store: a client synced well less than half a period ago (by another
+daemon, or by hand) is skipped, so the daemons split the clients (:func:`fair_gap`).
 See docs/agency.md.
 """
 
@@ -12,8 +14,11 @@ from __future__ import annotations
 
 import threading
 from collections import Counter
+from datetime import UTC, datetime
 
 from bridge.clientfile.schema import ClientConfig
+from bridge.store import Store
+from connectors.errors import StoreError
 
 
 def endpoint_of(config: ClientConfig) -> str:
@@ -21,6 +26,26 @@ def endpoint_of(config: ClientConfig) -> str:
     settings = config.tracker
     base = getattr(settings, "api_url", None) or getattr(settings, "url", None) or ""
     return f"{settings.type} {str(base).rstrip('/')}"
+
+
+def fair_gap(period: float) -> float:
+    """A client synced well this long ago (by any process) is not synced again yet: half its
+    period, so daemons sharing a store split the clients instead of each syncing them all."""
+    return period / 2
+
+
+def synced_lately(store: Store, client: str, period: float) -> float | None:
+    """Seconds since the client's last good sync began, when under :func:`fair_gap`."""
+    try:
+        last = store.last_run(client, "ok")
+    except StoreError:
+        return None  # the sync will meet the store's trouble and report it
+    if last is None:
+        return None
+    started = last.started_at
+    started = started if started.tzinfo else started.replace(tzinfo=UTC)
+    age = (datetime.now(UTC) - started).total_seconds()
+    return age if age < fair_gap(period) else None
 
 
 def share_of(workers: int) -> int:
