@@ -15,7 +15,7 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 lint: $(STAMP)
-	$(VENV)/bin/ruff check bridge connectors tests bench
+	$(VENV)/bin/ruff check bridge connectors tests bench examples
 
 typecheck: $(STAMP)
 	$(VENV)/bin/mypy

@@ -7,7 +7,7 @@ runs), the peak memory it allocates (tracemalloc, a separate run) and the proces
 over the timed runs (input records, interpreter and imports included).
 Target: under 1 s and 300 MB.
 
-    python bench/ledger.py [--rounds 1000] [--per-round 100] [--grouping delivery]
+    python bench/ledger.py [--rounds 1000] [--per-round 100] [--grouping delivery] [--dated]
 """
 
 from __future__ import annotations
@@ -41,7 +41,9 @@ TEAM = Person("me", "Freelancer", "me@studio.example")
 REOPENED_PER_ROUND = 10
 
 
-def build(rounds: int, per_round: int) -> LedgerInput:
+def build(rounds: int, per_round: int, dated: bool = False) -> LedgerInput:
+    """``dated``: every entry also carries the day the work was done, as Asana's do, and the
+    new tickets' entries are logged a day late (their moment is then the end of that day)."""
     tickets: list[Ticket] = []
     changes: list[StatusChange] = []
     entries: list[TimeEntry] = []
@@ -64,14 +66,21 @@ def build(rounds: int, per_round: int) -> LedgerInput:
                                         "In Review", f"{tid}-2"))
             changes.append(StatusChange(tid, delivered + timedelta(hours=2), CLIENT, "In Review",
                                         "Done", f"{tid}-3"))
-            entries.append(TimeEntry(f"w{tid}", tid, at + timedelta(hours=2), TEAM, 1800))
+            worked = at + timedelta(hours=2)
+            if dated:
+                entries.append(TimeEntry(f"w{tid}", tid, worked + timedelta(days=1), TEAM, 1800,
+                                         worked.date()))
+            else:
+                entries.append(TimeEntry(f"w{tid}", tid, worked, TEAM, 1800))
         for j, ticket in enumerate(previous[:REOPENED_PER_ROUND]):
             tid = ticket.remote_id
             at = start + timedelta(minutes=new_per_round + j)
             changes.append(StatusChange(tid, at, CLIENT, "Done", "To Do", f"{tid}-r"))
             changes.append(StatusChange(tid, delivered + timedelta(seconds=j), TEAM, "To Do",
                                         "In Review", f"{tid}-rd"))
-            entries.append(TimeEntry(f"w{tid}r", tid, at + timedelta(hours=3), TEAM, 900))
+            worked = at + timedelta(hours=3)
+            entries.append(TimeEntry(f"w{tid}r", tid, worked, TEAM, 900,
+                                     worked.date() if dated else None))
         tickets.extend(current)
         previous = current
     if rounds:  # the first round has nothing to reopen: pad it with new tickets
@@ -111,8 +120,10 @@ def main() -> None:
     parser.add_argument("--grouping", default="delivery",
                         choices=["delivery", "window", "label", "slots"])
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--dated", action="store_true",
+                        help="entries carry a day; new tickets' are logged a day late (Asana)")
     args = parser.parse_args()
-    records = build(args.rounds, args.per_round)
+    records = build(args.rounds, args.per_round, args.dated)
     input_rss_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     cfg = config(args.grouping)
     now = BASE + timedelta(days=2 * args.rounds + 10)

@@ -14,7 +14,9 @@ Minimums (no batch endpoints: their sub-requests count against the rate limits a
   one per further 1000 actions; a later sync is one actions request, plus, for k changed cards,
   min(k card reads, a whole-board read).
 - Asana: one listing page per 100 tasks, plus one story read per task (stories carry the
-  comments and the moves; no listing embeds them), plus one time-entry read per task with time.
+  comments and the moves; no listing embeds them), plus one time-entry read per task with time
+  and one read per entry (a listing of entries is compact: only an entry's own record says when
+  it was made, ``created_at``, which the ledger needs).
 
 ``--no-time-tracking`` serves Asana as on a plan without time tracking (402 on time entries;
 ``actual_time_minutes`` read instead).
@@ -76,11 +78,14 @@ def minimum(tracker: str, fake: Fake, tickets: int, changed: int | None) -> int:
             return board
         return 1 + (min(changed, board) if changed else 0)
     entries = fake.time_tracking  # type: ignore[attr-defined]
-    with_time = sum(1 for t in fake.tasks.values() if t.entries) if entries else 0  # type: ignore[attr-defined]
+    tasks = fake.tasks.values()  # type: ignore[attr-defined]
+    with_time = sum(1 for t in tasks if t.entries) if entries else 0
+    records = sum(len(t.entries) for t in tasks) if entries else 0
     if changed is None:
-        return math.ceil(tickets / 100) + tickets + with_time
-    # a changed task is re-read with its stories (and its time entries, if it has some)
-    return max(1, math.ceil(changed / 100)) + changed * (2 if entries else 1)
+        return math.ceil(tickets / 100) + tickets + with_time + records
+    # a changed task is re-read with its stories (and its time entries, if it has some: here
+    # one each, read in a listing, then on its own)
+    return max(1, math.ceil(changed / 100)) + changed * (3 if entries else 1)
 
 
 def run(tracker: str, tickets: int, ks: list[int], folder: Path,

@@ -1,4 +1,4 @@
-"""Normalized records and the connector contract (DESIGN §2).
+"""Normalized records and the connector contract (docs/architecture.md §2, docs/connectors.md).
 
 Every time is timezone-aware UTC. A connector turns one tracker's API into these records and
 posts comments; it knows nothing of rounds, quotes or the store.
@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import ClassVar, Protocol, runtime_checkable
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -90,11 +90,20 @@ class Comment:
 
 @dataclass(frozen=True, slots=True)
 class TimeEntry:
+    """Time spent on a ticket.
+
+    ``at``: when the work was logged (Jira worklog ``started``, Trello the comment's date,
+    Asana the entry's ``created_at``). ``day``: the date the tracker says the work was done,
+    when it keeps one apart from ``at`` (Asana ``entered_on``). ``by``: ``None`` when the
+    tracker names no author (Asana ``actual_time_minutes``).
+    """
+
     remote_id: str
     ticket_id: str
     at: datetime
-    by: Person
+    by: Person | None
     seconds: int
+    day: date | None = None
 
 
 @dataclass(frozen=True, slots=True)

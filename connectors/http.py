@@ -16,6 +16,7 @@ from email.utils import parsedate_to_datetime
 from typing import Any
 
 import requests
+import urllib3
 from requests.adapters import HTTPAdapter
 
 from connectors.budgets import LIMITERS, CredentialLimiter, Limiter
@@ -33,6 +34,9 @@ class RetryPolicy:
     backoff_base: float = 1.0
     backoff_cap: float = 30.0
     timeout: float = 30.0  # per request (connect and read)
+    #: seconds one request may take as a whole, its answer read to the end (``None``: four
+    #: times ``timeout``): a server trickling bytes never hangs a sync
+    deadline: float | None = None
     #: requests per window per token, enforced client side (``None``: no pacing)
     rate_limit: tuple[int, float] | None = None
     #: requests per window per application key (Trello's API key), shared like the token's
@@ -41,24 +45,14 @@ class RetryPolicy:
     rate_limited_wait: float = 0.0
     sleep: Callable[[float], None] = field(default=time.sleep, compare=False)
 
+    @property
+    def request_deadline(self) -> float:
+        return self.deadline if self.deadline is not None else 4 * self.timeout
+
     def backoff(self, attempt: int) -> float:
         """Capped exponential backoff with jitter for attempt ``attempt`` (0-based)."""
         raw = min(self.backoff_cap, self.backoff_base * (2**attempt))
         return float(raw * (0.5 + random.random() / 2))
-
-
-#: A policy for tests: no real sleeping, few attempts.
-def fast_policy(**overrides: Any) -> RetryPolicy:
-    values: dict[str, Any] = {
-        "max_attempts": 4,
-        "max_total_wait": 5.0,
-        "backoff_base": 0.0,
-        "backoff_cap": 0.0,
-        "timeout": 2.0,
-        "sleep": lambda _s: None,
-    }
-    values.update(overrides)
-    return RetryPolicy(**values)
 
 
 def parse_retry_after(headers: Mapping[str, str], now: datetime | None = None) -> float | None:
@@ -179,7 +173,7 @@ class RetryingAdapter(HTTPAdapter):
             headers: Mapping[str, str] = {}
             last_response: requests.Response | None = None
             try:
-                response = super().send(request, *args, **kwargs)
+                response = self._send_within_deadline(request, *args, **kwargs)
             except requests.exceptions.ConnectTimeout as exc:
                 failure = f"connect timeout: {exc.__class__.__name__}"
             except requests.exceptions.ConnectionError as exc:
@@ -213,6 +207,46 @@ class RetryingAdapter(HTTPAdapter):
                     f"{self.tracker}: {failure} after {attempt} attempts", tracker=self.tracker)
             waited += delay
             self.policy.sleep(delay)
+
+
+    def _send_within_deadline(self, request: requests.PreparedRequest, *args: Any,
+                              **kwargs: Any) -> requests.Response:
+        """Send and read the whole answer before ``policy.request_deadline`` (else ReadTimeout)."""
+        deadline = time.monotonic() + self.policy.request_deadline
+        kwargs["stream"] = True
+        response = super().send(request, *args, **kwargs)
+        try:
+            body = read_before(response.raw, deadline)
+        except DeadlinePassed:
+            response.close()
+            raise requests.exceptions.ReadTimeout(
+                f"the answer took more than {self.policy.request_deadline:g} s") from None
+        except (urllib3.exceptions.HTTPError, OSError) as exc:
+            # the request reached the tracker and the answer broke off: like a read timeout,
+            # retried when idempotent, in doubt for a POST
+            response.close()
+            raise requests.exceptions.ReadTimeout(
+                f"the answer broke off ({type(exc).__name__})") from None
+        response._content = body
+        response._content_consumed = True  # type: ignore[attr-defined]
+        return response
+
+
+class DeadlinePassed(Exception):
+    """An answer was still arriving at its request's deadline."""
+
+
+def read_before(raw: Any, deadline: float) -> bytes:
+    """The whole body of a urllib3 response (decoded as it is sent), read piece by piece as
+    it arrives; :class:`DeadlinePassed` when it is not all there by ``deadline``."""
+    chunks: list[bytes] = []
+    while True:
+        if time.monotonic() > deadline:
+            raise DeadlinePassed
+        chunk = raw.read1(65536)
+        if not chunk:
+            return b"".join(chunks)
+        chunks.append(chunk)
 
 
 def _failed_before_sending(exc: requests.exceptions.ConnectionError) -> bool:

@@ -1,7 +1,8 @@
 """Shared fixtures.
 
 * every test runs with its own config and data dirs (``XDG_*``), never the user's;
-* ``toy_tracker`` registers the test-only ``toy`` connector (tests/toy_connector.py);
+* ``toy_tracker`` registers the test-only ``toy`` connector (tests/toy_connector.py) through
+  an entry point, as any installed package would;
 * ``pg_url``: a PostgreSQL URL with a fresh schema of its own (skips without
   ``REVBRIDGE_TEST_PG``); ``store``: a migrated :class:`Store` on SQLite and on PostgreSQL;
 * ``memory_keyring`` / ``no_keyring``: a working in-memory keyring, or none at all.
@@ -10,6 +11,7 @@
 from __future__ import annotations
 
 import os
+import sys
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -36,10 +38,22 @@ def _isolated_dirs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.fixture
-def toy_tracker(monkeypatch: pytest.MonkeyPatch) -> str:
-    """Register the ``toy`` connector; returns its name."""
-    monkeypatch.setitem(connectors.BUILTIN, "toy", "tests.toy_connector:ToyConnector")
-    return "toy"
+def toy_tracker(tmp_path: Path) -> Iterator[str]:
+    """Register the ``toy`` connector the way any package does, through a
+    ``revbridge.connectors`` entry point (a distribution's metadata on ``sys.path``);
+    returns its name."""
+    site = tmp_path / "toy-site"
+    dist_info = site / "revbridge_toy-0.dist-info"
+    dist_info.mkdir(parents=True)
+    (dist_info / "METADATA").write_text("Metadata-Version: 2.1\nName: revbridge-toy\nVersion: 0\n")
+    (dist_info / "entry_points.txt").write_text(
+        "[revbridge.connectors]\ntoy = tests.toy_connector:ToyConnector\n"
+    )
+    sys.path.insert(0, str(site))
+    connectors.rescan()
+    yield "toy"
+    sys.path.remove(str(site))
+    connectors.rescan()
 
 
 @pytest.fixture

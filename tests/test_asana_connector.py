@@ -9,7 +9,7 @@ import pytest
 
 from connectors.base import COMPLETED_STATUS
 from connectors.errors import CredentialsRefused, RemoteFatalError, RemoteRetriableError
-from connectors.http import fast_policy
+from connectors.testing import fast_policy
 from connectors.testing.contract import T0, ConnectorContract, MakeConnector, connector_maker, drain
 from connectors.testing.fakes.asana import FakeAsana
 from connectors.testing.fakes.base import Fault
@@ -66,7 +66,8 @@ def test_request_counts_of_incremental_pulls(
     fake.log_time(ids[0], 600, people["team"], at=T0)
     connector = make_connector()
     _, cursor, _ = drain(connector.pull(None))
-    assert connector.requests_made == 1 + 10 + 1  # listing, stories, one task with time
+    # listing, stories, one task with time: its entries, then the entry (for its created_at)
+    assert connector.requests_made == 1 + 10 + 1 + 1
     before = connector.requests_made
     again, cursor, _ = drain(connector.pull(cursor))
     assert again == {} and connector.requests_made - before == 1
@@ -75,7 +76,7 @@ def test_request_counts_of_incremental_pulls(
     before = connector.requests_made
     changed, _, _ = drain(connector.pull(cursor))
     assert set(changed) == {ids[3], ids[4]}
-    assert connector.requests_made - before == 1 + 2 + 1
+    assert connector.requests_made - before == 1 + 2 + 1 + 1
     since = fake.requests_to("/tasks", method="GET")[-4].query["modified_since"]
     assert since == ["2026-11-02T08:58:00.000Z"]  # newest modified_at minus the overlap
 
@@ -105,17 +106,26 @@ def test_time_entries_and_the_402_fallback_to_actual_time(
     a = fake.create_ticket("A", people["client"], at=T0)
     b = fake.create_ticket("B", people["client"], at=T0)
     fake.log_time(a, 3600, people["team"], at=T0 + timedelta(hours=1))
-    fake.log_time(a, 1800, people["team"], at=T0 + timedelta(days=1))
+    # made a day later for the day before: at = created_at, day = entered_on
+    fake.log_time(a, 1800, people["team"], at=T0 + timedelta(days=1), day=T0.date())
     fake.log_time(b, 900, people["team"], at=T0 + timedelta(hours=1))
     bundles, _, _ = drain(make_connector().pull(None))
-    assert sorted((e.seconds, e.at) for e in bundles[a].time_entries) == [
-        (1800, T0.replace(hour=0) + timedelta(days=1)), (3600, T0.replace(hour=0))]
+    assert sorted((e.seconds, e.at, e.day, e.by) for e in bundles[a].time_entries) == [
+        (1800, T0 + timedelta(days=1), T0.date(), bundles[a].time_entries[0].by),
+        (3600, T0 + timedelta(hours=1), T0.date(), bundles[a].time_entries[0].by)]
+    assert {e.by.remote_id if e.by else None for e in bundles[a].time_entries} == {
+        people["team"]}
     fake.time_tracking = False
     connector = make_connector()
     bundles, _, _ = drain(connector.pull(None))
     entries = bundles[a].time_entries
-    assert [(e.remote_id, e.seconds, e.at) for e in entries] == [
-        (f"{a}:actual", 5400, bundles[a].ticket.updated_at)]
+    # the task's total time names no author (not its assignee, not its requester)
+    assert [(e.remote_id, e.seconds, e.at, e.by, e.day) for e in entries] == [
+        (f"{a}:actual", 5400, bundles[a].ticket.updated_at, None, None)]
+    fake.log_time(a, 600, people["team"], at=T0 + timedelta(days=2))
+    bundles, _, _ = drain(connector.pull(None))
+    assert [(e.remote_id, e.seconds, e.at) for e in bundles[a].time_entries] == [
+        (f"{a}:actual", 6000, T0 + timedelta(days=2))]  # the new total, at the new modified_at
     assert [e.seconds for e in bundles[b].time_entries] == [900]
     asked = [r for r in fake.requests_to("time_tracking_entries") if r.status == 402]
     assert len(asked) == 1  # the 402 is remembered for the connector's lifetime
@@ -223,3 +233,26 @@ def test_moves_in_another_project_of_a_multi_homed_task_are_not_status_changes(
         ("To Do", "In Progress")]
     assert len(fake.requests_to(f"/projects/{fake.project_gid}/sections")) == 1
     assert bundles[t].ticket.requester.name == "Claire Client"
+
+
+def test_an_entry_says_when_it_was_made_only_in_its_own_record(
+    fake: FakeAsana, make_connector: MakeConnector, people: dict[str, str]
+) -> None:
+    a = fake.create_ticket("A", people["client"], at=T0)
+    kept = fake.log_time(a, 600, people["team"], at=T0 + timedelta(hours=1))
+    gone = fake.log_time(a, 1200, people["team"], at=T0 + timedelta(hours=2))
+
+    def delete_after_listing(method: str, path: str, body: object) -> object:
+        # the entry is deleted between the task's listing and the read of its own record
+        if path.endswith(f"/tasks/{a}/time_tracking_entries"):
+            task = fake.tasks[a]
+            task.entries = [e for e in task.entries if e["gid"] != gone]
+        return body
+
+    fake.rewrites.append(delete_after_listing)
+    bundles, _, _ = drain(make_connector().pull(None))
+    listing = fake.requests_to(f"/tasks/{a}/time_tracking_entries")
+    assert b"created_at" not in listing[0].response_body  # compact records
+    assert [r.status for r in fake.requests_to("/time_tracking_entries/")] == [200, 404]
+    assert [(e.remote_id, e.at, e.seconds) for e in bundles[a].time_entries] == [
+        (kept, T0 + timedelta(hours=1), 600)]

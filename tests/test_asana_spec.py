@@ -23,7 +23,7 @@ import pytest
 
 from connectors.asana.connector import AsanaConnector, AsanaSettings
 from connectors.errors import CredentialsRefused
-from connectors.http import fast_policy
+from connectors.testing import fast_policy
 from connectors.testing.contract import T0, drain
 from connectors.testing.fakes.asana import FakeAsana, settings_for
 from connectors.testing.fakes.base import Fault, LoggedRequest

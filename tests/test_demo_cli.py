@@ -15,7 +15,7 @@ import pytest
 from typer.testing import CliRunner
 
 from bridge.cli import app
-from connectors.testing.fakes import FAKES
+from connectors.testing.fakes import fake_names
 from tests.e2e import ROOT
 
 MARKER = re.compile(r"^rb-[0-9a-f]{10}$")
@@ -67,14 +67,14 @@ def test_help_names_every_fake_tracker_and_an_unknown_one_is_refused() -> None:
     helped = runner.invoke(app, ["demo", "--help"], env={"COLUMNS": "200"})
     assert helped.exit_code == 0, helped.output
     text = " ".join(helped.stdout.split())
-    for tracker in FAKES:
+    for tracker in fake_names():
         assert tracker in text
     refused = runner.invoke(app, ["demo", "--tracker", "nope"], env={"COLUMNS": "200"})
     assert refused.exit_code == 2
-    assert f"choose one of {', '.join(FAKES)}" in " ".join(refused.stderr.split())
+    assert f"choose one of {', '.join(fake_names())}" in " ".join(refused.stderr.split())
 
 
-@pytest.mark.parametrize("tracker", list(FAKES))
+@pytest.mark.parametrize("tracker", fake_names())
 def test_demo_runs_the_story_without_an_account(tracker: str) -> None:
     proc = run_demo("--tracker", tracker)
     assert proc.returncode == 0, proc.stderr

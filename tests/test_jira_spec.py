@@ -18,8 +18,8 @@ from typing import Any
 
 import pytest
 
-from connectors.http import fast_policy
 from connectors.jira.connector import JiraConnector, JiraSettings
+from connectors.testing import fast_policy
 from connectors.testing.contract import T0, drain
 from connectors.testing.fakes.base import LoggedRequest
 from connectors.testing.fakes.jira import (

@@ -9,7 +9,7 @@ from rich.console import Console
 
 from bridge.present.ledger_view import explain, ledger_to_json, render_status
 from connectors.errors import ConfigError
-from tests.ledger_builders import CLAIRE, OSCAR, at, ledger, move, spent, ticket
+from tests.ledger_builders import CLAIRE, ME, OSCAR, at, ledger, move, spent, ticket
 
 TOP = {"client", "quote", "rounds_used", "rounds_remaining", "extra_rounds", "hours_spent",
        "overage", "rounds", "requests", "last_sync"}
@@ -103,3 +103,15 @@ def test_explain_tells_why_and_what_it_costs() -> None:
     with pytest.raises(ConfigError, match="WEB-99: no request on this ticket in the ledger "
                                           "of acme"):
         explain(found, "WEB-99")
+
+
+def test_explain_names_an_entry_s_day_and_an_entry_without_author() -> None:
+    from datetime import date
+
+    from connectors.base import TimeEntry
+
+    entries = [TimeEntry("e1", "1", at(4, 8), ME, 900, date(2026, 3, 2)),
+               TimeEntry("1:actual", "1", at(3), None, 1800)]
+    text = explain(ledger([ticket("1", at(2))], (), entries), "WEB-1")
+    assert "time entry 0.25 h for 2026-03-02 by Mia Freelancer" in text
+    assert "time entry 0.50 h, no author (the task's total time, always billed)" in text

@@ -65,11 +65,12 @@ def test_notices_whose_key_is_known_are_left_out() -> None:
     assert notices_for(found, cfg, skip={n.key for n in every}) == []
 
 
-def test_find_marker_only_reads_the_last_line() -> None:
+def test_find_marker_reads_the_last_word() -> None:
     assert find_marker("Thanks\n\nrb-0123456789\n") == "rb-0123456789"
     assert find_marker("rb-0123456789") == "rb-0123456789"
     assert find_marker("see rb-0123456789 above\nthanks") is None
-    assert find_marker("text rb-0123456789") is None
+    assert find_marker("included in the quote. rb-0123456789") == "rb-0123456789"  # re-flowed
+    assert find_marker("textrb-0123456789") is None
     assert find_marker("Thanks\nrb-01234567zz") is None
     assert find_marker("") is None
 

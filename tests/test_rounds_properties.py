@@ -9,6 +9,7 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from bridge.engine.moments import Moments
 from bridge.engine.rounds import LedgerInput, compute_ledger
 from connectors.base import COMPLETED_STATUS, StatusChange, Ticket, TimeEntry
 from tests.ledger_builders import CLAIRE, ME, OSCAR, at, config
@@ -37,8 +38,14 @@ def histories(draw: st.DrawFn) -> LedgerInput:
                 tid, created + timedelta(hours=6 * draw(st.integers(0, 12))), draw(PEOPLE),
                 draw(st.none() | STATUS_NAMES), draw(STATUS_NAMES), f"{tid}/c{index}"))
         for index in range(draw(st.integers(0, 3))):
-            entries.append(TimeEntry(f"{tid}/w{index}", tid, draw(MOMENTS), ME,
-                                     draw(st.integers(1, 20_000))))
+            # Asana-like entries carry the day the work was done (often another day than the
+            # one they were logged on); a task's total time has no author
+            logged = draw(MOMENTS)
+            day = draw(st.none() | st.integers(-3, 1).map(
+                lambda shift, logged=logged: (logged + timedelta(days=shift)).date()))
+            entries.append(TimeEntry(f"{tid}/w{index}", tid, logged,
+                                     draw(st.sampled_from([ME, CLAIRE, None])),
+                                     draw(st.integers(1, 20_000)), day))
     return LedgerInput(tuple(tickets), tuple(changes), tuple(entries))
 
 
@@ -59,7 +66,9 @@ def settings_(draw: st.DrawFn) -> dict[str, Any]:
                   "hours_included": draw(st.none() | st.sampled_from([0, 1, 2.5]))},
         "scope": {"request_labels": draw(st.sampled_from([[], ["change"]]))},
         "contacts": {"non_designated": draw(st.sampled_from(["count", "ignore"])),
-                     "client": draw(st.sampled_from([[], ["c1"]]))},
+                     "client": draw(st.sampled_from([[], ["c1"]])),
+                     "team": draw(st.sampled_from([[], ["me"]]))},
+        "sla": {"business_hours": draw(st.sampled_from(["09:00-18:00", "00:00-24:00"]))},
     }
 
 
@@ -119,8 +128,22 @@ def test_rounds_requests_hours_and_money_add_up(records: LedgerInput,
         r.seconds for r in counted)
     live = {t.remote_id for t in records.tickets if not t.deleted}
     requested = {r.remote_id for r in found.requests} & live
+    # each entry is on the latest request of its ticket made at or before its moment (the
+    # first request for earlier entries)
+    moments = Moments(cfg.sla, cfg.zone)
+    by_ticket: dict[str, list[Any]] = {}
+    for request in found.requests:
+        by_ticket.setdefault(request.remote_id, []).append(request)
+    for request in found.requests:
+        ticket_requests = sorted(by_ticket[request.remote_id], key=lambda r: r.at)
+        for time_entry in request.entries:
+            moment = moments.of(time_entry)
+            before = [r for r in ticket_requests if r.at <= moment]
+            assert request is (before[-1] if before else ticket_requests[0])
+    billable = [e for e in records.time_entries
+                if not cfg.contacts.team or e.by is None or e.by.remote_id in cfg.contacts.team]
     assert sum(r.seconds for r in found.requests) == sum(
-        e.seconds for e in records.time_entries if e.ticket_id in requested)
+        e.seconds for e in billable if e.ticket_id in requested)
 
     # money
     extra_seconds = sum(r.seconds for r in found.rounds if r.extra)

@@ -8,7 +8,7 @@ import stat
 import subprocess
 import sys
 import textwrap
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
@@ -88,6 +88,19 @@ def test_records_without_comments_for_the_ledger(store: Store) -> None:
     lean = store.load_records("acme", comments=False)
     assert lean == ClientRecords(everything.tickets, everything.changes, (),
                                  everything.time_entries)
+
+
+def test_time_entries_keep_their_day_and_may_have_no_author(store: Store) -> None:
+    entries = (
+        # logged a day late for 2 March; a task's total time, with no author
+        TimeEntry("a1", "1", T0 + timedelta(days=1), ME, 600, date(2026, 3, 2)),
+        TimeEntry("1:actual", "1", T0 + timedelta(hours=5), None, 7200),
+    )
+    store.save_bundles("acme", [TicketBundle(bundle("1").ticket, time_entries=entries)])
+    assert store.load_records("acme").time_entries == entries[::-1]  # by ticket, time, id
+    newer = TimeEntry("1:actual", "1", T0 + timedelta(hours=9), None, 9000)
+    store.save_bundles("acme", [TicketBundle(bundle("1").ticket, time_entries=(newer,))])
+    assert store.load_records("acme").time_entries == (newer,)  # the new total replaces it
 
 
 def test_saving_a_bundle_replaces_the_ticket_history(store: Store) -> None:
@@ -256,11 +269,19 @@ def test_notice_states_and_the_outbox_index_leave_the_bodies_out(store: Store) -
 
 
 def test_migrations_are_applied_on_open(store_url: str) -> None:
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    from bridge.store.db import MIGRATIONS
+
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    (head,) = ScriptDirectory.from_config(config).get_heads()  # one line of migrations
+    assert head >= "0004"  # time entries with a day and without an author
     for _ in range(2):  # opening again is a no-op
         store = Store.open(store_url)
         with store.engine.connect() as conn:
-            version = conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
-            assert version == "0004_rate_budgets"
+            assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == head
             tables = set(inspect(conn).get_table_names())
         store.close()
     assert {
@@ -349,3 +370,38 @@ def test_a_killed_holder_releases_the_lock(store_url: str) -> None:
         store.close()
     finally:
         proc.kill()
+
+
+def test_ticket_histories_give_the_stored_tickets_and_their_moves_only(store: Store) -> None:
+    store.save_bundles("acme", [bundle("1"), bundle("2"), bundle("3")])
+    store.save_bundles("beta", [bundle("1")])
+    tickets, changes = store.ticket_histories("acme", ["3", "1", "404", "1"])
+    assert sorted(t.remote_id for t in tickets) == ["1", "3"]
+    expected = [c for b in (bundle("1"), bundle("3")) for c in b.changes]
+    assert sorted(changes, key=change_id) == sorted(expected, key=change_id)
+    assert store.ticket_histories("acme", []) == ((), ())
+
+
+def test_migration_0004_keeps_stored_time_entries(store_url: str) -> None:
+    from alembic import command
+    from alembic.config import Config
+
+    from bridge.store.db import MIGRATIONS, create
+
+    engine = create(store_url)
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, "0003")
+        connection.execute(text(
+            "INSERT INTO time_entries (client, remote_id, ticket_id, at, by_id, by_name, "
+            "by_email, seconds) VALUES ('acme', 'w1', '1', :at, 'acc-me', 'Me', NULL, 5400)"),
+            {"at": datetime(2026, 3, 2, 11, 30)})
+    engine.dispose()
+    store = Store.open(store_url)  # migrates to the head
+    try:
+        assert store.load_records("acme").time_entries == (
+            TimeEntry("w1", "1", datetime(2026, 3, 2, 11, 30, tzinfo=UTC), ME, 5400),)
+    finally:
+        store.close()

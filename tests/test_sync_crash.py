@@ -26,7 +26,7 @@ from bridge.store import Store
 from bridge.store.models import OutboxRow
 from bridge.sync.connect import build_connector
 from bridge.sync.outbox import post_pending
-from connectors.http import fast_policy
+from connectors.testing import fast_policy
 from connectors.testing.fakes.base import Fault, Response
 from tests.crash import (
     COMMENT_PATH,

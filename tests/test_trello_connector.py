@@ -12,7 +12,7 @@ import pytest
 from connectors import get
 from connectors.base import COMPLETED_STATUS
 from connectors.errors import CredentialsRefused, RemoteFatalError, RemoteRetriableError
-from connectors.http import fast_policy
+from connectors.testing import fast_policy
 from connectors.testing.contract import T0, ConnectorContract, MakeConnector, connector_maker, drain
 from connectors.testing.fakes.trello import FakeTrello, settings_for
 from connectors.trello.connector import TrelloConnector, TrelloSettings

@@ -15,7 +15,8 @@ from trello.board import Board
 from trello.card import Card
 
 from connectors.errors import RemoteRetriableError
-from connectors.http import RetryPolicy, fast_policy
+from connectors.http import RetryPolicy
+from connectors.testing import fast_policy
 from connectors.testing.contract import T0, drain
 from connectors.testing.fakes.trello import FakeTrello, settings_for
 from connectors.testing.fakes.trello_limits import TrelloLimits

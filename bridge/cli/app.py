@@ -15,6 +15,7 @@ from rich.console import Console
 from typer.core import TyperGroup
 
 from bridge.clientfile.secrets import REDACTOR
+from bridge.present.terminal import clean
 from connectors.errors import ConfigError, RevbridgeError, exit_code
 
 out = Console(highlight=False)
@@ -49,7 +50,7 @@ def report(error: RevbridgeError) -> int:
         error.problems if isinstance(error, ConfigError) else [str(error) or type(error).__name__]
     )
     for line in lines:
-        err.print(f"error: {REDACTOR.redact(line)}", markup=False, soft_wrap=True)
+        err.print(clean(f"error: {REDACTOR.redact(line)}"), markup=False, soft_wrap=True)
     return exit_code(error)
 
 

@@ -4,11 +4,8 @@ from __future__ import annotations
 
 import typer
 
-import connectors
 from bridge.cli.app import ClientArgument, ConfigDirOption, DbOption, app, out
-from bridge.clientfile.load import find_client, read_table
 from bridge.clientfile.secrets import SecretRef, default_keyring_ref, parse_ref, store_in_keyring
-from connectors.base import TrackerSettings
 from connectors.errors import ConfigError, RevbridgeError
 
 auth_app = typer.Typer(help="Credentials.", no_args_is_help=True)
@@ -26,6 +23,8 @@ def set_secret(
     It goes where the client file's ``keyring:SERVICE/USER`` reference points, else to
     ``revbridge/CLIENT``.
     """
+    from bridge.clientfile.load import find_client, read_table
+
     path = find_client(client, config_dir)
     data = read_table(path)  # not validated: this command is how a broken token gets fixed
     raw_slug, raw_tracker = data.get("client"), data.get("tracker")
@@ -50,6 +49,9 @@ def set_secret(
 
 
 def _secret_fields(kind: str) -> tuple[str, ...]:
+    import connectors
+    from connectors.base import TrackerSettings
+
     try:
         return connectors.settings_model(kind).secret_fields
     except (ImportError, RevbridgeError):

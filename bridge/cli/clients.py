@@ -11,12 +11,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.table import Table
 
 from bridge.cli.app import ConfigDirOption, DbOption, app, out
-from bridge.clientfile.load import check_table, client_files, read_table
-from bridge.clientfile.paths import config_dir as resolve_config_dir
-from bridge.present.ledger_view import iso
 from connectors.errors import ConfigError
 
 if TYPE_CHECKING:
@@ -30,6 +26,11 @@ def list_clients(
     db: DbOption = None,
 ) -> None:
     """List the configured clients: tracker, last sync, next run and backoff state."""
+    from rich.table import Table
+
+    from bridge.clientfile.load import client_files
+    from bridge.clientfile.paths import config_dir as resolve_config_dir
+
     folder = resolve_config_dir(config_dir)
     paths = client_files(folder)
     if not paths and not as_json:
@@ -43,17 +44,22 @@ def list_clients(
     if as_json:
         out.print_json(json.dumps(rows))
         return
+    from bridge.present.terminal import plain
+
     table = Table("client", "name", "tracker", "last sync", "next run", "state", "file")
     for row in rows:
         last = row["last_run"]
-        table.add_row(row["client"], row["name"], row["tracker"],
+        table.add_row(plain(row["client"]), plain(row["name"]), plain(row["tracker"]),
                       f"{_short(last['finished_at'] or last['started_at'])} {last['outcome']}"
                       if last else "never",
-                      _short(row["next_run"]), _state_text(row), row["file"])
+                      _short(row["next_run"]), plain(_state_text(row)), plain(row["file"]))
     out.print(table)
 
 
 def _describe(path: Path, last_run: Any, states: dict[str, DaemonStateRow]) -> dict[str, Any]:
+    from bridge.clientfile.load import check_table, read_table
+    from bridge.present.ledger_view import iso
+
     try:
         data = read_table(path)  # read once: validated below, its tracker type shown if broken
     except ConfigError as exc:

@@ -9,7 +9,6 @@ from typing import Annotated
 import typer
 
 from bridge.cli.app import ConfigDirOption, DbOption, app, out
-from bridge.clientfile.load import client_paths, read_client
 from connectors.errors import EXIT_CONFIG
 
 config_app = typer.Typer(help="Client files.", no_args_is_help=True)
@@ -25,6 +24,8 @@ def check(
     db: DbOption = None,
 ) -> None:
     """Validate client files and list every problem (exit 2 when there is any)."""
+    from bridge.clientfile.load import client_paths, read_client
+
     paths = client_paths([client] if client is not None else [], config_dir)
     failed = False
     slugs: dict[str, list[Path]] = defaultdict(list)

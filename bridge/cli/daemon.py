@@ -7,7 +7,6 @@ from typing import Annotated
 import typer
 
 from bridge.cli.app import ConfigDirOption, DbOption, app
-from bridge.clientfile.paths import config_dir as resolve_config_dir
 from connectors.errors import ConfigError
 
 
@@ -32,6 +31,7 @@ def daemon(
     import logging
 
     from bridge.cli import logs
+    from bridge.clientfile.paths import config_dir as resolve_config_dir
     from bridge.daemon.daemon import Daemon, DaemonOptions
 
     if log_format not in ("text", "json"):

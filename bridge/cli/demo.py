@@ -9,7 +9,6 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.panel import Panel
 
 from bridge.cli.app import app, out
 
@@ -22,17 +21,20 @@ def demo(
 ) -> None:
     """Sync a scripted client story from a fake tracker and show the ledger and the comments."""
     import tomli_w
+    from rich.panel import Panel
 
     from bridge.cli.story import play_story
     from bridge.clientfile.load import load_client
     from bridge.present.ledger_view import render_status
+    from bridge.present.notices import find_marker
     from bridge.store import Store
     from bridge.store.derive import ledger_for
     from bridge.sync.run import SyncOptions, sync_client
-    from connectors.testing.fakes import FAKES, make_fake, tracker_table
+    from connectors.testing.fakes import fake_names, make_fake, tracker_table
 
-    if tracker not in FAKES:
-        raise typer.BadParameter(f"choose one of {', '.join(FAKES)}", param_hint="--tracker")
+    if tracker not in fake_names():
+        raise typer.BadParameter(f"choose one of {', '.join(fake_names())}",
+                                 param_hint="--tracker")
     began = time.monotonic()
     fake = make_fake(tracker)
     fake.start()
@@ -56,7 +58,7 @@ def demo(
             titles = {r.remote_id: f"{r.ticket} · {r.title}" for r in ledger.requests}
             for ticket in story.tickets.values():
                 for _, body in fake.comment_bodies(ticket):
-                    if body.rstrip().splitlines()[-1].startswith("rb-"):
+                    if find_marker(body) is not None:
                         out.print(Panel(body, title=titles.get(ticket, ticket),
                                         title_align="left", expand=False), markup=False)
     finally:

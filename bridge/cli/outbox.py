@@ -6,10 +6,8 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.table import Table
 
 from bridge.cli.app import ClientArgument, ConfigDirOption, DbOption, app, out
-from bridge.clientfile.load import find_client, load_client
 
 outbox_app = typer.Typer(help="Notices queued for posting (review mode).", no_args_is_help=True)
 app.add_typer(outbox_app, name="outbox")
@@ -21,6 +19,8 @@ IdsOption = Annotated[
 
 def _slug(client: str, config_dir: Path | None) -> str:
     """The client's slug, read before the store is opened: a wrong CLIENT creates no database."""
+    from bridge.clientfile.load import find_client, load_client
+
     return load_client(find_client(client, config_dir)).client
 
 
@@ -32,6 +32,9 @@ def list_notices(
     db: DbOption = None,
 ) -> None:
     """The client's notices waiting for approval or for posting."""
+    from rich.table import Table
+
+    from bridge.present.terminal import plain
     from bridge.store import Store
 
     slug = _slug(client, config_dir)
@@ -43,7 +46,8 @@ def list_notices(
         return
     table = Table("id", "state", "ticket", "kind", "text", show_lines=True)
     for row in rows:
-        table.add_row(str(row.id), row.state, row.ticket_id, row.kind, row.body)
+        table.add_row(str(row.id), row.state, plain(row.ticket_id), plain(row.kind),
+                      plain(row.body))
     out.print(table)
 
 

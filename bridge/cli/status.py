@@ -8,7 +8,6 @@ from typing import Annotated, Any
 import typer
 
 from bridge.cli.app import ClientArgument, ConfigDirOption, DbOption, app, out, report
-from bridge.clientfile.load import configs_named, find_client, load_client
 from connectors.errors import ConfigError
 
 
@@ -24,6 +23,7 @@ def status(
     Without CLIENT, a broken client file is reported (stderr) and the other clients are shown;
     the exit code is then the worst one (2).
     """
+    from bridge.clientfile.load import configs_named
     from bridge.present.ledger_view import ledger_to_json, render_status
     from bridge.store import Store
     from bridge.store.derive import ledger_for
@@ -59,6 +59,7 @@ def explain(
     db: DbOption = None,
 ) -> None:
     """Why a request is in its round, with the events behind it and what it costs."""
+    from bridge.clientfile.load import find_client, load_client
     from bridge.present.ledger_view import explain as explain_request
     from bridge.store import Store
     from bridge.store.derive import ledger_for

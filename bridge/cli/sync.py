@@ -8,11 +8,8 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
-from rich.table import Table
 
 from bridge.cli.app import ConfigDirOption, DbOption, app, err, out, report
-from bridge.clientfile.load import configs_named
 from connectors.errors import ConfigError, exit_code
 
 if TYPE_CHECKING:
@@ -30,6 +27,7 @@ def sync(
     db: DbOption = None,
 ) -> None:
     """Pull the clients' trackers, update the ledger, post the status comments."""
+    from bridge.clientfile.load import configs_named
     from bridge.store import Store
     from bridge.store.budgets import share_budgets
     from bridge.sync.run import SyncOptions, sync_outcome
@@ -71,6 +69,8 @@ def _progress(slug: str, quiet: bool) -> Iterator[Callable[[int, int], None] | N
     if quiet or not out.is_terminal:
         yield None
         return
+    from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
     with Progress(SpinnerColumn(), TextColumn("[bold]{task.description}"), BarColumn(),
                   TextColumn("{task.fields[pages]} pages, {task.fields[tickets]} tickets"),
                   TimeElapsedColumn(), console=out, transient=True) as progress:
@@ -83,16 +83,20 @@ def _progress(slug: str, quiet: bool) -> Iterator[Callable[[int, int], None] | N
 
 
 def _print_summaries(summaries: list[RunSummary], dry_run: bool) -> None:
+    from rich.table import Table
+
+    from bridge.present.terminal import clean, plain, safe
+
     table = Table("client", "outcome", "tickets pulled", "new requests", "rounds used",
                   "would post" if dry_run else "notices posted", "HTTP requests", "time")
     for s in summaries:
         notices = len(s.would_post) if dry_run else s.notices_posted
-        table.add_row(s.client, s.outcome, str(s.tickets), str(s.new_requests),
+        table.add_row(plain(s.client), s.outcome, str(s.tickets), str(s.new_requests),
                       str(s.rounds_used), str(notices), str(s.requests_made), f"{s.seconds:.1f}s")
     out.print(table)
     for s in summaries:
         for notice in s.would_post if dry_run else []:
-            out.rule(f"{s.client} · {notice['ticket']} · {notice['kind']}")
-            out.print(notice["body"], markup=False)
+            out.rule(safe(f"{s.client} · {notice['ticket']} · {notice['kind']}", newlines=False))
+            out.print(clean(notice["body"]), markup=False)
         for line in s.skipped:
-            err.print(f"warning: {s.client}: skipped {line}", markup=False)
+            err.print(clean(f"warning: {s.client}: skipped {line}"), markup=False)

@@ -11,7 +11,6 @@ from datetime import time, timedelta
 from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from croniter import croniter
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from connectors.base import TrackerSettings
@@ -32,6 +31,8 @@ def parse_duration(text: str) -> timedelta:
 
 
 def check_cron(expr: str) -> str:
+    from croniter import croniter  # here: only a [schedule] with a cron needs it
+
     if not croniter.is_valid(expr) or len(expr.split()) != 5:
         raise ValueError(f"{expr!r} is not a 5-field cron expression like '0 10 * * tue'")
     return expr

@@ -12,6 +12,7 @@ with :data:`REDACTOR`, which blanks it out of every log record from then on.
 
 from __future__ import annotations
 
+import base64
 import logging
 import os
 import re
@@ -20,6 +21,7 @@ import threading
 import traceback
 from dataclasses import dataclass
 from typing import Any, Literal
+from urllib.parse import quote, quote_plus
 
 from connectors.errors import CredentialsError
 
@@ -85,9 +87,11 @@ class RedactingFilter(logging.Filter):
         self._lock = threading.Lock()
 
     def add(self, secret: str) -> None:
+        """Blank ``secret`` out from now on, in every spelling it travels in (see
+        :func:`spellings`)."""
         if secret and secret not in self._secrets:
             with self._lock:
-                self._secrets.add(secret)
+                self._secrets.update(spellings(secret))
                 self._ordered = tuple(sorted(self._secrets, key=len, reverse=True))
 
     def redact(self, text: str) -> str:
@@ -110,6 +114,27 @@ class RedactingFilter(logging.Filter):
         if record.stack_info:
             record.stack_info = self.redact(record.stack_info)
         return True
+
+
+def spellings(secret: str) -> set[str]:
+    """``secret`` as it is written and as it travels: URL-encoded (a Trello token in a query
+    string, ``%2B`` or ``%2b``, ``+`` for a space) and base64 (standard and URL-safe, with or
+    without padding)."""
+    forms = {secret, quote(secret, safe=""), quote_plus(secret, safe=""), quote(secret)}
+    forms |= {re.sub(r"%[0-9A-F]{2}", lambda m: m.group(0).lower(), f) for f in set(forms)}
+    raw = secret.encode()
+    for encoded in (base64.b64encode(raw), base64.urlsafe_b64encode(raw)):
+        text = encoded.decode()
+        forms |= {text, text.rstrip("=")}
+    # inside a longer base64 text (``email:token`` of a basic-auth header) the secret's
+    # characters depend on where it starts: the part no neighbour changes, at each alignment
+    for shift in (0, 1, 2):
+        text = base64.b64encode(b"\0" * shift + raw).decode()
+        start = shift + 1 if shift else 0
+        core = text[start:] if (shift + len(raw)) % 3 == 0 else text[start:-4]
+        if len(core) >= 8:
+            forms.add(core)
+    return {f for f in forms if f}
 
 
 REDACTOR = RedactingFilter()

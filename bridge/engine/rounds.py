@@ -22,6 +22,7 @@ from bridge.engine.business_time import BusinessClock
 from bridge.engine.classify import Classifier, Draft, Moves, id_order
 from bridge.engine.grouping import RoundDraft, group
 from bridge.engine.ledger import Ledger, NoticeKind, Overage, Request, RequestStatus, Round, hours
+from bridge.engine.moments import Moments
 from connectors.base import StatusChange, Ticket, TimeEntry, utc
 
 __all__ = ["Ledger", "LedgerInput", "compute_ledger", "notice_kinds"]
@@ -66,10 +67,12 @@ def _compute(records: LedgerInput, config: ClientConfig, now: datetime) -> Ledge
     classifier = Classifier(config)
     drafts, by_ticket = _requests(records, classifier)
     entries: Iterable[TimeEntry] = records.time_entries
-    if classifier.team:  # the quote bills the team's time, not time the client's people log
+    if classifier.team:
+        # the quote bills the team's time, not time the client's people log; an entry with no
+        # author (a task's total time) is the freelancer's to bill
         team = classifier.team
-        entries = [e for e in entries if e.by in team]
-    _attribute_time(by_ticket, entries)
+        entries = [e for e in entries if e.by is None or e.by in team]
+    _attribute_time(by_ticket, entries, Moments(config.sla, config.zone))
     counted = [d for d in drafts if d.status == "counted"]
     round_drafts = group(counted, config.rounds, config.zone)
     included = config.quote.rounds_included
@@ -147,10 +150,12 @@ def _break_ties(drafts: list[Draft]) -> list[Draft]:
     return result
 
 
-def _attribute_time(by_ticket: dict[str, list[Draft]], entries: Iterable[TimeEntry]) -> None:
-    """An entry goes to the latest request on its ticket at or before it; entries before the
-    ticket's first request go to that first request."""
+def _attribute_time(by_ticket: dict[str, list[Draft]], entries: Iterable[TimeEntry],
+                    moments: Moments) -> None:
+    """An entry goes to the latest request on its ticket made at or before its moment; entries
+    before the ticket's first request go to that first request."""
     times: dict[str, list[datetime]] = {}
+    moment_of = moments.of
     for entry in entries:
         found = by_ticket.get(entry.ticket_id)
         if found is None:
@@ -158,10 +163,10 @@ def _attribute_time(by_ticket: dict[str, list[Draft]], entries: Iterable[TimeEnt
         if len(found) == 1:
             draft = found[0]
         else:
-            moments = times.get(entry.ticket_id)
-            if moments is None:
-                moments = times[entry.ticket_id] = [d.at for d in found]
-            draft = found[max(0, bisect_right(moments, entry.at) - 1)]
+            starts = times.get(entry.ticket_id)
+            if starts is None:
+                starts = times[entry.ticket_id] = [d.at for d in found]
+            draft = found[max(0, bisect_right(starts, moment_of(entry)) - 1)]
         draft.seconds += entry.seconds
         if draft.entries is None:
             draft.entries = [entry]

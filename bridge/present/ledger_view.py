@@ -17,6 +17,7 @@ from rich.table import Table
 from rich.text import Text
 
 from bridge.engine.ledger import Event, Ledger, Request, event_time, hours
+from bridge.present.terminal import clean, plain
 from connectors.base import StatusChange, Ticket
 from connectors.errors import ConfigError
 
@@ -101,11 +102,11 @@ def _hours(value: float) -> str:
 def render_status(ledger: Ledger, last_sync: datetime | None = None) -> RenderableType:
     """The ``status`` view of one client: a summary, its rounds and its late requests."""
     zone, quote = ZoneInfo(ledger.timezone), ledger.quote
-    summary = Table(title=f"{ledger.client_name} ({ledger.client})", show_header=False,
+    summary = Table(title=plain(f"{ledger.client_name} ({ledger.client})"), show_header=False,
                     title_justify="left")
     summary.add_column("what", style="bold")
     summary.add_column("value")
-    summary.add_row("Quote", quote.reference or "—")
+    summary.add_row("Quote", plain(quote.reference or "—"))
     summary.add_row("Rounds used / included",
                     f"{ledger.rounds_used} / {ledger.rounds_included}"
                     f"  ({ledger.rounds_remaining} left, {ledger.extra_rounds} extra)")
@@ -135,7 +136,7 @@ def render_status(ledger: Ledger, last_sync: datetime | None = None) -> Renderab
         for name in ("ticket", "title", "round", "due", "delivered"):
             table.add_column(name)
         for request in late:
-            table.add_row(request.ticket, request.title, str(request.round or "—"),
+            table.add_row(plain(request.ticket), plain(request.title), str(request.round or "—"),
                           _local(request.due_at, zone), _local(request.delivered_at, zone))
         parts.append(table)
     return Group(*parts)
@@ -150,7 +151,7 @@ def explain(ledger: Ledger, ticket: str) -> str:
     zone = ZoneInfo(ledger.timezone)
     parts = [f"{ledger.client_name}: times in {ledger.timezone}"]
     parts.extend(_explain_one(ledger, request, zone) for request in found)
-    return "\n\n".join(parts)
+    return clean("\n\n".join(parts))
 
 
 def _explain_one(ledger: Ledger, request: Request, zone: ZoneInfo) -> str:
@@ -179,7 +180,12 @@ def _describe(event: Event) -> str:
     if isinstance(event, StatusChange):
         return (f"moved from {event.from_status or '?'} to {event.to_status} "
                 f"by {event.by.name or event.by.remote_id}")
-    return f"time entry {hours(event.seconds):.2f} h by {event.by.name or event.by.remote_id}"
+    logged = f"time entry {hours(event.seconds):.2f} h"
+    if event.day is not None:
+        logged += f" for {event.day.isoformat()}"
+    if event.by is None:
+        return f"{logged}, no author (the task's total time, always billed)"
+    return f"{logged} by {event.by.name or event.by.remote_id}"
 
 
 def _round_lines(ledger: Ledger, request: Request, zone: ZoneInfo) -> list[str]:

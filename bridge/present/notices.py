@@ -1,8 +1,9 @@
 """Status comments posted back on requests (docs/architecture.md §6).
 
 A notice's idempotency key is ``{client}/{ticket remote id}/{request time, UTC, to the
-second}/{kind}``; its marker, ``rb-`` and the first 10 hex digits of the key's sha256, is the
-last line of the comment, so the sync recognises its own comments (:func:`find_marker`).
+second}/{kind}``; its marker, ``rb-`` and the first 10 hex digits of the key's sha256, ends the
+comment, so the sync recognises its own comments (:func:`find_marker`): read back, the marker
+is the comment's last word, however a tracker or a person re-flowed the text around it.
 
 Texts exist in English and French; a client file overrides them per kind in
 ``[comments.texts]`` with ``str.format`` templates. The placeholders are listed in
@@ -27,7 +28,13 @@ from bridge.clientfile.schema import ClientConfig, Quote
 from bridge.engine.ledger import Ledger, NoticeKind, Request
 
 KINDS: tuple[NoticeKind, ...] = ("ack", "extra", "not_designated", "out_of_scope")
-MARKER_PATTERN = re.compile(r"(?:\A|\n)[ \t]*(rb-[0-9a-f]{10})\s*\Z")
+MARKER = re.compile(r"rb-[0-9a-f]{10}")
+MARKER_LENGTH = 13
+#: one HTML tag (``</p>``, ``</body>``, ``<br/>``...), as trackers wrap comment text in them
+_TAG = re.compile(r"</?[A-Za-z][A-Za-z0-9]*(?:\s[^<>]*)?/?>")
+#: characters an editor may leave around a word that are not whitespace to ``str.isspace``
+_INVISIBLE = "\u200b\u200c\u200d\u2060\ufeff"
+_SPACE_ENTITIES = ("&nbsp;", "&#160;", "&#xa0;")
 
 PLACEHOLDERS: dict[str, str] = {
     "client": "the client's name (or slug)",
@@ -105,9 +112,33 @@ def marker_for(key: str) -> str:
 
 
 def find_marker(text: str) -> str | None:
-    """The marker ending ``text`` (on its own last line), if any."""
-    match = MARKER_PATTERN.search(text)
-    return match.group(1) if match else None
+    """The marker that is the last word of ``text``, if any.
+
+    Whatever precedes it (a newline, a space, a non-breaking space, a tag) and whatever
+    whitespace or HTML tags follow it: trackers and people re-flow text. A marker inside the
+    text (quoted by someone) is not one. Linear in the text's length, whatever it holds.
+    """
+    end = _skip_blank(text, len(text))
+    while end and text[end - 1] == ">":  # closing tags around the last word: </p></body>
+        start = text.rfind("<", 0, end)
+        if start < 0 or not _TAG.fullmatch(text, start, end):
+            return None
+        end = _skip_blank(text, start)
+    begin = end - MARKER_LENGTH
+    if begin < 0 or not MARKER.fullmatch(text, begin, end):
+        return None
+    before = text[max(0, begin - 8):begin].rstrip(_INVISIBLE)
+    if before and not (before[-1].isspace() or before[-1] == ">"
+                       or before.endswith(_SPACE_ENTITIES)):
+        return None
+    return text[begin:end]
+
+
+def _skip_blank(text: str, end: int) -> int:
+    """Where ``text[:end]`` ends once trailing whitespace and invisible characters are off."""
+    while end and (text[end - 1].isspace() or text[end - 1] in _INVISIBLE):
+        end -= 1
+    return end
 
 
 def notices_for(ledger: Ledger, config: ClientConfig,

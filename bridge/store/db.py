@@ -10,11 +10,14 @@ from __future__ import annotations
 
 import fcntl
 import hashlib
+import logging
 import os
+import re
+import sqlite3
 import tempfile
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +27,7 @@ from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
 from connectors.errors import LockTimeout, StoreError
 
+log = logging.getLogger(__name__)
 MIGRATIONS = Path(__file__).with_name("migrations")
 #: the lock taken while migrating (not a valid client slug, so never a client's sync lock)
 MIGRATION_LOCK = ".schema"
@@ -45,7 +49,15 @@ def create(url: str) -> Engine:
         return create_engine(parsed, pool_pre_ping=True, connect_args=connect_args)
     path = sqlite_file(parsed.database)
     if path is not None:
-        _create_private_file(path)
+        path = path.expanduser()
+        if not path.exists():
+            _create_database_file(path)
+        _check_existing_file(path)
+        if not os.access(path, os.W_OK) or not path.stat().st_mode & 0o200:
+            # a store we may only read (a backup, another user's, one its owner made
+            # read-only): status and reports read it, and a sync says it cannot write
+            return create_engine(f"sqlite:///file:{path.resolve()}?mode=ro&uri=true",
+                                 connect_args={"timeout": 30})
     engine = create_engine(parsed, connect_args={"timeout": 30})
     event.listen(engine, "connect", _sqlite_pragmas)
     return engine
@@ -58,15 +70,53 @@ def sqlite_file(database: str | None) -> Path | None:
     return None
 
 
-def _create_private_file(path: Path) -> None:
-    """Create the database file readable by its owner only, before SQLite opens it."""
-    path = path.expanduser()
+def _create_database_file(path: Path) -> None:
+    """Make a new SQLite database at ``path``, readable by its owner only, in one step: it is
+    made beside it and linked into place, so a file at ``path`` is never an empty one of ours
+    (an empty file there is a lost database, see :func:`_check_existing_file`)."""
+    draft = path.with_name(f".{path.name}.{os.getpid()}.new")
     try:
         path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        fd = os.open(path, os.O_CREAT | os.O_WRONLY, 0o600)
+        os.close(os.open(draft, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
+        connection = sqlite3.connect(draft)
+        try:
+            connection.execute("PRAGMA journal_mode=WAL")  # writes the header: 4 KiB
+        finally:
+            connection.close()
+        with suppress(FileExistsError):  # another process made it first: as good as ours
+            os.link(draft, path)
+    except (OSError, sqlite3.Error) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) else str(exc)
+        raise StoreError(f"cannot create the database file {path}: {reason}; check that its "
+                         "folder exists and is writable, or choose another with --db") from None
+    finally:
+        for leftover in (draft, Path(f"{draft}-wal"), Path(f"{draft}-shm")):
+            leftover.unlink(missing_ok=True)
+
+
+def _check_existing_file(path: Path) -> None:
+    """An existing database file: never empty, readable by its owner only."""
+    try:
+        info = path.stat()
     except OSError as exc:
-        raise StoreError(f"cannot create the database file {path}: {exc.strerror}") from None
-    os.close(fd)
+        raise StoreError(f"cannot read the database file {path}: {exc.strerror}") from None
+    if info.st_size == 0:
+        raise StoreError(
+            f"the database file {path} is empty (0 bytes): it held a database that was lost "
+            "(a truncated copy, a full disk). Restore it from a backup; to really start "
+            "afresh, delete the file (every stored record and posted-notice trace goes)")
+    if info.st_mode & 0o077 and info.st_uid == os.getuid():
+        try:
+            os.chmod(path, 0o600)
+        except OSError:
+            log.warning("the database file %s can be read by others (mode %o) and could not "
+                        "be made private: chmod 600 it", path, info.st_mode & 0o777)
+        else:
+            log.warning("the database file %s could be read by others (mode %o): made private "
+                        "to its owner (600)", path, info.st_mode & 0o777)
+    elif info.st_mode & 0o077:
+        log.warning("the database file %s can be read by others (mode %o) and belongs to "
+                    "another user: have its owner chmod 600 it", path, info.st_mode & 0o777)
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -78,11 +128,17 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 
 def migrate(engine: Engine) -> None:
-    """Bring the schema to the newest migration (a no-op when it is there already)."""
+    """Bring the schema to the newest migration (a no-op when it is there already); a store
+    opened read-only is only checked to be there already."""
+    if read_only(engine) is None and _at_head(engine):
+        return  # the usual case: no need to import Alembic (~0.15 s of a command's start)
     from alembic import command
     from alembic.config import Config
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
+    if read_only(engine):
+        _check_read_only_schema(engine, config)
+        return
 
     try:
         # two processes opening a fresh database at once (a cron sync and a manual one, two
@@ -100,6 +156,64 @@ def migrate(engine: Engine) -> None:
         raise StoreError(
             f"cannot migrate the database: {type(exc).__name__}: {exc.args[0]}"
         ) from None
+
+
+_REVISION = re.compile(
+    r"""^(down_revision|revision)\s*(?::[^=\n]*)?=\s*(?:["']([^"']+)["']|None)""", re.M)
+
+
+def head_revision() -> str | None:
+    """The newest migration's revision id, read from the version files' ``revision`` and
+    ``down_revision`` lines; ``None`` unless there is exactly one head (Alembic then decides)."""
+    revisions: set[str] = set()
+    parents: set[str] = set()
+    for path in (MIGRATIONS / "versions").glob("*.py"):
+        found = dict((key, value) for key, value in _REVISION.findall(path.read_text("utf-8")))
+        if not found.get("revision"):
+            return None
+        revisions.add(found["revision"])
+        if found.get("down_revision"):
+            parents.add(found["down_revision"])
+    heads = revisions - parents
+    return heads.pop() if len(heads) == 1 else None
+
+
+def _at_head(engine: Engine) -> bool:
+    """Whether the database's ``alembic_version`` is the newest migration already."""
+    head = head_revision()
+    if head is None:
+        return False
+    try:
+        with engine.connect() as connection:
+            rows = connection.execute(text("SELECT version_num FROM alembic_version")).all()
+    except SQLAlchemyError:
+        return False  # a new database (no table yet), or one Alembic must look at
+    return [row[0] for row in rows] == [head]
+
+
+def read_only(engine: Engine) -> str | None:
+    """The file of a SQLite store opened read-only (see :func:`create`), else None."""
+    database = engine.url.database or ""
+    if engine.dialect.name == "sqlite" and engine.url.query.get("mode") == "ro":
+        return database.removeprefix("file:")
+    return None
+
+
+def _check_read_only_schema(engine: Engine, config: Any) -> None:
+    from alembic.runtime.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+
+    path = read_only(engine)
+    try:
+        with engine.connect() as connection:
+            current = MigrationContext.configure(connection).get_current_heads()
+    except SQLAlchemyError as exc:
+        raise StoreError(f"cannot read the database file {path} (read-only): "
+                         f"{type(exc).__name__}: {exc.args[0]}") from None
+    if set(current) != set(ScriptDirectory.from_config(config).get_heads()):
+        raise StoreError(f"the database file {path} is read-only and needs an upgrade this "
+                         "version must write: make it writable (chmod u+w) and run again")
+    log.info("the database file %s is read-only: reading only", path)
 
 
 POLL = 0.1  # seconds between two tries to take a held lock
@@ -133,8 +247,7 @@ def client_lock(engine: Engine, client: str, timeout: float = 0.0) -> Iterator[N
             try:
                 yield
             finally:
-                conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": key})
-                conn.commit()
+                _advisory_unlock(conn, key, client)
         return
     path = _lock_path(engine, client)
     fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
@@ -151,6 +264,19 @@ def client_lock(engine: Engine, client: str, timeout: float = 0.0) -> Iterator[N
             fcntl.flock(fd, fcntl.LOCK_UN)
     finally:
         os.close(fd)
+
+
+def _advisory_unlock(conn: Any, key: int, client: str) -> None:
+    """Release the advisory lock; on a lost connection there is nothing to release (the
+    server drops a dead session's locks), and the error that lost it is already on its way."""
+    try:
+        conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": key})
+        conn.commit()
+    except SQLAlchemyError as exc:
+        log.debug("%s: the lock's connection is gone (%s); the server released the lock",
+                  client, type(exc).__name__)
+        with suppress(SQLAlchemyError):
+            conn.invalidate()
 
 
 def _wait_or_give_up(client: str, deadline: float) -> None:

@@ -116,7 +116,9 @@ class Store:
             except SQLAlchemyError as exc:
                 session.rollback()
                 cause = getattr(exc, "orig", None) or exc
-                raise StoreError(f"database error: {type(cause).__name__}: {cause}") from exc
+                hint = ("; the database file is read-only: make it writable (chmod u+w) to sync"
+                        if "readonly database" in str(cause) else "")
+                raise StoreError(f"database error: {type(cause).__name__}: {cause}{hint}") from exc
             except BaseException:
                 session.rollback()
                 raise
@@ -221,6 +223,22 @@ class Store:
                                                            table.c.ticket_id.in_(chunk))))
         found.sort(key=lambda r: (r.ticket_id, r.at, r.remote_id))
         return tuple(map(to_comment, found))
+
+    def ticket_histories(
+        self, client: str, ticket_ids: Iterable[str], *, session: Session | None = None
+    ) -> tuple[tuple[Ticket, ...], tuple[StatusChange, ...]]:
+        """The stored tickets among ``ticket_ids`` and their status changes: what their
+        requests are made of (read before a page replaces them, a sync tells what it added)."""
+        ids = sorted(set(ticket_ids))
+        found: list[list[Any]] = [[], []]
+        with self._tx(session) as s:
+            for rows, model, column in ((found[0], TicketRow, "remote_id"),
+                                        (found[1], StatusChangeRow, "ticket_id")):
+                table = _table(model)
+                for chunk in _chunks(ids):
+                    rows.extend(s.execute(select(table).where(table.c.client == client,
+                                                              table.c[column].in_(chunk))))
+        return tuple(map(to_ticket, found[0])), tuple(map(to_change, found[1]))
 
     # sync state ----------------------------------------------------------------------------
 

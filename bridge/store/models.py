@@ -7,7 +7,7 @@ SQLite too. The schema itself is created by the Alembic migrations in ``bridge/m
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import JSON, Column, DateTime, Index, UniqueConstraint
@@ -94,10 +94,16 @@ class CommentRow(TicketHistoryRow, table=True):
 
 
 class TimeEntryRow(TicketHistoryRow, table=True):
+    """``by_*`` are null for an entry with no author (a task's total time); ``day`` is the
+    date the tracker says the work was done, when it keeps one apart from ``at``."""
+
     __tablename__ = "time_entries"
     __table_args__ = (Index("ix_time_entries_ticket", "client", "ticket_id"),)
 
+    by_id: str | None = None  # type: ignore[assignment]
+    by_name: str | None = None  # type: ignore[assignment]
     seconds: int
+    day: date | None = None
 
 
 class SyncStateRow(SQLModel, table=True):

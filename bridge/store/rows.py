@@ -75,8 +75,12 @@ def entry_row(client: str, e: TimeEntry) -> dict[str, Any]:
         "ticket_id": e.ticket_id,
         "at": e.at,
         "seconds": e.seconds,
-        **_person("by", e.by),
+        "day": e.day,
+        **(_person("by", e.by) if e.by is not None else _NO_AUTHOR),
     }
+
+
+_NO_AUTHOR: dict[str, Any] = {"by_id": None, "by_name": None, "by_email": None}
 
 
 def _by(r: Any) -> Person:
@@ -115,5 +119,6 @@ def to_comment(r: Any) -> Comment:
 
 def to_entry(r: Any) -> TimeEntry:
     return TimeEntry(
-        remote_id=r.remote_id, ticket_id=r.ticket_id, at=r.at, by=_by(r), seconds=r.seconds
+        remote_id=r.remote_id, ticket_id=r.ticket_id, at=r.at,
+        by=_by(r) if r.by_id is not None else None, seconds=r.seconds, day=r.day,
     )

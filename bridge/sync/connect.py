@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import cast
+from typing import TYPE_CHECKING, cast
 
 import connectors
 from bridge.clientfile.schema import ClientConfig
 from bridge.clientfile.secrets import how_to_store, parse_ref, resolve
 from connectors.base import Connector, TrackerSettings
 from connectors.errors import CredentialsError
-from connectors.http import RetryPolicy
 
-ConnectorFactory = Callable[[TrackerSettings, Mapping[str, str], RetryPolicy | None], Connector]
+if TYPE_CHECKING:  # connectors.http loads requests; the connector module imports it anyway
+    from connectors.http import RetryPolicy
+
+ConnectorFactory = Callable[[TrackerSettings, Mapping[str, str], "RetryPolicy | None"], Connector]
 
 
 def build_connector(config: ClientConfig, policy: RetryPolicy | None = None) -> Connector:

@@ -16,20 +16,24 @@ import math
 import os
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bridge.clientfile.schema import ClientConfig
+from bridge.engine.ledger import Ledger
+from bridge.engine.rounds import LedgerInput, compute_ledger
 from bridge.store import Store
 from bridge.store.derive import OutboxIndex, ledger_for
-from bridge.store.models import RunRow
 from bridge.sync.connect import build_connector
 from bridge.sync.outbox import new_notices, post_pending, queue_notices
-from connectors.base import Connector
+from bridge.sync.screen import save_page, screen_page
+from connectors.base import Connector, SkippedRecord, StatusChange, Ticket
 from connectors.errors import ConfigError, Interrupted, RevbridgeError, SyncError
-from connectors.http import RetryPolicy
+
+if TYPE_CHECKING:  # connectors.http loads requests, which reading a ledger does not need
+    from connectors.http import RetryPolicy
 
 log = logging.getLogger(__name__)
 
@@ -94,7 +98,7 @@ class RunSummary:
         return asdict(self)
 
 
-ConnectorFactory = Callable[[ClientConfig, RetryPolicy | None], Connector]
+ConnectorFactory = Callable[[ClientConfig, "RetryPolicy | None"], Connector]
 
 
 def sync_client(
@@ -118,17 +122,16 @@ def sync_client(
     summary.started_at = datetime.now(UTC).isoformat()
     began = time.monotonic()
     with store.lock(client, timeout=options.lock_timeout):
-        previous = store.last_run(client)
         run = store.start_run(client)
         connector: Connector | None = None
         try:
             connector = connector_factory(config, options.policy)
-            _pull(store, config, connector, options, summary)
+            pulled = Pulled()
+            _pull(store, config, connector, options, summary, pulled)
             _reconcile(store, config, connector, options, summary, run.number)
-            before = previous_requests(previous)
-            _derive_and_post(store, config, connector, options, summary, before)
+            _derive_and_post(store, config, connector, options, summary, pulled)
         except BaseException as exc:
-            summary.outcome, summary.error = "failed", f"{type(exc).__name__}: {exc}"
+            summary.outcome, summary.error = "failed", _why(exc)
             if isinstance(exc, RevbridgeError):
                 log.error("%s: sync failed: %s", client, summary.error)
             raise
@@ -140,6 +143,27 @@ def sync_client(
             store.finish_run(run.id, summary.outcome, counts=_counts(summary),
                              requests_made=summary.requests_made, error=summary.error)
     return summary
+
+
+@dataclass
+class Pulled:
+    """The tickets a run pulled, with their records as stored before the run replaced them."""
+
+    ids: set[str] = field(default_factory=set)
+    tickets: list[Ticket] = field(default_factory=list)
+    changes: list[StatusChange] = field(default_factory=list)
+
+    def added_requests(self, ledger: Ledger, config: ClientConfig) -> int:
+        """How many of ``ledger``'s requests the run added: those of the pulled tickets that
+        their stored records did not make (under the same client file: editing it adds none,
+        and a run after a failed one does not count the failed run's requests again)."""
+        if not self.ids:
+            return 0
+        before = compute_ledger(LedgerInput(self.tickets, self.changes, ()), config,
+                                ledger.computed_at)
+        known = {(r.remote_id, r.at) for r in before.requests}
+        return sum(1 for r in ledger.requests
+                   if r.remote_id in self.ids and (r.remote_id, r.at) not in known)
 
 
 @dataclass(frozen=True)
@@ -174,30 +198,40 @@ def _check_stop(options: SyncOptions, summary: RunSummary) -> None:
                           "the next sync goes on from there")
 
 
-def previous_requests(run: RunRow | None) -> int | None:
-    if run is None or run.outcome != "ok":
-        return None
-    value = run.counts.get("requests")
-    return int(value) if value is not None else None
+def _why(exc: BaseException) -> str:
+    """What a failed run records: the error, or that it was stopped (Ctrl-C, SystemExit)."""
+    if isinstance(exc, Exception):
+        return f"{type(exc).__name__}: {exc}"
+    return f"Interrupted: {type(exc).__name__}" + (f": {exc}" if str(exc) else "")
 
 
 def _pull(store: Store, config: ClientConfig, connector: Connector, options: SyncOptions,
-          summary: RunSummary) -> None:
+          summary: RunSummary, pulled: Pulled) -> None:
     cursor = None if options.full else store.get_cursor(config.client)
     for page in connector.pull(cursor):
-        with store.session() as session:
-            store.save_bundles(config.client, page.bundles, session=session)
-            if page.next_cursor is not None:
-                store.set_cursor(config.client, page.next_cursor, session=session)
+        # bad records are reported before the cursor moves past them (see sync/screen.py)
+        page = screen_page(page)
+        _report_skipped(config.client, page.skipped, summary)
+        first_seen = {b.ticket.remote_id for b in page.bundles} - pulled.ids
+        if first_seen:  # what these tickets' requests were before the page replaces them
+            tickets, changes = store.ticket_histories(config.client, first_seen)
+            pulled.ids |= first_seen
+            pulled.tickets.extend(tickets)
+            pulled.changes.extend(changes)
+        refused = save_page(store, config.client, page)
+        _report_skipped(config.client, refused, summary)
         summary.pages += 1
-        summary.tickets += len(page.bundles)
-        for skipped in page.skipped:
-            line = f"{skipped.remote_id or '?'}: {skipped.reason}"
-            summary.skipped.append(line)
-            log.warning("%s: skipped a record from the tracker: %s", config.client, line)
+        summary.tickets += len(page.bundles) - len(refused)
         if options.progress is not None:
             options.progress(summary.pages, summary.tickets)
         _check_stop(options, summary)
+
+
+def _report_skipped(client: str, records: Iterable[SkippedRecord], summary: RunSummary) -> None:
+    for skipped in records:
+        line = f"{skipped.remote_id or '?'}: {skipped.reason}"
+        summary.skipped.append(line)
+        log.warning("%s: skipped a record from the tracker: %s", client, line)
 
 
 def _reconcile(store: Store, config: ClientConfig, connector: Connector, options: SyncOptions,
@@ -210,12 +244,12 @@ def _reconcile(store: Store, config: ClientConfig, connector: Connector, options
 
 
 def _derive_and_post(store: Store, config: ClientConfig, connector: Connector,
-                     options: SyncOptions, summary: RunSummary, before: int | None) -> None:
+                     options: SyncOptions, summary: RunSummary, pulled: Pulled) -> None:
     records = store.load_records(config.client, comments=False)
     outbox = OutboxIndex.read(store, config.client)
     ledger = ledger_for(store, config, records=records, outbox=outbox)
     summary.requests = len(ledger.requests)
-    summary.new_requests = summary.requests - before if before is not None else summary.requests
+    summary.new_requests = pulled.added_requests(ledger, config)
     summary.rounds_used = ledger.rounds_used
     live = {t.remote_id for t in records.tickets if not t.deleted}
     fresh = new_notices(ledger, config, outbox, live)

@@ -6,10 +6,13 @@ Requests per pull (figures: ``bench/requests_per_sync.py --only asana``):
   (incremental), 100 tasks a page;
 - per task yielded: ``GET /tasks/{gid}/stories`` (comments and status history; nothing else
   carries them) and, only when ``actual_time_minutes`` > 0 (it is the sum of the entries),
-  ``GET /tasks/{gid}/time_tracking_entries``. A 402 there (plan without time tracking) is
-  remembered and ``actual_time_minutes`` is used instead.
+  ``GET /tasks/{gid}/time_tracking_entries`` plus ``GET /time_tracking_entries/{gid}`` for each
+  entry (the listing is compact: only an entry's complete record says when it was made,
+  ``created_at``, which decides the request it belongs to). A 402 there (plan without time
+  tracking) is remembered and ``actual_time_minutes`` is used instead: one entry with no
+  author.
 
-The cursor is JSON: ``since`` = the newest ``modified_at`` seen, ``seen`` = the
+The cursor (``cursor.py``) is JSON: ``since`` = the newest ``modified_at`` seen, ``seen`` = the
 ``(gid, modified_at)`` pairs already yielded inside the overlap window. The events API is not
 used: it needs a persisted sync token and full resyncs on 412, and would still leave the
 per-task story reads, which are what a bundle's complete history needs.
@@ -17,16 +20,17 @@ per-task story reads, which are what a bundle's complete history needs.
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Iterator, Mapping
-from datetime import datetime, timedelta
-from typing import Any, ClassVar, Literal
+from datetime import datetime
+from typing import Any, ClassVar
 
 import asana
 
 from connectors.asana import records
-from connectors.asana.http import DEFAULT_API_URL, build_client, call, shape_error
+from connectors.asana.cursor import OVERLAP, Cursor
+from connectors.asana.http import build_client, call, shape_error
+from connectors.asana.settings import AsanaSettings
 from connectors.base import (
     Page,
     Person,
@@ -37,45 +41,15 @@ from connectors.base import (
     iso_millis,
     parse_time,
 )
+from connectors.cursor import UnreadableCursor
 from connectors.errors import BadRecordError, RemoteFatalError
 from connectors.http import RetryPolicy
+from connectors.paging import PageGuard
 
 log = logging.getLogger(__name__)
-OVERLAP = timedelta(minutes=2)
+#: a time entry listed, then deleted before its complete record was read
+GONE = object()
 PAGE_SIZE = 100
-
-
-class AsanaSettings(TrackerSettings):
-    """``[tracker]`` for Asana: ``project`` gid, ``token`` (a PAT reference), ``api_url``."""
-
-    type: Literal["asana"] = "asana"
-    project: str
-    api_url: str = DEFAULT_API_URL
-
-
-class Cursor:
-    """``since`` (newest ``modified_at`` seen, or None) and the pairs already yielded."""
-
-    def __init__(self, since: datetime | None, seen: set[tuple[str, str]]) -> None:
-        self.since, self.seen = since, seen
-
-    @classmethod
-    def parse(cls, text: str | None) -> Cursor:
-        if not text:
-            return cls(None, set())
-        try:
-            data = json.loads(text)
-            since = data["since"]
-            seen = {(str(gid), str(at)) for gid, at in data.get("seen", [])}
-            at = parse_time(since, "cursor", "") if since is not None else None
-        except (ValueError, TypeError, KeyError, BadRecordError):
-            raise RemoteFatalError("asana: unreadable cursor; run a full pull",
-                                   tracker="asana") from None
-        return cls(at, seen)
-
-    def dump(self) -> str:
-        since = iso_millis(self.since) if self.since is not None else None
-        return json.dumps({"since": since, "seen": sorted(self.seen)}, separators=(",", ":"))
 
 
 class AsanaConnector:
@@ -111,7 +85,9 @@ class AsanaConnector:
     def _pages(self, fetch: Any, what: str) -> Iterator[tuple[list[Any], bool]]:
         """Every page of a listing: ``fetch(opts)`` gets a FRESH opts dict per call."""
         offset: str | None = None
+        guard = PageGuard("asana", what)
         while True:
+            guard.next(offset)
             opts: dict[str, Any] = {"limit": PAGE_SIZE}
             if offset:
                 opts["offset"] = offset
@@ -155,7 +131,11 @@ class AsanaConnector:
         because the listing is not ordered by ``modified_at``; the last page's cursor moves
         ``since`` to the newest ``modified_at`` listed.
         """
-        start = Cursor.parse(cursor)
+        try:
+            start = Cursor.load(cursor)
+        except UnreadableCursor:
+            raise RemoteFatalError("asana: unreadable cursor; run a full pull",
+                                   tracker="asana") from None
         done = set(start.seen)
         newest = start.since
         for tasks, last in self._listing(start.since, records.TASK_FIELDS):
@@ -177,16 +157,14 @@ class AsanaConnector:
                 except BadRecordError as exc:
                     log.warning("asana: task %s skipped: %s", gid or "?", exc)
                     skipped.append(SkippedRecord(gid or None, str(exc) or "malformed task"))
-                except (KeyError, TypeError, AttributeError, ValueError) as exc:
+                except (KeyError, TypeError, AttributeError, ValueError, RecursionError) as exc:
                     # a shape no check foresaw: still one bad record, not a failed sync
                     reason = f"unexpected shape ({type(exc).__name__})"
                     log.warning("asana: task %s skipped: %s", gid or "?", reason)
                     skipped.append(SkippedRecord(gid or None, reason))
             if last:
-                floor = newest - OVERLAP if newest is not None else None
-                keep = {p for p in done if floor is not None
-                        and parse_time(p[1], "seen", p[0]) >= floor}
-                next_cursor = Cursor(newest, keep).dump() if newest is not None else None
+                kept = Cursor(newest, done).kept(newest)
+                next_cursor = kept.dump() if kept is not None else None
             else:
                 next_cursor = Cursor(start.since, set(done)).dump()
             yield Page(tuple(bundles), next_cursor, tuple(skipped))
@@ -222,8 +200,32 @@ class AsanaConnector:
                 self._time_tracking = False
             else:
                 self._time_tracking = True
-                return records.time_entries(task, entries)
+                created = self._created(entries)
+                return records.time_entries(task, [
+                    e for e in entries if not isinstance(e, Mapping)
+                    or created.get(str(e.get("gid") or ""), "") is not GONE], created)
         return records.actual_time(task, raw)
+
+    def _created(self, entries: list[Any]) -> dict[str, Any]:
+        """Each entry's ``created_at`` (gid → value), read one entry at a time: a listing of
+        entries is compact and has none. An entry deleted meanwhile is :data:`GONE`."""
+        created: dict[str, Any] = {}
+        for entry in entries:
+            gid = str(entry.get("gid") or "") if isinstance(entry, Mapping) else ""
+            if not gid.isdigit() or gid in created:
+                continue  # malformed: time_entries reports it
+            try:
+                result = self._call(lambda gid=gid: self._entries.get_time_tracking_entry(
+                    gid, {"opt_fields": records.ENTRY_TIME_FIELDS}, full_payload=True),
+                    f"GET /time_tracking_entries/{gid}")
+            except RemoteFatalError as exc:
+                if exc.status != 404:
+                    raise
+                created[gid] = GONE  # deleted since the listing
+                continue
+            data = result.get("data")
+            created[gid] = data.get("created_at") if isinstance(data, Mapping) else None
+        return created
 
     def _project_sections(self) -> set[str]:
         """Gids of the project's sections (read once; only multi-homed tasks need them)."""

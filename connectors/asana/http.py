@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -19,22 +20,25 @@ from asana.rest import ApiException, RESTClientObject
 from urllib3.exceptions import HTTPError, MaxRetryError, ReadTimeoutError, ResponseError
 from urllib3.util.retry import Retry
 
+from connectors.asana.settings import DEFAULT_API_URL as DEFAULT_API_URL
 from connectors.errors import (
     RemoteError,
+    RemoteFatalError,
     RemoteRetriableError,
     error_for_status,
 )
 from connectors.http import (
     RETRY_STATUSES,
+    DeadlinePassed,
     RequestMeter,
     RetryPolicy,
+    read_before,
     retry_delay,
     shared_limiters,
 )
 
 log = logging.getLogger(__name__)
 TRACKER = "asana"
-DEFAULT_API_URL = "https://app.asana.com/api/1.0"
 
 
 class PolicyRetry(Retry):
@@ -99,12 +103,40 @@ class CountingRestClient(RESTClientObject):  # type: ignore[misc]
         super().__init__(configuration)
         self._timeout = (policy.timeout, policy.timeout)
         self._meter = meter
+        self.pool_manager = DeadlinePool(self.pool_manager,  # type: ignore[has-type]
+                                         policy.request_deadline)
 
     def request(self, method: str, url: str, *args: Any, **kwargs: Any) -> Any:
         if not kwargs.get("_request_timeout"):
             kwargs["_request_timeout"] = self._timeout
         self._meter.attempt()
         return super().request(method, url, *args, **kwargs)
+
+
+class DeadlinePool:
+    """The SDK's urllib3 pool, each answer read to the end within ``deadline`` seconds of its
+    headers (a server trickling bytes gets a ``ReadTimeoutError``, not a hung sync)."""
+
+    def __init__(self, pool: Any, deadline: float) -> None:
+        self._pool, self._deadline = pool, deadline
+
+    def request(self, method: str, url: str, *args: Any, **kwargs: Any) -> Any:
+        preload = kwargs.pop("preload_content", True)
+        response = self._pool.request(method, url, *args, preload_content=False, **kwargs)
+        if not preload:
+            return response
+        try:
+            response._body = read_before(response, time.monotonic() + self._deadline)
+        except DeadlinePassed:
+            response.close()
+            raise ReadTimeoutError(None, url,  # type: ignore[arg-type]
+                                   f"the answer took more than {self._deadline:g} s") from None
+        finally:
+            response.release_conn()
+        return response
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._pool, name)
 
 
 def build_client(api_url: str, token: str, policy: RetryPolicy) -> tuple[Any, RequestMeter]:
@@ -157,6 +189,9 @@ def call(fn: Callable[[], Any], what: str, token: str) -> dict[str, Any]:
         result = fn()
     except (ApiException, HTTPError, OSError, ValueError, TypeError, KeyError) as exc:
         raise translate(exc, what, token) from None
+    except RecursionError:
+        raise RemoteFatalError(f"asana: {what}: an answer nested too deeply to read",
+                               tracker=TRACKER) from None
     if not isinstance(result, dict) or "data" not in result:
         raise RemoteRetriableError(f"asana: {what}: malformed or truncated JSON answer",
                                    tracker=TRACKER)

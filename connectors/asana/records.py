@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, MutableMapping
 from dataclasses import replace
-from datetime import UTC, date, datetime, time
+from datetime import date
 from typing import Any
 
 from connectors.base import (
@@ -34,6 +34,8 @@ STORY_FIELDS = ",".join((
     "new_section.name",
 ))
 ENTRY_FIELDS = "duration_minutes,entered_on,created_by.name"
+#: only a single entry's complete record has it (listings give compact records)
+ENTRY_TIME_FIELDS = "created_at"
 UNKNOWN = Person(remote_id="", name="(unknown)")
 
 
@@ -159,8 +161,11 @@ def _in_project(story: Mapping[str, Any], sections: set[str] | None) -> bool:
     return isinstance(new, Mapping) and str(new.get("gid")) in sections
 
 
-def time_entries(task: Ticket, entries: Iterable[Mapping[str, Any]]) -> tuple[TimeEntry, ...]:
-    """Time-tracking entries, dated at the start (UTC) of the day they were entered for."""
+def time_entries(task: Ticket, entries: Iterable[Mapping[str, Any]],
+                 created: Mapping[str, Any]) -> tuple[TimeEntry, ...]:
+    """Time-tracking entries: ``at`` is when the entry was made (``created``: gid →
+    ``created_at``), ``day`` the day it was entered for (``entered_on``); the engine decides
+    which of them counts."""
     out = []
     for entry in entries:
         gid = str(entry.get("gid") or "") if isinstance(entry, Mapping) else ""
@@ -169,20 +174,21 @@ def time_entries(task: Ticket, entries: Iterable[Mapping[str, Any]]) -> tuple[Ti
             day = date.fromisoformat(str(entry.get("entered_on")))
         except ValueError:
             day = None
-        if not gid or not isinstance(minutes, int) or day is None:
+        if not gid or not isinstance(minutes, int) or isinstance(minutes, bool) or day is None:
             raise BadRecordError(f"time entry {gid or '?'} is malformed",
                                  remote_id=task.remote_id)
-        at = datetime.combine(day, time(0), tzinfo=UTC)
+        at = parse_time(created.get(gid), f"time entry {gid} created_at", task.remote_id)
         out.append(TimeEntry(gid, task.remote_id, at, person(entry.get("created_by")),
-                             minutes * 60))
+                             minutes * 60, day))
     return tuple(out)
 
 
 def actual_time(task: Ticket, raw: Mapping[str, Any]) -> tuple[TimeEntry, ...]:
-    """``actual_time_minutes`` as one entry dated at ``modified_at`` (plans without entries)."""
+    """``actual_time_minutes`` (plans without time-tracking entries) as one entry with no
+    author, dated at the task's ``modified_at``. Its id is the same whatever the value, so a
+    new value replaces the old one in the store instead of adding to it."""
     minutes = raw.get("actual_time_minutes")
-    if not isinstance(minutes, int | float) or minutes <= 0:
+    if isinstance(minutes, bool) or not isinstance(minutes, int | float) or minutes <= 0:
         return ()
-    by = person(raw.get("assignee"), fallback=task.requester)
-    return (TimeEntry(f"{task.remote_id}:actual", task.remote_id, task.updated_at, by,
+    return (TimeEntry(f"{task.remote_id}:actual", task.remote_id, task.updated_at, None,
                       round(minutes * 60)),)

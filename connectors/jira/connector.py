@@ -1,6 +1,6 @@
 """Jira connector (Cloud and Data Center) on the ``jira`` library.
 
-Library traps handled here (NOTES §0, §1):
+Library traps handled here (docs/jira.md, "Library traps"):
 
 - the library's own retries re-send POSTs and sleep for minutes: it is built with
   ``max_retries=0`` and our :class:`~connectors.http.RetryingAdapter` is mounted on its session;
@@ -26,13 +26,14 @@ import logging
 from collections.abc import Callable, Iterator, Mapping
 from datetime import tzinfo
 from functools import partial
-from typing import Any, ClassVar, Literal, TypeVar
+from typing import Any, ClassVar, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import requests
 from jira import JIRA, JIRAError
 
 from connectors.base import Page, Person, SkippedRecord, Ticket, TicketBundle, TrackerSettings
+from connectors.cursor import UnreadableCursor
 from connectors.errors import (
     BadRecordError,
     CredentialsRefused,
@@ -43,24 +44,16 @@ from connectors.errors import (
 )
 from connectors.http import RetryingAdapter, RetryPolicy, mount_retrying, shared_limiters
 from connectors.jira import records
+from connectors.jira.cursor import Cursor, jql_since
+from connectors.jira.settings import JiraSettings
+from connectors.paging import PageGuard
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 PAGE_SIZE = 100
 SEARCH_FIELDS = ("summary", "status", "labels", "reporter", "creator", "created", "updated",
-                 "comment", "worklog")
-
-
-class JiraSettings(TrackerSettings):
-    """``[tracker]`` for Jira: Cloud (email + API token) or Data Center (personal access token)."""
-
-    type: Literal["jira"] = "jira"
-    url: str
-    project: str
-    email: str | None = None  # Cloud: basic auth with the API token; absent: bearer PAT (DC)
-    deployment: Literal["cloud", "datacenter"] | None = None  # None: ask serverInfo
-    jql: str | None = None  # extra filter, ANDed with the project clause
+                 "comment", "worklog", "project")
 
 
 class JiraConnector:
@@ -136,6 +129,10 @@ class JiraConnector:
         except requests.exceptions.RequestException as exc:
             raise RemoteRetriableError(f"jira: {exc.__class__.__name__} talking to the server",
                                        tracker="jira") from None
+        except RecursionError:
+            raise RemoteFatalError("jira: an answer nested too deeply to read (a broken or "
+                                   "hostile record); the pull stopped before it",
+                                   tracker="jira") from None
         except ValueError as exc:  # JSONDecodeError: malformed or truncated body
             raise RemoteRetriableError(f"jira: unreadable answer ({exc.__class__.__name__})",
                                        tracker="jira") from None
@@ -186,15 +183,15 @@ class JiraConnector:
     def pull(self, cursor: str | None) -> Iterator[Page]:
         """Pages of changed issues, oldest update first; see the module docstring for costs."""
         try:
-            state = records.Cursor.load(cursor)
-        except ValueError as exc:
+            state = Cursor.load(cursor)
+        except UnreadableCursor as exc:
             raise RemoteFatalError(f"jira: {exc}", tracker="jira") from None
         if self._jira is None:
             self._cloud_from_cursor = state.cloud
         state.cloud = self.is_cloud
         jql = self._project_jql()
         if state.updated is not None:
-            jql += f' AND updated >= "{records.jql_since(state.updated, self._zone())}"'
+            jql += f' AND updated >= "{jql_since(state.updated, self._zone())}"'
         jql += " ORDER BY updated ASC"
         for raw_page in self._search_pages(jql, SEARCH_FIELDS, expand="changelog"):
             bundles: list[TicketBundle] = []
@@ -205,6 +202,7 @@ class JiraConnector:
                     continue
                 try:
                     ticket = records.ticket(raw, self.settings.url)
+                    records.check_project(raw, self.settings.project)
                     if not state.is_new(ticket.remote_id, ticket.updated_at):
                         continue
                     state.advance(ticket.remote_id, ticket.updated_at)
@@ -213,7 +211,7 @@ class JiraConnector:
                     rid = exc.remote_id or (str(raw["id"]) if raw.get("id") else None)
                     log.warning("jira: skipped issue %s: %s", rid, exc)
                     skipped.append(SkippedRecord(rid, str(exc)))
-                except (KeyError, TypeError, AttributeError, ValueError) as exc:
+                except (KeyError, TypeError, AttributeError, ValueError, RecursionError) as exc:
                     # a shape no check above foresaw: still one bad record, not a failed sync
                     rid = str(raw["id"]) if raw.get("id") else None
                     log.warning("jira: skipped issue %s: unexpected shape (%s)", rid,
@@ -250,14 +248,19 @@ class JiraConnector:
     def _chunks(self, path: str, key: str, params: dict[str, Any]) -> Iterator[list[Any]]:
         """The items of a ``startAt``-paged listing, a page at a time (read as they are asked)."""
         start = 0
+        guard = PageGuard("jira", path)
         while True:
+            guard.next(start)
             page = self._get(path, {**params, "startAt": start, "maxResults": PAGE_SIZE})
             chunk = page.get(key)
             if not isinstance(chunk, list):
                 raise RemoteFatalError(f"jira: no {key} in {path}", tracker="jira")
+            if chunk:
+                guard.holding(i.get("id") if isinstance(i, Mapping) else i for i in chunk)
             yield chunk
             start += len(chunk)
             total = page.get("total")
+            guard.limit_to(total, max(len(chunk), 1))
             if not chunk or page.get("isLast") is True or (
                     isinstance(total, int) and start >= total):
                 return
@@ -268,7 +271,9 @@ class JiraConnector:
         client = self._client()
         token: str | None = None
         start = 0
+        guard = PageGuard("jira", "search")
         while True:
+            guard.next(token if self._cloud else start)
             call = (partial(client.enhanced_search_issues, jql, nextPageToken=token)
                     if self._cloud else partial(client.search_issues, jql, startAt=start))
             page = self._guard(partial(call, maxResults=PAGE_SIZE, fields=list(fields),
@@ -276,6 +281,8 @@ class JiraConnector:
             issues = page.get("issues") if isinstance(page, dict) else None
             if not isinstance(issues, list):
                 raise RemoteFatalError("jira: search answered without issues", tracker="jira")
+            if issues:
+                guard.holding(i.get("id") if isinstance(i, Mapping) else i for i in issues)
             yield issues
             if self._cloud:
                 token = page.get("nextPageToken")
@@ -284,6 +291,7 @@ class JiraConnector:
             else:
                 start += len(issues)
                 total = page.get("total")
+                guard.limit_to(total, max(len(issues), 1))
                 if not issues or not isinstance(total, int) or start >= total:
                     return
 

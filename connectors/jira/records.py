@@ -1,14 +1,13 @@
-"""Turning Jira REST v2 JSON into normalized records, and the Jira pull cursor.
+"""Turning Jira REST v2 JSON into normalized records.
 
 Pure functions: no HTTP here. A record that cannot be read raises :class:`BadRecordError`.
 """
 
 from __future__ import annotations
 
-import json
+import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
-from datetime import datetime, timedelta, tzinfo
+from datetime import datetime
 from typing import Any
 
 from connectors.base import (
@@ -18,15 +17,10 @@ from connectors.base import (
     Ticket,
     TicketBundle,
     TimeEntry,
-    iso_millis,
-    utc,
 )
 from connectors.base import parse_time as base_parse_time
 from connectors.errors import BadRecordError
 
-#: How far before the cursor an incremental pull re-reads (JQL has minute precision and search
-#: is eventually consistent).
-OVERLAP = timedelta(minutes=5)
 ANONYMOUS = Person("anonymous", "Anonymous")
 
 
@@ -82,6 +76,49 @@ def ticket(raw: Mapping[str, Any], server: str) -> Ticket:
         created_at=parse_time(fields.get("created"), "created"),
         updated_at=parse_time(fields.get("updated"), "updated"),
         requester=person(requester))
+
+
+def check_project(raw: Mapping[str, Any], project: str) -> None:
+    """A search hit from another project than the client's (a JQL that widened the search, a
+    moved issue) is refused: nothing is read from it or posted on it."""
+    fields = raw.get("fields")
+    found = fields.get("project") if isinstance(fields, Mapping) else None
+    if not isinstance(found, Mapping):
+        raise BadRecordError("issue does not say its project", remote_id=_id(raw))
+    names = {str(found.get("key") or "").upper(), str(found.get("id") or "")}
+    if project.upper() not in names:
+        raise BadRecordError(f"issue belongs to project {str(found.get('key'))[:40]!r}, not "
+                             f"{project!r}: not the client's, left alone", remote_id=_id(raw))
+
+
+def check_extra_jql(jql: str) -> None:
+    """A client's extra ``jql`` is ANDed as a parenthesised whole with the project clause: one
+    whose parentheses do not balance (outside quotes) could close that group and widen the
+    search, and an ``ORDER BY`` would break it; both raise ValueError (a config problem)."""
+    depth, quote, escaped = 0, "", False
+    for char in jql:
+        if quote:
+            if escaped:
+                escaped = False
+            elif char == "\\":
+                escaped = True
+            elif char == quote:
+                quote = ""
+            continue
+        if char in "\"'":
+            quote = char
+        elif char == "(":
+            depth += 1
+        elif char == ")":
+            depth -= 1
+            if depth < 0:
+                break
+    if depth != 0 or quote:
+        raise ValueError("its parentheses or quotes do not balance; it is ANDed as a whole "
+                         "with the project clause, so write it as one complete expression")
+    unquoted = re.sub(r"\"(?:[^\"\\]|\\.)*\"|'(?:[^'\\]|\\.)*'", "", jql)
+    if re.search(r"\border\s+by\b", unquoted, re.IGNORECASE):
+        raise ValueError("ORDER BY is not allowed: revbridge orders the search itself")
 
 
 def status_changes(ticket_id: str, histories: Iterable[Any]) -> tuple[StatusChange, ...]:
@@ -155,53 +192,3 @@ def _id(raw: Mapping[str, Any]) -> str:
 
 def _num(value: str) -> tuple[int, str]:
     return (int(value), "") if value.isdigit() else (0, value)
-
-
-# -- the cursor -----------------------------------------------------------------------------
-@dataclass
-class Cursor:
-    """The newest ``updated`` seen, the ``(id, updated)`` pairs inside the overlap window, and
-    whether the server is Cloud (so a later connector need not ask ``serverInfo`` again)."""
-
-    updated: datetime | None = None
-    seen: set[tuple[str, str]] = field(default_factory=set)
-    cloud: bool | None = None
-
-    @classmethod
-    def load(cls, text: str | None) -> Cursor:
-        if not text:
-            return cls()
-        try:
-            data = json.loads(text)
-            updated = datetime.fromisoformat(data["updated"].replace("Z", "+00:00"))
-            seen = {(str(i), str(u)) for i, u in data.get("seen", [])}
-            cloud = data.get("cloud")
-        except (ValueError, KeyError, TypeError, AttributeError) as exc:
-            raise ValueError(f"not a Jira cursor: {text[:60]!r}") from exc
-        return cls(utc(updated), seen, cloud if isinstance(cloud, bool) else None)
-
-    def dump(self) -> str | None:
-        if self.updated is None:
-            return None
-        floor = iso_millis(self.updated - OVERLAP)
-        self.seen = {(i, u) for i, u in self.seen if u >= floor}
-        data: dict[str, object] = {"updated": iso_millis(self.updated),
-                                   "seen": sorted([i, u] for i, u in self.seen)}
-        if self.cloud is not None:
-            data["cloud"] = self.cloud
-        return json.dumps(data)
-
-    def is_new(self, issue_id: str, updated: datetime) -> bool:
-        return (issue_id, iso_millis(updated)) not in self.seen
-
-    def advance(self, issue_id: str, updated: datetime) -> None:
-        """Record a yielded issue (pairs out of the overlap window are dropped on dump)."""
-        if self.updated is None or updated > self.updated:
-            self.updated = updated
-        self.seen.add((issue_id, iso_millis(updated)))
-
-
-def jql_since(cursor_time: datetime, zone: tzinfo) -> str:
-    """``"yyyy-MM-dd HH:mm"`` in the API user's zone, the overlap before ``cursor_time``."""
-    local = (cursor_time - OVERLAP).astimezone(zone)
-    return local.strftime("%Y-%m-%d %H:%M")

@@ -2,17 +2,24 @@
 
 A connector's test module subclasses :class:`ConnectorContract` and provides two fixtures:
 
-- ``fake``: a started fake tracker (:class:`connectors.testing.fakes.base.FakeTracker`),
-  stopped after;
+- ``fake``: a started fake of the tracker, stopped after. It implements the driver interface
+  :class:`connectors.testing.fakes.base.FakeTracker` (people, tickets, moves, comments, time,
+  deletions, corrupt records, injected :class:`~connectors.testing.fakes.base.Fault` s, the
+  comment bodies it holds, ``tracker_table``), usually on top of
+  :class:`~connectors.testing.fakes.base.FakeServer`;
 - ``make_connector``: ``make_connector(**overrides) -> Connector`` built against ``fake`` with
-  the real client library, ``connectors.http.fast_policy()`` and settings that map the fake's
-  ``STATUSES``; ``overrides`` may replace the token (``token="wrong"``).
+  the real client library, :func:`connectors.testing.fast_policy` and settings that map the
+  fake's ``STATUSES``; ``overrides`` may replace the token (``token="wrong"``), the retry
+  ``policy`` or any ``[tracker]`` key. :func:`connector_maker` builds one.
 
-Times are set explicitly so cursor boundaries and overlaps are exact.
+The suite knows no tracker by name and needs no registry: a third-party package runs it against
+its own fake (docs/connectors.md, "Adding a tracker"). Times are set explicitly so cursor
+boundaries and overlaps are exact.
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -21,24 +28,29 @@ import pytest
 
 import connectors
 from connectors.base import Connector, Page, TicketBundle
-from connectors.errors import CredentialsRefused, RemoteError, RemoteRetriableError
-from connectors.http import fast_policy
-from connectors.testing.fakes import tracker_table
+from connectors.errors import (
+    CredentialsRefused,
+    RemoteError,
+    RemoteFatalError,
+    RemoteRetriableError,
+)
 from connectors.testing.fakes.base import FakeTracker, Fault
+from connectors.testing.policy import fast_policy
 
 T0 = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)  # a Monday
 MakeConnector = Callable[..., Connector]
 
 
-def connector_maker(name: str, fake: Any) -> MakeConnector:
-    """The ``make_connector`` fixture's value for registered connector ``name`` on ``fake``:
-    the real client library, a fast retry policy, the fake's settings with ``overrides``."""
-    cls = connectors.get(name)
+def connector_maker(connector: str | type[Connector], fake: FakeTracker) -> MakeConnector:
+    """The ``make_connector`` fixture's value for ``connector`` (a class, or the name it is
+    registered under) on ``fake``: the real client library, a fast retry policy, the fake's
+    ``tracker_table`` with ``overrides``."""
+    cls = connectors.get(connector) if isinstance(connector, str) else connector
 
     def make(**overrides: Any) -> Connector:
         token = overrides.pop("token", fake.token)
         policy = overrides.pop("policy", fast_policy(timeout=1.0))
-        table = tracker_table(name, fake, "env:UNUSED_IN_TESTS", **overrides)
+        table = fake.tracker_table("env:UNUSED_IN_TESTS", **overrides)
         return cls(cls.Settings.model_validate(table), {"token": token}, policy)  # type: ignore[call-arg]
 
     return make
@@ -112,7 +124,9 @@ class ConnectorContract:
         assert ("In Progress", "In Review", people["team"]) in moves
         assert [c.body for c in a.comments if c.by.remote_id == people["client"]] == [
             "Please make it blue too"]
-        assert [(t.seconds, t.by.remote_id) for t in a.time_entries] == [(5400, people["team"])]
+        # ``at`` is when the time was logged, on every tracker (Asana: the entry's created_at)
+        assert [(t.seconds, t.by.remote_id if t.by else None, t.at) for t in a.time_entries] == [
+            (5400, people["team"], T0 - timedelta(days=1, hours=-2))]
         assert bundles[seeded["c"]].ticket.requester.remote_id == people["team"]
         assert cursor is not None
 
@@ -262,3 +276,43 @@ class ConnectorContract:
         fake.clear_faults()
         got, _, _ = drain(make_connector().pull(None))
         assert set(got) >= set(seeded.values())
+
+    # -- hostile answers --------------------------------------------------------------------
+    def test_a_listing_whose_pages_never_end_stops_with_a_clear_error(
+        self, fake: FakeTracker, make_connector: MakeConnector, seeded: dict[str, str]
+    ) -> None:
+        connector = make_connector()
+        connector.whoami()
+        before = connector.requests_made
+        # every GET now gets the first listing page again, naming the same next page
+        fake.inject(Fault("looping-page", times=10**6, method="GET"))
+        with pytest.raises(RemoteFatalError, match="twice"):
+            drain(connector.pull(None))
+        assert connector.requests_made - before <= 5
+
+    def test_a_server_trickling_its_answer_is_given_up_on_at_the_deadline(
+        self, fake: FakeTracker, make_connector: MakeConnector, seeded: dict[str, str]
+    ) -> None:
+        # each byte comes within the per-read timeout; the whole answer never does
+        connector = make_connector(policy=fast_policy(timeout=0.4, deadline=0.8))
+        connector.whoami()
+        fake.inject(Fault("slow-drip", times=10**6, method="GET", delay=0.2))
+        began = time.monotonic()
+        with pytest.raises(RemoteRetriableError):
+            drain(connector.pull(None))
+        # four attempts of 0.8 s at most, where reading the answers would take many minutes
+        assert time.monotonic() - began < 15
+        fake.clear_faults()
+        got, _, _ = drain(make_connector().pull(None))
+        assert set(got) >= set(seeded.values())
+
+    def test_a_record_of_another_project_or_board_is_refused(
+        self, fake: FakeTracker, make_connector: MakeConnector, seeded: dict[str, str]
+    ) -> None:
+        expected, _, _ = drain(make_connector().pull(None))
+        fake.inject(Fault("foreign", times=10**6, method="GET"))
+        got, _, pages = drain(make_connector().pull(None))
+        skipped = [s for p in pages for s in p.skipped]
+        assert len(skipped) == 1 and skipped[0].remote_id in expected
+        assert skipped[0].remote_id not in got
+        assert set(got) == set(expected) - {skipped[0].remote_id}

@@ -21,17 +21,16 @@ import math
 import re
 from collections import defaultdict
 from collections.abc import Iterator, Mapping
-from datetime import timedelta
-from typing import Any, ClassVar, Literal
+from typing import Any, ClassVar
 
 import requests
-from pydantic import field_validator
 from trello import TrelloClient
 from trello.board import Board
 from trello.card import Card
 from trello.exceptions import ResourceUnavailable, Unauthorized
 
 from connectors.base import Page, Person, SkippedRecord, TicketBundle, TrackerSettings
+from connectors.cursor import UnreadableCursor
 from connectors.errors import (
     BadRecordError,
     CredentialsRefused,
@@ -40,48 +39,24 @@ from connectors.errors import (
     error_for_status,
 )
 from connectors.http import RetryPolicy, mount_retrying, shared_limiters
+from connectors.paging import PageGuard
+from connectors.trello.cursor import OVERLAP, Cursor
 from connectors.trello.records import (
     ACTION_FILTER,
-    DEFAULT_SPENT_PATTERN,
-    Cursor,
     build_bundle,
     card_id_of,
 )
+from connectors.trello.settings import TRELLO_API, TrelloSettings
 
 log = logging.getLogger(__name__)
 
-TRELLO_API = "https://api.trello.com/1"
 PAGE = 1000  # Trello's largest action page
 BUNDLES_PER_PAGE = 200
-OVERLAP = timedelta(minutes=5)
 #: only what normalizing needs: about half the bytes of a default action
 ACTION_FIELDS = {"fields": "id,type,date,data,idMemberCreator",
                  "memberCreator_fields": "fullName,username"}
 DEFAULT_POLICY = RetryPolicy(rate_limit=(90, 10.0), key_rate_limit=(270, 10.0),
                              rate_limited_wait=10.0)
-
-
-class TrelloSettings(TrackerSettings):
-    """``[tracker]`` for Trello: the board id, the app key (not a secret) and the token."""
-
-    type: Literal["trello"]
-    board: str
-    api_key: str
-    api_url: str = TRELLO_API
-    #: regex finding time logged in a comment; its ``duration`` group (else group 1) reads
-    #: ``1h30``, ``2h``, ``45m``, ``1.5h``
-    spent_pattern: str = DEFAULT_SPENT_PATTERN
-
-    @field_validator("spent_pattern")
-    @classmethod
-    def _pattern_compiles(cls, value: str) -> str:
-        try:
-            compiled = re.compile(value)
-        except re.error as exc:
-            raise ValueError(f"spent_pattern is not a valid regex: {exc}") from None
-        if "duration" not in compiled.groupindex and compiled.groups < 1:
-            raise ValueError("spent_pattern needs a group (?P<duration>...) around the duration")
-        return value
 
 
 class RebasedSession(requests.Session):
@@ -120,6 +95,7 @@ class TrelloConnector:
                                     http_service=self._session)
         self._board = Board(client=self._client, board_id=self.settings.board)
         self._me: Person | None = None
+        self._board_id: str | None = None  # the board's id, when the setting is its short link
 
     @property
     def requests_made(self) -> int:
@@ -140,10 +116,10 @@ class TrelloConnector:
     def pull(self, cursor: str | None) -> Iterator[Page]:
         """Yield pages of bundles; ``None`` is a full pull. Only the last page has a cursor."""
         state: Cursor | None = None
-        if cursor is not None:
+        if cursor:
             try:
-                state = Cursor.decode(cursor)
-            except (ValueError, TypeError):
+                state = Cursor.load(cursor)
+            except UnreadableCursor:
                 log.warning("trello: unreadable cursor, doing a full pull")
         if state is None:
             yield from self._full_pull()
@@ -178,7 +154,7 @@ class TrelloConnector:
     def _full_pull(self) -> Iterator[Page]:
         # actions first: anything newer than them is after the cursor and seen next time
         actions = self._board_actions(since=None)
-        cursor = Cursor(None).advanced(actions, OVERLAP, len(actions))
+        cursor = Cursor.start().advanced(actions, len(actions))
         lists = self._lists()
         yield from self._pages(self._board_cards(actions, None), lists, cursor)
 
@@ -186,10 +162,10 @@ class TrelloConnector:
         since = (state.since - OVERLAP).isoformat() if state.since else None
         window = self._board_actions(since=since)
         new = [a for a in window if str(a.get("id")) not in state.seen]
-        cursor = state.advanced(window, OVERLAP, len(new))
+        cursor = state.advanced(window, len(new))
         touched = list(dict.fromkeys(c for c in map(card_id_of, new) if c is not None))
         if not touched:
-            yield Page((), cursor.encode())
+            yield Page((), cursor.dump())
             return
         lists = self._lists()
         board_wide_cost = 1 + math.ceil((cursor.actions + 1) / PAGE)
@@ -239,14 +215,34 @@ class TrelloConnector:
         skipped: list[SkippedRecord] = []
         for card, actions in pairs:
             try:
+                self._check_board(card)
                 bundles.append(build_bundle(card, actions, lists, self._spent))
             except BadRecordError as exc:
                 log.warning("trello: skipped a card: %s", exc)
                 skipped.append(SkippedRecord(exc.remote_id, str(exc)))
+            except RecursionError:
+                log.warning("trello: skipped a card nested too deeply to read")
+                skipped.append(SkippedRecord(str(card.get("id") or "") or None,
+                                             "nested too deeply to read"))
             if len(bundles) >= BUNDLES_PER_PAGE:
                 yield Page(tuple(bundles), None, tuple(skipped))
                 bundles, skipped = [], []
-        yield Page(tuple(bundles), cursor.encode(), tuple(skipped))
+        yield Page(tuple(bundles), cursor.dump(), tuple(skipped))
+
+    def _check_board(self, card: dict[str, Any]) -> None:
+        """A card of another board (moved away, or served by mistake) is not the client's: it
+        is refused, so nothing is read from it or posted on it."""
+        board = card.get("idBoard")
+        if board == self.settings.board:
+            return
+        if self._board_id is None and isinstance(board, str):
+            # the setting may be the board's short link: its id, asked once
+            found = self._fetch(f"/boards/{self.settings.board}", "read board", {"fields": "id"})
+            self._board_id = str(found.get("id")) if isinstance(found, dict) else ""
+        if board is None or board != self._board_id:
+            raise BadRecordError(f"card is on board {str(board)[:40]!r}, not the client's board "
+                                 f"{self.settings.board!r}: left alone",
+                                 remote_id=str(card.get("id") or "") or None)
 
     def _board_actions(self, since: str | None) -> list[dict[str, Any]]:
         return self._paged(f"/boards/{self.settings.board}/actions", since=since, before=None)
@@ -259,7 +255,9 @@ class TrelloConnector:
     def _action_pages(self, path: str, since: str | None, before: str | None,
                       action_filter: str) -> Iterator[list[dict[str, Any]]]:
         """Pages of actions, newest first, each read only when the previous one is done with."""
+        guard = PageGuard("trello", path)
         while True:
+            guard.next(before)
             params: dict[str, Any] = {"filter": action_filter, "limit": PAGE, **ACTION_FIELDS}
             if since:
                 params["since"] = since
@@ -294,6 +292,9 @@ class TrelloConnector:
             status = int(getattr(exc, "_status", 0) or 0)
             raise error_for_status(f"trello: {what}: HTTP {status}", tracker="trello",
                                    status=status) from None
+        except RecursionError:
+            raise RemoteFatalError(f"trello: {what}: an answer nested too deeply to read",
+                                   tracker="trello") from None
         except requests.exceptions.JSONDecodeError:
             raise RemoteRetriableError(f"trello: {what}: malformed JSON in the answer",
                                        tracker="trello") from None

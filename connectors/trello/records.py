@@ -1,4 +1,4 @@
-"""Trello JSON → normalized records: cards, their actions, ``/spent`` time comments, the cursor.
+"""Trello JSON → normalized records: cards, their actions, ``/spent`` time comments.
 
 A card's bundle is rebuilt from its actions (oldest first): the ``createCard`` action names the
 requester, list moves and archive/unarchive are status changes, ``commentCard`` actions are
@@ -8,11 +8,9 @@ and team comments matching the ``spent_pattern`` setting are time entries.
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 from connectors.base import (
@@ -164,61 +162,3 @@ def _build(card_id: str, card: Mapping[str, Any], actions: list[Mapping[str, Any
         status=COMPLETED_STATUS if card["closed"] else list_name(card["idList"]),
         labels=labels, created_at=created_at, updated_at=updated_at, requester=requester)
     return TicketBundle(ticket, tuple(changes), tuple(comments.values()), tuple(times.values()))
-
-
-@dataclass
-class Cursor:
-    """Newest action date seen, the ids of actions inside the overlap before it, an estimate
-    of the board's action count (to choose between per-card and board-wide re-reads)."""
-
-    since: datetime | None
-    seen: set[str] = field(default_factory=set)
-    actions: int = 0
-
-    def encode(self) -> str:
-        return json.dumps({"v": 1, "since": self.since.isoformat() if self.since else None,
-                           "seen": sorted(self.seen), "actions": self.actions},
-                          separators=(",", ":"))
-
-    @classmethod
-    def decode(cls, text: str) -> Cursor:
-        """Parse a cursor; raises ValueError when it is not one of ours."""
-        raw = json.loads(text)
-        if not isinstance(raw, dict) or raw.get("v") != 1:
-            raise ValueError("not a trello cursor")
-        since = raw.get("since")
-        return cls(since=datetime.fromisoformat(since) if since else None,
-                   seen={str(s) for s in raw.get("seen") or ()},
-                   actions=int(raw.get("actions") or 0))
-
-    def advanced(self, actions: Iterable[Mapping[str, Any]], overlap: timedelta,
-                 new: int) -> Cursor:
-        """The cursor after reading ``actions`` (``new`` of them not seen before)."""
-        dated = [(when, str(a.get("id"))) for a in actions
-                 if (when := _action_time(a)) is not None]
-        newest = max([d for d, _ in dated] + ([self.since] if self.since else []), default=None)
-        if newest is None:
-            return Cursor(None, set(), self.actions + new)
-        floor = newest - overlap - timedelta(seconds=1)  # ids carry whole seconds
-        seen = {i for d, i in dated if d >= floor}
-        seen |= {i for i in self.seen if _id_after(i, floor)}
-        return Cursor(newest, seen, self.actions + new)
-
-
-def _action_time(action: Mapping[str, Any]) -> datetime | None:
-    """An action's date; its id's time when the date is unreadable (the card it belongs to
-    is reported as a bad record), ``None`` when neither can be read."""
-    try:
-        return parse_time(action.get("date"), "action date")
-    except BadRecordError:
-        try:
-            return id_time(str(action.get("id")))
-        except BadRecordError:
-            return None
-
-
-def _id_after(object_id: str, floor: datetime) -> bool:
-    try:
-        return id_time(object_id) >= floor
-    except BadRecordError:
-        return False

@@ -11,14 +11,26 @@ folders several tests share (``worlds.SHARED_FOLDERS``: module-wide stores).
 from __future__ import annotations
 
 import logging
+import os
 import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.reliability import secret_scan
+from tests.reliability import secret_scan, worlds
 from tests.reliability.worlds import SECRETS, SHARED_FOLDERS
+
+
+@pytest.fixture(params=["sqlite", pytest.param("pg", marks=pytest.mark.postgres)])
+def store_backend(request: pytest.FixtureRequest) -> Iterator[str]:
+    """Worlds of the test open their store on SQLite, then on PostgreSQL (skipped without
+    ``$REVBRIDGE_TEST_PG``): ``pytestmark = pytest.mark.usefixtures("store_backend")``."""
+    if request.param == "pg" and not os.environ.get(worlds.PG_ENV):
+        pytest.skip(f"{worlds.PG_ENV} is not set")
+    worlds.BACKEND = request.param
+    yield request.param
+    worlds.BACKEND = "sqlite"
 
 
 @pytest.fixture(autouse=True)

@@ -11,6 +11,7 @@ exactly one of our templates, one line of text then the marker on the last line.
 from __future__ import annotations
 
 import itertools
+import os
 import re
 import string
 import threading
@@ -23,17 +24,19 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bridge.present.notices import DEFAULT_TEXTS, MARKER_PATTERN
+from bridge.present.notices import DEFAULT_TEXTS, find_marker
 from bridge.store import Store
 from bridge.sync.run import SyncOptions, sync_client
 from connectors.testing.fakes.asana import FakeAsana
 from tests.reliability.worlds import (
+    PG_ENV,
     SHARED_FOLDERS,
     TRACKERS,
     add_people,
     client_table,
     load_world_config,
     new_fake,
+    pg_schema_url,
     policy,
 )
 
@@ -199,10 +202,21 @@ PATTERNS = {kind: body_pattern(TEMPLATES.get(kind, DEFAULT_TEXTS["en"][kind]))
             for kind in DEFAULT_TEXTS["en"]}
 
 
-@pytest.fixture(scope="module")
-def shared_store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Store, Path]]:
+@pytest.fixture(scope="module",
+                params=["sqlite", pytest.param("pg", marks=pytest.mark.postgres)])
+def shared_store(request: pytest.FixtureRequest,
+                 tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Store, Path]]:
+    """One store for the module's many clients: on SQLite, then on PostgreSQL."""
     folder = tmp_path_factory.mktemp("bad-records")
     SHARED_FOLDERS.append(folder)
+    if request.param == "pg":
+        if not os.environ.get(PG_ENV):
+            pytest.skip(f"{PG_ENV} is not set")
+        with pg_schema_url() as url:
+            store = Store.open(url)
+            yield store, folder
+            store.close()
+        return
     store = Store.open(f"sqlite:///{folder / 'store.db'}")
     yield store, folder
     store.close()
@@ -260,9 +274,9 @@ def sync_with_a_bad_record(tracker: str, shared: tuple[Store, Path], kind: str,
         rows = {(r.ticket_id, r.marker): r for r in store.outbox(config.client)}
         for request in fake.requests_to(method="POST"):
             body = _posted_text(tracker, request.json(), request.query)
-            match = MARKER_PATTERN.search(body)
-            assert match, f"no marker on the last line: {body!r}"
-            row = rows[(_posted_ticket(tracker, request.path), match.group(1))]
+            marker = find_marker(body)
+            assert marker, f"no marker at the end: {body!r}"
+            row = rows[(_posted_ticket(tracker, request.path), marker)]
             assert body == row.body and row.state == "posted"
             assert PATTERNS[row.kind].fullmatch(body), body
         return corrupter.applied

@@ -28,6 +28,9 @@ from tests.reliability.worlds import (
     world,
 )
 
+#: every world on SQLite, then on PostgreSQL
+pytestmark = pytest.mark.usefixtures("store_backend")
+
 GET_FAULTS = ("429", "429-date", "500", "503", "timeout", "reset", "malformed", "truncated")
 POST_FAULTS = (*GET_FAULTS, "slow-after-commit")
 #: faults the HTTP layer retries: a single one never fails a sync

@@ -17,13 +17,18 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
 from bridge.clientfile.load import load_client
 from bridge.clientfile.schema import ClientConfig
+from bridge.clientfile.secrets import spellings
 from bridge.present.notices import find_marker, notices_for
 from bridge.store import ClientRecords, Store
 from bridge.store.derive import ledger_for
 from bridge.sync.run import RunSummary, SyncOptions, sync_client, sync_outcome
-from connectors.http import RetryPolicy, fast_policy
+from connectors.http import RetryPolicy
+from connectors.testing import fast_policy
 from connectors.testing.fakes import Fake, make_fake, tracker_table
 from tests.e2e import write_client_file
 
@@ -44,8 +49,10 @@ def policy() -> RetryPolicy:
 
 def new_fake(tracker: str) -> Fake:
     """A started fake whose token is new and registered as a secret."""
-    token = f"rbsecret{tracker}{secrets.token_hex(12)}"
-    SECRETS.add(token)
+    # ``+/=&%`` and a space: its URL-encoded and base64 spellings differ from it, and the
+    # scan looks for every one of them (a Trello token travels URL-encoded in the query)
+    token = f"rbsecret{tracker}+{secrets.token_hex(6)}/={secrets.token_hex(6)}&% x"
+    SECRETS.update(spellings(token))
     fake = make_fake(tracker, token=token)
     fake.start()
     return fake
@@ -157,13 +164,59 @@ def seed(fake: Fake, people: People, *, team_tickets: int = 110, requests: int =
     return tickets, filed
 
 
+#: the store a world opens when given none: "sqlite", or "pg" (a schema of its own on
+#: ``$REVBRIDGE_TEST_PG``); set per test by the ``store_backend`` fixture (conftest.py)
+BACKEND = "sqlite"
+PG_ENV = "REVBRIDGE_TEST_PG"
+
+
+@contextmanager
+def pg_schema_url() -> Iterator[str]:
+    """A PostgreSQL URL whose ``search_path`` is a new schema, dropped after."""
+    base = os.environ[PG_ENV]
+    schema = f"rb_rel_{secrets.token_hex(6)}"
+    admin = create_engine(base)
+    with admin.begin() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    url = make_url(base).update_query_dict({"options": f"-csearch_path={schema}"})
+    try:
+        yield url.render_as_string(hide_password=False)
+    finally:
+        with admin.begin() as conn:
+            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+@contextmanager
+def backend_store(folder: Path, slug: str) -> Iterator[Store]:
+    """A new store on :data:`BACKEND`, closed (and its schema dropped) after."""
+    if BACKEND == "pg":
+        with pg_schema_url() as url:
+            store = Store.open(url)
+            try:
+                yield store
+            finally:
+                store.close()
+        return
+    store = Store.open(f"sqlite:///{folder / (slug + '.db')}")
+    try:
+        yield store
+    finally:
+        store.close()
+
+
 @contextmanager
 def world(tracker: str, folder: Path, slug: str = "acme", store: Store | None = None,
           **seed_options: Any) -> Iterator[World]:
-    """A seeded fake and a client on it; the fake is stopped and the store closed after."""
+    """A seeded fake and a client on it (on ``store``, else a new store on :data:`BACKEND`);
+    the fake is stopped and a store of its own closed after."""
+    if store is None:
+        with backend_store(folder, slug) as own, \
+                world(tracker, folder, slug, own, **seed_options) as made:
+            yield made
+        return
     fake = new_fake(tracker)
-    own_store = store is None
-    opened = store or Store.open(f"sqlite:///{folder / (slug + '.db')}")
+    opened = store
     try:
         people = add_people(fake)
         tickets, filed = seed(fake, people, **seed_options)
@@ -171,8 +224,6 @@ def world(tracker: str, folder: Path, slug: str = "acme", store: Store | None = 
         yield World(tracker, fake, config, opened, people, tickets, filed)
     finally:
         fake.stop()
-        if own_store:
-            opened.close()
 
 
 def comparable(records: ClientRecords) -> dict[str, Any]:

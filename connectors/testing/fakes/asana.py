@@ -2,10 +2,11 @@
 
 Serves what the Asana connector and the SDK use: ``/users/me``, the project, its sections and tasks
 (``/tasks?project=&modified_since=``, ``/projects/{gid}/tasks``, ``/tasks/{gid}``), stories (read
-and create comments) and time-tracking entries. Responses follow ``asana_oas.yaml`` and the
-payload examples: ``{"data": ..., "next_page": {offset, path, uri} | null}``, ``opt_fields``
-honoured (only the requested fields plus ``gid``/``resource_type``), opaque offset tokens, bearer
-auth (401 with Asana's error body). Every update bumps the task's ``modified_at``.
+and create comments) and time-tracking entries (a task's, compact: no ``created_at``; one by
+id, complete). Responses follow ``asana_oas.yaml`` and the payload examples: ``{"data": ...,
+"next_page": {offset, path, uri} | null}``, ``opt_fields`` honoured (only the requested fields
+plus ``gid``/``resource_type``), opaque offset tokens, bearer auth (401 with Asana's error
+body). Every update bumps the task's ``modified_at``.
 """
 
 from __future__ import annotations
@@ -13,18 +14,26 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+from connectors.testing.fakes import hostile
 from connectors.testing.fakes.asana_state import AsanaState, FakeTask
 from connectors.testing.fakes.asana_wire import COMPACT, errors, paginate, project_fields
 from connectors.testing.fakes.base import FakeServer, Fault, Request, Response
 
 API = "/api/1.0"
 TOKEN_ENV = "REVBRIDGE_FAKE_TOKEN"
+#: the fields of asana_oas.yaml's TimeTrackingEntryCompact, all a listing of entries can give
+ENTRY_COMPACT = frozenset({"gid", "resource_type", "duration_minutes", "entered_on",
+                           "attributable_to", "created_by", "categories"})
 STATUS_MAP = {"open": ["To Do"], "in_progress": ["In Progress"], "delivered": ["In Review"],
               "done": ["Done"]}
 
 
 class FakeAsana(AsanaState, FakeServer):
     """Fake Asana served on 127.0.0.1 (``base_url`` ends in ``/api/1.0``)."""
+
+    def tracker_table(self, token: str, **overrides: Any) -> dict[str, Any]:
+        """The ``[tracker]`` table of a client file pointing at this fake."""
+        return settings_for(self, token=token, **overrides)
 
     def __init__(self, token: str | None = None, *, time_tracking: bool = True) -> None:
         FakeServer.__init__(self)
@@ -47,6 +56,7 @@ class FakeAsana(AsanaState, FakeServer):
             ("GET", r"/tasks/(?P<gid>\d+)/stories", self._get_stories),
             ("POST", r"/tasks/(?P<gid>\d+)/stories", self._post_story),
             ("GET", r"/tasks/(?P<gid>\d+)/time_tracking_entries", self._get_entries),
+            ("GET", r"/time_tracking_entries/(?P<gid>\d+)", self._get_entry),
         ]
         for method, pattern, handler in routes:
             self.route(method, API + pattern, self._authed(handler))
@@ -168,8 +178,27 @@ class FakeAsana(AsanaState, FakeServer):
         task = self._task_or_404(request)
         if isinstance(task, Response):
             return task
-        return self._listing(request, task.entries, "time_tracking_entry")
+        # TimeTrackingEntryCompact: whatever opt_fields asks, a listing has no created_at
+        compact = [{k: v for k, v in entry.items() if k in ENTRY_COMPACT} for entry in task.entries]
+        return self._listing(request, compact, "time_tracking_entry")
 
+    def _get_entry(self, request: Request) -> Response:
+        """One entry, complete (``created_at`` is only here: listings give compact records)."""
+        if not self.time_tracking:
+            return errors("Time tracking is not available on your plan. Upgrade to use it.",
+                          402)
+        gid = request.params["gid"]
+        for task in self.tasks.values():
+            for entry in task.entries:
+                if entry["gid"] == gid:
+                    return self._single(request, entry, "time_tracking_entry")
+        return errors(f"time_tracking_entry: Unknown object: {gid}", 404)
+
+    def looped(self, path: str, body: Any) -> Any:
+        return hostile.asana_looped(body)
+
+    def foreign(self, path: str, body: Any) -> Any:
+        return hostile.asana_foreign(body)
 
 def settings_for(fake: FakeAsana, **overrides: Any) -> dict[str, Any]:
     """The ``[tracker]`` table of a client file pointing at ``fake`` (token by reference)."""

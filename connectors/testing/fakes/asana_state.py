@@ -10,7 +10,7 @@ import itertools
 import secrets
 import threading
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from connectors.testing.fakes.base import STATUSES, iso
@@ -166,13 +166,16 @@ class AsanaState:
             return str(story["gid"])
 
     def log_time(self, ticket_id: str, seconds: int, by: str,
-                 at: datetime | None = None) -> str:
+                 at: datetime | None = None, *, day: date | None = None) -> str:
+        """An entry made at ``at`` (its ``created_at``) for ``day`` (its ``entered_on``, by
+        default ``at``'s date in UTC)."""
         at = at or datetime.now(UTC)
         with self.lock:
             task = self.tasks[ticket_id]
+            entered_on = day or at.astimezone(UTC).date()
             entry = {
                 "gid": self._gid(), "resource_type": "time_tracking_entry",
-                "duration_minutes": round(seconds / 60), "entered_on": at.date().isoformat(),
+                "duration_minutes": round(seconds / 60), "entered_on": entered_on.isoformat(),
                 "created_by": self._user_ref(by), "created_at": iso(at),
                 "attributable_to": self._ref("project", self.project_gid, self.project_name),
                 "approval_status": "DRAFT", "billable_status": "billable", "description": "",
@@ -181,6 +184,19 @@ class AsanaState:
             task.entries.append(entry)
             task.touch(at)
             return str(entry["gid"])
+
+    def edit_comment(self, comment_id: str, text: str, by: str | None = None,
+                     at: datetime | None = None) -> None:
+        """Replace a comment story's text, as its author editing it in Asana does."""
+        at = at or datetime.now(UTC)
+        with self.lock:
+            for task in self.tasks.values():
+                for story in task.stories:
+                    if story["gid"] == comment_id and story["resource_subtype"] == "comment_added":
+                        story.update(text=text, html_text=f"<body>{text}</body>", is_edited=True)
+                        task.touch(at)
+                        return
+            raise KeyError(f"no comment story {comment_id}")
 
     def set_labels(self, ticket_id: str, labels: tuple[str, ...],
                    at: datetime | None = None) -> None:

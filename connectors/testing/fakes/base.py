@@ -23,6 +23,11 @@ from urllib.parse import parse_qs, urlsplit
 FaultKind = Literal[
     "429", "429-date", "500", "503", "timeout", "reset", "malformed", "truncated",
     "slow-after-commit",
+    # hostile answers: ``looping-page`` serves the first matching answer again and again with a
+    # next page named in it (the same token, offset or ``before`` id each time); ``slow-drip``
+    # sends the answer one byte every ``delay`` seconds; ``foreign`` puts a record of another
+    # project / board in the answer (see :meth:`FakeServer.looped`, :meth:`FakeServer.foreign`)
+    "looping-page", "slow-drip", "foreign",
 ]
 
 
@@ -37,6 +42,8 @@ class Fault:
     retry_after: float = 1.0
     delay: float = 1.5  # seconds, for timeout / slow-after-commit
     skip: int = 0  # let this many matching requests through first (a fault mid-sync)
+    #: ``looping-page``: the answer served again to every later matching request
+    replay: Any = field(default=None, compare=False, repr=False)
 
     def matches(self, method: str, path: str) -> bool:
         if self.method is not None and self.method != method:
@@ -219,6 +226,8 @@ class FakeServer:
             response = self._dispatch(h.command, split.path, query, headers, body)
             if self.rewrites and 200 <= response.status < 300:
                 response = self._rewritten(h.command, split.path, response)
+            if fault is not None and fault.kind in ("looping-page", "foreign"):
+                response = self._hostile(fault, split.path, response)
         if fault is not None and fault.kind == "slow-after-commit":
             time.sleep(fault.delay)
         payload = response.encoded()
@@ -234,10 +243,41 @@ class FakeServer:
                 h.send_header("Content-Type", "application/json; charset=utf-8")
             h.send_header("Content-Length", str(len(payload)))
             h.end_headers()
-            if payload:
+            if payload and fault is not None and fault.kind == "slow-drip":
+                for n in range(len(payload)):
+                    h.wfile.write(payload[n:n + 1])
+                    h.wfile.flush()
+                    time.sleep(fault.delay)
+            elif payload:
                 h.wfile.write(payload)
         except (BrokenPipeError, ConnectionResetError):
             pass
+
+    def _hostile(self, fault: Fault, path: str, response: Response) -> Response:
+        """The answer of a ``looping-page`` or ``foreign`` fault (from the normal one)."""
+        if fault.kind == "looping-page" and fault.replay is not None:
+            return Response(200, fault.replay, dict(response.headers))
+        if not 200 <= response.status < 300:
+            return response
+        body = response.body
+        if isinstance(body, bytes):
+            try:
+                body = json.loads(body)
+            except ValueError:
+                return response
+        if fault.kind == "looping-page":
+            body = fault.replay = self.looped(path, body)
+        else:
+            body = self.foreign(path, body)
+        return Response(response.status, body, dict(response.headers))
+
+    def looped(self, path: str, body: Any) -> Any:
+        """``body`` (a listing's page) naming a next page: each fake says how."""
+        return body
+
+    def foreign(self, path: str, body: Any) -> Any:
+        """``body`` with one record moved to another project / board: each fake says how."""
+        return body
 
     def _rewritten(self, method: str, path: str, response: Response) -> Response:
         body = response.body
@@ -323,6 +363,15 @@ class FakeTracker(Protocol):
         ...
     def comment_bodies(self, ticket_id: str) -> list[tuple[str, str]]:
         """(comment id, text) of every comment on the ticket, oldest first."""
+        ...
+    def tracker_table(self, token: str, **overrides: Any) -> dict[str, Any]:
+        """The ``[tracker]`` table of a client file whose tracker is this fake, its token read
+        through the credential reference ``token``; ``overrides`` replace or add keys. It maps
+        every name of ``STATUSES`` to a state."""
+        ...
+    def edit_comment(self, comment_id: str, text: str, by: str | None = None,
+                     at: datetime | None = None) -> Any:
+        """Replace a comment's text, as a person (or the tracker) editing it does."""
         ...
 
 

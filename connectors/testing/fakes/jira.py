@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from connectors.testing.fakes import jira_jql
+from connectors.testing.fakes import hostile, jira_jql
 from connectors.testing.fakes.base import STATUSES, FakeServer, Request, Response
 from connectors.testing.fakes.jira_views import (
     EMBEDDED_COMMENTS,
@@ -40,6 +40,10 @@ __all__ = ["EMBEDDED_COMMENTS", "EMBEDDED_HISTORIES", "EMBEDDED_WORKLOGS", "Fake
 
 class FakeJira(FakeServer, JiraViews):
     """Fake Jira with one project (``WEB``), a bot account owning the token, and people."""
+
+    def tracker_table(self, token: str, **overrides: Any) -> dict[str, Any]:
+        """The ``[tracker]`` table of a client file pointing at this fake."""
+        return settings_for(self, token=token, **overrides)
 
     def __init__(self, deployment: Deployment = "cloud", *, project: str = "WEB",
                  token: str = "fake-jira-token", email: str = "bot@revbridge.example",
@@ -130,6 +134,19 @@ class FakeJira(FakeServer, JiraViews):
             self._bump(issue, at)
             return cid
 
+    def edit_comment(self, comment_id: str, text: str, by: str | None = None,
+                     at: datetime | None = None) -> None:
+        """Replace a comment's body (its ``updated`` and the issue's move on)."""
+        at = _at(at)
+        with self.lock:
+            for issue in self.issues.values():
+                for comment in issue.comments:
+                    if comment["id"] == comment_id:
+                        comment.update(body=text, updated=at)
+                        self._bump(issue, at)
+                        return
+            raise KeyError(f"no comment {comment_id}")
+
     def log_time(self, ticket_id: str, seconds: int, by: str,
                  at: datetime | None = None) -> str:
         at = _at(at)
@@ -155,6 +172,12 @@ class FakeJira(FakeServer, JiraViews):
     def delete_ticket(self, ticket_id: str) -> None:
         with self.lock:
             self._get(ticket_id).deleted = True
+
+    def looped(self, path: str, body: Any) -> Any:
+        return hostile.jira_looped(body)
+
+    def foreign(self, path: str, body: Any) -> Any:
+        return hostile.jira_foreign(body)
 
     def corrupt_ticket(self, ticket_id: str) -> None:
         with self.lock:

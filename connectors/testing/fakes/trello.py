@@ -16,6 +16,7 @@ import random
 from datetime import UTC, datetime
 from typing import Any
 
+from connectors.testing.fakes import hostile
 from connectors.testing.fakes.base import STATUSES, FakeServer, Response, iso
 from connectors.testing.fakes.trello_limits import RateLimitState, TrelloLimits
 from connectors.testing.fakes.trello_routes import (
@@ -42,6 +43,10 @@ def format_spent(seconds: int) -> str:
 
 class FakeTrello(FakeServer):
     """One board (the four ``STATUSES`` as lists), a bot member owning ``token``."""
+
+    def tracker_table(self, token: str, **overrides: Any) -> dict[str, Any]:
+        """The ``[tracker]`` table of a client file pointing at this fake."""
+        return settings_for(self, token=token, **overrides)
 
     def __init__(self, *, key: str = "fake-trello-app-key", token: str | None = None,
                  board_name: str = "Client board", rate_limits: bool | TrelloLimits = False,
@@ -307,6 +312,12 @@ class FakeTrello(FakeServer):
                 "list": self._list_ref(card["idList"])}, at)
             action["data"] = {"card": action["data"]["card"], "list": action["data"]["list"],
                               "board": action["data"]["board"]}
+
+    def looped(self, path: str, body: Any) -> Any:
+        return hostile.trello_looped(body)
+
+    def foreign(self, path: str, body: Any) -> Any:
+        return hostile.trello_foreign(body)
 
     def corrupt_ticket(self, ticket_id: str) -> None:
         with self.lock:

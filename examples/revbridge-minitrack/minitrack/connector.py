@@ -1,0 +1,199 @@
+"""The revbridge connector for Minitrack (see README.md for its API).
+
+It sends every request through revbridge's :class:`~connectors.http.RetryingAdapter`, so
+retries, pacing and the never-resend-a-POST rule come for free, and maps HTTP errors with
+:func:`~connectors.errors.error_for_status`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any, ClassVar, Literal, Self
+
+import requests
+
+from connectors.base import (
+    Comment,
+    Page,
+    Person,
+    SkippedRecord,
+    StatusChange,
+    Ticket,
+    TicketBundle,
+    TimeEntry,
+    TrackerSettings,
+    iso_millis,
+    parse_time,
+)
+from connectors.cursor import JsonCursor, UnreadableCursor
+from connectors.errors import BadRecordError, RemoteFatalError, error_for_status
+from connectors.http import RetryPolicy, mount_retrying
+
+#: An incremental pull re-reads this much before the cursor (late writes are not lost).
+OVERLAP = timedelta(minutes=5)
+
+
+class MinitrackSettings(TrackerSettings):
+    """``[tracker]`` for Minitrack: the server's ``url`` and the ``token`` reference."""
+
+    type: Literal["minitrack"] = "minitrack"
+    url: str
+
+
+@dataclass
+class Cursor(JsonCursor):
+    """The newest ``updated_at`` seen and the ``(id, updated_at)`` pairs yielded in the overlap."""
+
+    tracker: ClassVar[str] = "Minitrack"
+
+    updated: datetime | None = None
+    seen: set[tuple[str, str]] = field(default_factory=set)
+
+    @classmethod
+    def start(cls) -> Self:
+        return cls()
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Self:
+        seen = {(str(i), str(u)) for i, u in data["seen"]}
+        return cls(parse_time(data["updated"], "cursor"), seen)
+
+    def to_json(self) -> dict[str, Any] | None:
+        if self.updated is None:
+            return None
+        floor = iso_millis(self.updated - OVERLAP)
+        return {"updated": iso_millis(self.updated),
+                "seen": sorted([i, u] for i, u in self.seen if u >= floor)}
+
+
+class MinitrackConnector:
+    """Pulls every issue of a Minitrack server and comments on them."""
+
+    name: ClassVar[str] = "minitrack"
+    Settings: ClassVar[type[TrackerSettings]] = MinitrackSettings
+
+    def __init__(self, settings: TrackerSettings, secrets: Mapping[str, str],
+                 policy: RetryPolicy | None = None) -> None:
+        if not isinstance(settings, MinitrackSettings):
+            settings = MinitrackSettings.model_validate(settings.model_dump())
+        self.settings = settings
+        self._api = settings.url.rstrip("/") + "/api"
+        self._policy = policy or RetryPolicy()
+        self._session = requests.Session()
+        self._session.headers["Authorization"] = f"Bearer {secrets['token']}"
+        self._adapter = mount_retrying(self._session, self._policy, self.name)
+        self._me: Person | None = None
+
+    @property
+    def requests_made(self) -> int:
+        return self._adapter.requests_made
+
+    def whoami(self) -> Person:
+        if self._me is None:
+            self._me = person(self._call("GET", "/me"))
+        return self._me
+
+    def pull(self, cursor: str | None) -> Iterator[Page]:
+        try:
+            state = Cursor.load(cursor)
+        except UnreadableCursor:
+            state = Cursor.start()  # a full pull rebuilds it
+        query = {"since": iso_millis(state.updated - OVERLAP)} if state.updated else {}
+        for issues in self._pages("/issues", "issues", query):
+            bundles: list[TicketBundle] = []
+            skipped: list[SkippedRecord] = []
+            for raw in issues:
+                try:
+                    bundle = to_bundle(raw)
+                except BadRecordError as exc:
+                    skipped.append(SkippedRecord(exc.remote_id, str(exc)))
+                    continue
+                stamp = (bundle.ticket.remote_id, iso_millis(bundle.ticket.updated_at))
+                if stamp in state.seen:
+                    continue
+                state.seen.add(stamp)
+                if state.updated is None or bundle.ticket.updated_at > state.updated:
+                    state.updated = bundle.ticket.updated_at
+                bundles.append(bundle)
+            yield Page(tuple(bundles), state.dump() or cursor, tuple(skipped))
+
+    def list_ids(self) -> set[str]:
+        return {str(raw.get("id")) for issues in self._pages("/issues", "issues", {})
+                for raw in issues}
+
+    def post_comment(self, ticket_id: str, body: str) -> str:
+        return str(self._call("POST", f"/issues/{ticket_id}/comments", json={"body": body})["id"])
+
+    def find_comment(self, ticket_id: str, marker: str) -> str | None:
+        for comments in self._pages(f"/issues/{ticket_id}/comments", "comments", {}):
+            for raw in comments:
+                if marker in str(raw.get("body")):
+                    return str(raw["id"])
+        return None
+
+    # -- HTTP -------------------------------------------------------------------------------
+    def _pages(self, path: str, key: str, query: dict[str, str]) -> Iterator[list[Any]]:
+        page: object = 1
+        while page:
+            data = self._call("GET", path, params={**query, "page": str(page)})
+            items = data.get(key)
+            if not isinstance(items, list):
+                raise RemoteFatalError(f"minitrack: GET {path} answered no {key} list",
+                                       tracker=self.name)
+            yield items
+            page = data.get("next_page")
+
+    def _call(self, method: str, path: str, **kwargs: Any) -> dict[str, Any]:
+        response = self._session.request(method, self._api + path, timeout=self._policy.timeout,
+                                         **kwargs)
+        if not response.ok:
+            raise error_for_status(f"minitrack: {method} {path} answered {response.status_code}",
+                                   tracker=self.name, status=response.status_code)
+        try:
+            data = response.json()
+        except ValueError:
+            data = None
+        if not isinstance(data, dict):
+            raise RemoteFatalError(f"minitrack: {method} {path} answered something not JSON",
+                                   tracker=self.name, status=response.status_code)
+        return data
+
+
+# -- Minitrack JSON → revbridge records -------------------------------------------------------
+def person(raw: Any) -> Person:
+    if not isinstance(raw, dict) or not raw.get("id"):
+        raise BadRecordError(f"not a person: {raw!r}")
+    return Person(str(raw["id"]), str(raw.get("name") or raw["id"]))
+
+
+def to_bundle(raw: Any) -> TicketBundle:
+    """One issue with its history; :class:`BadRecordError` when it cannot be read."""
+    if not isinstance(raw, dict) or not raw.get("id"):
+        raise BadRecordError("issue without an id")
+    rid = str(raw["id"])
+    try:
+        ticket = Ticket(
+            remote_id=rid, key=f"MT-{rid}", url=str(raw["url"]), title=str(raw["title"]),
+            status=str(raw["state"]), labels=tuple(str(x) for x in raw.get("labels") or ()),
+            created_at=parse_time(raw.get("created_at"), "created_at", rid),
+            updated_at=parse_time(raw.get("updated_at"), "updated_at", rid),
+            requester=person(raw.get("author")))
+        changes = tuple(
+            StatusChange(rid, parse_time(e.get("at"), "event time", rid), person(e.get("by")),
+                         e.get("from"), str(e["to"]), str(e.get("id") or ""))
+            for e in raw.get("events") or ())
+        comments = tuple(
+            Comment(str(c["id"]), rid, parse_time(c.get("at"), "comment time", rid),
+                    person(c.get("by")), str(c["body"]))
+            for c in raw.get("comments") or ())
+        times = tuple(
+            TimeEntry(str(t["id"]), rid, parse_time(t.get("at"), "time entry", rid),
+                      person(t.get("by")), int(t["seconds"]))
+            for t in raw.get("time") or ())
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        raise BadRecordError(f"unexpected shape ({type(exc).__name__})", remote_id=rid) from None
+    except BadRecordError as exc:
+        raise BadRecordError(str(exc), remote_id=rid) from None
+    return TicketBundle(ticket, changes, comments, times)
