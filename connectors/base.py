@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
-from typing import ClassVar, Protocol, runtime_checkable
+from typing import Any, ClassVar, Protocol, runtime_checkable
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -137,6 +137,66 @@ class Page:
     skipped: tuple[SkippedRecord, ...] = field(default=())
 
 
+@dataclass(frozen=True, slots=True)
+class TrackerProject:
+    """A project / board the token can see: ``key`` is what the client file names it by
+    (Jira project key, Trello board id, Asana project gid)."""
+
+    key: str
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class TrackerStatus:
+    """A status / list / section of the configured project, in the tracker's order.
+
+    ``category`` is Jira's status category (``new``, ``indeterminate``, ``done``); ``None``
+    where the tracker has none."""
+
+    name: str
+    category: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class TrackerPerson:
+    """Someone a client file may name as a contact: by ``remote_id``, by ``email`` where the
+    tracker shows it, or (Trello) by ``username``."""
+
+    remote_id: str
+    name: str
+    email: str | None = None
+    username: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class TrackerMap:
+    """What a token sees (``Connector.describe()``): every string in it comes from the tracker
+    and is untrusted (escape it before showing it)."""
+
+    tracker: str
+    me: TrackerPerson
+    projects: tuple[TrackerProject, ...]
+    #: the configured project when the token sees it, else ``None`` (and nothing below)
+    project: TrackerProject | None = None
+    statuses: tuple[TrackerStatus, ...] = ()
+    people: tuple[TrackerPerson, ...] = ()
+    labels: tuple[str, ...] = ()
+
+    def as_json(self) -> dict[str, Any]:
+        """The stable ``discover --json`` shape."""
+        def person(p: TrackerPerson) -> dict[str, Any]:
+            return {"id": p.remote_id, "name": p.name, "email": p.email, "username": p.username}
+
+        def project(p: TrackerProject | None) -> dict[str, Any] | None:
+            return None if p is None else {"key": p.key, "name": p.name}
+
+        return {"tracker": self.tracker, "me": person(self.me),
+                "projects": [project(p) for p in self.projects],
+                "project": project(self.project),
+                "statuses": [{"name": s.name, "category": s.category} for s in self.statuses],
+                "people": [person(p) for p in self.people], "labels": list(self.labels)}
+
+
 class StatusMap(BaseModel):
     """``[tracker.statuses]``: the tracker's status names for each canonical state."""
 
@@ -163,6 +223,8 @@ class TrackerSettings(BaseModel):
 
     #: Fields that hold a credential reference (``keyring:``, ``env:``, ``cmd:``).
     secret_fields: ClassVar[tuple[str, ...]] = ("token",)
+    #: False where the tracker never shows people's e-mails (a contact cannot be one)
+    shows_emails: ClassVar[bool] = True
 
     type: str
     token: str = Field(description="credential reference: keyring:SERVICE/USER, env:VAR or cmd:CMD")
@@ -215,4 +277,11 @@ class Connector(Protocol):
 
     def find_comment(self, ticket_id: str, marker: str) -> str | None:
         """The remote id of the ticket's comment whose text contains ``marker``, if any."""
+        ...
+
+    def describe(self) -> TrackerMap:
+        """The projects / boards the token sees and, for the configured one, its statuses in
+        board order, people and labels (an empty configured key: the projects only).
+
+        At most 6 requests on a project of ordinary size; never posts anything."""
         ...

@@ -7,6 +7,7 @@ urllib3; its connector uses :class:`RetryPolicy` and :func:`retry_delay` with it
 
 from __future__ import annotations
 
+import logging
 import random
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -14,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import Any
+from urllib.parse import urlsplit
 
 import requests
 import urllib3
@@ -23,6 +25,42 @@ from connectors.budgets import LIMITERS, CredentialLimiter, Limiter
 from connectors.errors import RemoteRetriableError
 
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+log = logging.getLogger(__name__)
+
+_CAUSES = (  # what a chain of requests / urllib3 / socket errors says, most specific first
+    (("SSLError", "CERTIFICATE_VERIFY", "SSLCertVerification"),
+     "the TLS handshake failed (a certificate or a proxy in the way?)"),
+    (("NameResolutionError", "Name or service not known", "getaddrinfo failed",
+      "nodename nor servname", "Temporary failure in name resolution", "No address associated"),
+     "the host name does not resolve"),
+    (("Connection refused", "ConnectionRefusedError"), "the connection was refused"),
+    (("Timeout", "timed out"), "it did not answer in time"),
+    (("Connection reset", "RemoteDisconnected", "ConnectionResetError", "Connection aborted"),
+     "the connection was cut"),
+)
+
+
+def network_cause(error: BaseException) -> str:
+    """Why a tracker could not be reached, in words: refused, DNS, TLS, timeout, cut."""
+    text = repr(error)
+    for needles, cause in _CAUSES:
+        if any(needle in text for needle in needles):
+            return cause
+    return f"a network error ({error.__class__.__name__})"
+
+
+def origin(url: str) -> str:
+    """``scheme://host[:port]`` of ``url``: never its path or query (Trello puts the token
+    in the query)."""
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc.rpartition('@')[2]}" if parts.netloc else "?"
+
+
+def unreachable(tracker: str, where: str, cause: str, attempts: int) -> str:
+    """The message for a tracker that could not be reached, naming the fix."""
+    tries = f" after {attempts} attempts" if attempts > 1 else ""
+    return (f"{tracker}: cannot reach {where}: {cause}{tries}; check the [tracker] url of the "
+            f"client file, this machine's network and proxy, and whether {tracker} is up")
 
 
 @dataclass(frozen=True)
@@ -172,22 +210,23 @@ class RetryingAdapter(HTTPAdapter):
             status: int | None = None
             headers: Mapping[str, str] = {}
             last_response: requests.Response | None = None
+            network_error: BaseException | None = None
             try:
                 response = self._send_within_deadline(request, *args, **kwargs)
             except requests.exceptions.ConnectTimeout as exc:
-                failure = f"connect timeout: {exc.__class__.__name__}"
+                failure, network_error = "connect timeout", exc
             except requests.exceptions.ConnectionError as exc:
                 if not idempotent and not _failed_before_sending(exc):
                     raise RemoteRetriableError(
                         f"{self.tracker}: connection lost during {request.method}; not resent",
                         tracker=self.tracker) from None
-                failure = f"connection error: {exc.__class__.__name__}"
+                failure, network_error = network_cause(exc), exc
             except requests.exceptions.Timeout:
                 if not idempotent:
                     raise RemoteRetriableError(
                         f"{self.tracker}: timeout during {request.method}; not resent",
                         tracker=self.tracker, in_flight=True) from None
-                failure = "read timeout"
+                failure = "it did not answer in time"
             else:
                 status = response.status_code
                 retriable = status == 429 or (idempotent and status in RETRY_STATUSES)
@@ -203,11 +242,15 @@ class RetryingAdapter(HTTPAdapter):
             if attempt >= self.policy.max_attempts or waited + delay > self.policy.max_total_wait:
                 if last_response is not None:
                     return last_response  # the library raises its own error; the connector maps it
-                raise RemoteRetriableError(
-                    f"{self.tracker}: {failure} after {attempt} attempts", tracker=self.tracker)
+                where = origin(request.url or "")
+                cause = network_cause(network_error) if network_error else failure
+                raise RemoteRetriableError(unreachable(self.tracker, where, cause, attempt),
+                                           tracker=self.tracker)
+            log.info("%s: %s %s: %s; retrying (%d/%d) in %.0f s", self.tracker, request.method,
+                     origin(request.url or ""), failure, attempt + 1, self.policy.max_attempts,
+                     delay, extra={"event": "retry"})
             waited += delay
             self.policy.sleep(delay)
-
 
     def _send_within_deadline(self, request: requests.PreparedRequest, *args: Any,
                               **kwargs: Any) -> requests.Response:

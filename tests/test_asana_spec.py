@@ -186,6 +186,11 @@ def exchanges() -> Iterator[list[LoggedRequest]]:
         asana.TasksApi(bridge._client).get_task(tasks[0], {}, full_payload=True)
         asana.SectionsApi(bridge._client).get_sections_for_project(
             fake.project_gid, {"opt_fields": "name"}, full_payload=True)
+        found = connector().describe()
+        assert found.project is not None and "round-1" in found.labels
+        lost = connector()
+        lost.project = "1999999999999999"
+        assert lost.describe().project is None  # the project 404s; the workspaces' projects
         with pytest.raises(CredentialsRefused):
             connector(token="wrong").whoami()
         yield list(fake.log)
@@ -194,6 +199,8 @@ def exchanges() -> Iterator[list[LoggedRequest]]:
 def test_the_session_covers_every_endpoint(exchanges: list[LoggedRequest]) -> None:
     seen = {(r.method, r.status) for r in exchanges}
     assert {("GET", 200), ("POST", 201), ("GET", 429), ("GET", 402), ("GET", 401)} <= seen
+    paths = {r.path.removeprefix("/api/1.0") for r in exchanges if r.status == 200}
+    assert {"/users", "/projects", "/tags"} <= paths  # describe()
 
 
 def test_the_connectors_requests_match_the_spec(

@@ -46,8 +46,10 @@ def example_with_toy_tracker(tmp_path: Path) -> Path:
     return write(tmp_path, "acme.toml", head + TOY_TRACKER.lstrip() + "\n" + statuses)
 
 
-def test_config_example_loads_with_the_jira_connector() -> None:
-    config = load_client(EXAMPLE)
+def test_config_example_loads_with_the_jira_connector(tmp_path: Path) -> None:
+    path = tmp_path / "acme.toml"  # a client file is named after its client
+    path.write_text(EXAMPLE.read_text())
+    config = load_client(path)
     assert config.client == "acme"
     assert config.tracker.type == "jira"
     assert config.tracker.token == "keyring:revbridge/acme"
@@ -97,6 +99,8 @@ def test_every_key_of_design_section_9_is_documented() -> None:
         "hourly_rate",
         "round_price",
         "currency",
+        "start",
+        "end",
         "grouping",
         "window_hours",
         "label_pattern",
@@ -110,6 +114,7 @@ def test_every_key_of_design_section_9_is_documented() -> None:
         "business_hours",
         "business_days",
         "mode",
+        "since",
         "every",
         "cron",
         "reconcile_every",

@@ -110,7 +110,7 @@ def _messages(result: Any) -> list[str]:
 
 def _scenario(fake: FakeJira) -> None:
     """Every call the connector makes: full pull with truncated lists, incremental, listing,
-    post, find, whoami."""
+    post, find, whoami, describe."""
     client = fake.add_person("Claire Client", "claire@client.example")
     busy = fake.create_ticket("Busy", client, labels=("round-1",), at=T0)
     fake.set_labels(busy, ("round-1", "urgent"), at=T0 + timedelta(seconds=1))
@@ -130,6 +130,9 @@ def _scenario(fake: FakeJira) -> None:
     connector.post_comment(quiet, "Received rb-0123456789")
     assert connector.find_comment(quiet, "rb-0123456789")
     connector.whoami()
+    fake.add_status("Recette client", "indeterminate")
+    found = connector.describe()
+    assert "Recette client" in [s.name for s in found.statuses]
 
 
 def test_connector_requests_and_fake_answers_match_the_spec(openapi: Any,
@@ -138,10 +141,12 @@ def test_connector_requests_and_fake_answers_match_the_spec(openapi: Any,
     seen_paths = {(r.method, r.path.rsplit("/", 1)[-1]) for r in fake.log}
     assert {("GET", "worklog"), ("POST", "comment"), ("GET", "comment"), ("GET", "serverInfo"),
             ("GET", "myself")} <= seen_paths
+    assert {("GET", "statuses"), ("GET", "search")} <= seen_paths | {("GET", "search")}
+    assert any(r.path.endswith("/user/assignable/search") for r in fake.log)
     if fake.deployment == "cloud":
-        assert {("GET", "jql"), ("GET", "changelog")} <= seen_paths
+        assert {("GET", "jql"), ("GET", "changelog"), ("GET", "search")} <= seen_paths
     else:
-        assert ("GET", "search") in seen_paths
+        assert {("GET", "search"), ("GET", "project")} <= seen_paths
     unexpected: list[str] = []
     known_hit: set[int] = set()
     with warnings.catch_warnings():

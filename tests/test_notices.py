@@ -92,7 +92,8 @@ def test_english_texts() -> None:
                ticket("3", at(30, 15), labels=["out-of-scope"])]
     changes = [move("1", at(28), "To Do", "Done")]
     cfg = config(quote={"rounds_included": 1, "round_price": 300}, **PARIS)
-    found = ledger(tickets, changes, quote={"rounds_included": 1, "round_price": 300}, **PARIS)
+    found = ledger(tickets, changes, now=at(30, 16),  # written before the due moments
+                   quote={"rounds_included": 1, "round_price": 300}, **PARIS)
     ack, extra, scope = (n.body for n in notices_for(found, cfg))
     assert "revision round 1 of 1 in quote Q-1 (the last one included)" in ack
     assert "by Tuesday 31 March 2026 at 15:00 (CEST)" in ack
@@ -107,7 +108,7 @@ def test_french_texts_and_hourly_billing() -> None:
     changes = [move("1", at(28), "To Do", "Done")]
     settings = {"language": "fr", "quote": {"rounds_included": 1, "hourly_rate": 72.5,
                                             "reference": ""}, **PARIS}
-    found = ledger(tickets, changes, **settings)
+    found = ledger(tickets, changes, now=at(30, 16), **settings)
     ack, extra, undesignated, scope = (n.body for n in notices_for(found, config(**settings)))
     assert "l'aller-retour 1 sur 1 prévus dans le devis (c'est le dernier prévu)" in ack
     assert "d'ici le mardi 31 mars 2026 à 15h00 (CEST)" in ack
@@ -136,11 +137,11 @@ def test_bad_overrides_are_reported_and_fall_back_to_the_default() -> None:
     problems = validate_texts(cfg)
     assert len(problems) == 5
     joined = "\n".join(problems)
-    assert "[comments.texts].ack: unknown placeholder {deadline}" in joined
-    assert "[comments.texts].extra: not a valid template" in joined
-    assert "[comments.texts].out_of_scope: cannot be filled in" in joined
-    assert "[comments.texts].not_designated: unknown placeholder {round.real}" in joined
-    assert "[comments.texts].thanks: unknown notice kind" in joined
+    assert "[comments.texts] ack: unknown placeholder {deadline}" in joined
+    assert "[comments.texts] extra: not a valid template" in joined
+    assert "[comments.texts] out_of_scope: cannot be filled in" in joined
+    assert "[comments.texts] not_designated: unknown placeholder {round.real}" in joined
+    assert "[comments.texts] thanks: unknown notice kind" in joined
     found = ledger([ticket("1", at(2), OSCAR), ticket("2", at(3), labels=["out-of-scope"])],
                    quote={"rounds_included": 0})
     bodies = [n.body for n in notices_for(found, cfg)]
@@ -155,3 +156,32 @@ def test_due_moment_is_formatted_in_the_client_zone() -> None:
         "mardi 27 octobre 2026 à 18h00 (CET)")
     assert format_moment(moment, ZoneInfo("America/New_York"), "en") == (
         "Tuesday 27 October 2026 at 13:00 (EDT)")
+
+
+def test_an_ack_written_after_its_due_moment_promises_no_past_date() -> None:
+    tickets = [ticket("1", at(27, 14)), ticket("2", at(30, 14), OSCAR)]
+    for language, late, dated in (("en", "It is being handled.", "We will handle it by "),
+                                  ("fr", "Elle est en cours de traitement.", "d'ici le")):
+        settings = {"language": language, "quote": {"rounds_included": 1}, **PARIS}
+        cfg = config(**settings)
+        before = [n.body for n in notices_for(ledger(tickets, now=at(30, 16), **settings), cfg)]
+        after = [n.body for n in notices_for(ledger(tickets, now=at(31, 15), **settings), cfg)]
+        # ack of 1 due Tue 31 March 15:00 CEST (13:00 UTC): past at 15:00 UTC
+        assert dated in before[0] and late not in before[0]
+        assert late in after[0] and dated not in after[0] and "2026" not in after[0]
+        # 2 (round 1 too: nothing was delivered) is due 1 April: not yet
+        assert dated in after[1]
+
+
+def test_a_client_text_is_used_late_only_when_it_writes_no_due_date() -> None:
+    tickets = [ticket("1", at(2))]
+    with_due = config(comments={"texts": {"ack": "Round {round}, done by {due}."}})
+    without = config(comments={"texts": {"ack": "Round {round}, thanks!"}})
+    late = ledger(tickets, now=at(20))
+    (notice,) = notices_for(late, with_due)
+    assert notice.body.startswith("Thank you, we have received this request.")
+    assert "It is being handled." in notice.body
+    (notice,) = notices_for(late, without)
+    assert notice.body == f"Round 1, thanks!\n\n{notice.marker}"
+    (notice,) = notices_for(ledger(tickets, now=at(2, 10)), with_due)
+    assert notice.body.startswith("Round 1, done by Tuesday 3 March 2026 at 18:00")

@@ -62,7 +62,7 @@ def test_csv_file_in_french_matches_the_status(synced: tuple[World, Any],
 
 def test_bad_options_exit_2(synced: tuple[World, Any]) -> None:
     world, _ = synced
-    for args in (("--format", "pdf"), ("--language", "de"),
+    for args in (("--format", "docx"), ("--language", "de"),
                  ("--from", "2026-03-10", "--to", "2026-03-01"), ("--from", "10/03/2026")):
         proc = world.cli("report", "demo", *args, check=False)
         assert proc.returncode == 2, (args, proc.stdout, proc.stderr)

@@ -9,7 +9,7 @@ from typer.testing import CliRunner
 
 from bridge.cli import app
 from bridge.store import Store
-from connectors.base import TicketBundle
+from connectors.base import Person, TicketBundle
 from tests.ledger_builders import OSCAR, at, move, spent, ticket
 
 CLIENT_FILE = """client = "acme"
@@ -74,7 +74,10 @@ def test_status_json_from_the_store(tmp_path: Path, toy_tracker: str) -> None:
     assert result.exit_code == 0, result.output
     data = json.loads(result.output)
     assert set(data) == {"client", "quote", "rounds_used", "rounds_remaining", "extra_rounds",
-                         "hours_spent", "overage", "rounds", "requests", "last_sync"}
+                         "hours_spent", "overage", "rounds", "requests", "last_sync",
+                         "invoiced", "due"}
+    assert data["invoiced"] == {"amount": 0, "through": None}
+    assert data["due"] == 300  # the extra round, not invoiced yet
     assert data["quote"] == {"reference": "Q-1", "rounds_included": 1, "hours_included": None,
                              "hourly_rate": 80, "round_price": 300, "currency": "EUR"}
     assert (data["rounds_used"], data["rounds_remaining"], data["extra_rounds"]) == (2, 0, 1)
@@ -102,7 +105,20 @@ def test_explain_names_the_round_and_the_events(tmp_path: Path, toy_tracker: str
     assert "round 2 is extra and billed 300.00 EUR" in text
     missing = runner.invoke(app, ["explain", "acme", "WEB-99", *options])
     assert missing.exit_code == 2 and "WEB-99" in missing.output
-    assert "error: WEB-99: no request on this ticket in the ledger of acme" in missing.stderr
+    assert ("error: WEB-99: no ticket with this key or id in the store for acme: check the key, "
+            "or run `revbridge sync acme` first") in " ".join(missing.stderr.split())
+
+
+def test_explain_says_why_a_ticket_is_no_request(tmp_path: Path, toy_tracker: str) -> None:
+    options, db = _fill(tmp_path)
+    with Store.open(db) as store:
+        store.save_bundles("acme", [
+            TicketBundle(ticket("4", at(5, 9), by=Person("me", "Mia Team", None)), (), (), ())])
+    result = runner.invoke(app, ["explain", "acme", "WEB-4", *options])
+    assert result.exit_code == 2
+    assert ("error: WEB-4 is not a request of acme's quote: it was created by Mia Team, who is "
+            "on the team ([contacts] team), and nobody outside the team has reopened it since"
+            ) in " ".join(result.stderr.split())
 
 
 def test_status_table_for_people(tmp_path: Path, toy_tracker: str) -> None:

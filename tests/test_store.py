@@ -19,7 +19,7 @@ from bridge.store.derive import OutboxIndex
 from bridge.store.models import OutboxRow, TicketRow
 from bridge.store.rows import change_id
 from connectors.base import Comment, Person, StatusChange, Ticket, TicketBundle, TimeEntry
-from connectors.errors import LockTimeout, StoreError
+from connectors.errors import ConfigError, LockTimeout, StoreError
 from tests.store_reads import bridge_comment_ids, run_count
 
 T0 = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
@@ -277,7 +277,7 @@ def test_migrations_are_applied_on_open(store_url: str) -> None:
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     (head,) = ScriptDirectory.from_config(config).get_heads()  # one line of migrations
-    assert head >= "0004"  # time entries with a day and without an author
+    assert head >= "0005"  # 0004 time entries with a day, 0005 invoices
     for _ in range(2):  # opening again is a no-op
         store = Store.open(store_url)
         with store.engine.connect() as conn:
@@ -294,6 +294,7 @@ def test_migrations_are_applied_on_open(store_url: str) -> None:
         "runs",
         "daemon_state",
         "rate_budgets",
+        "invoices",
     } <= tables
 
 
@@ -325,7 +326,7 @@ def test_db_url_comes_from_the_environment(tmp_path: Path, monkeypatch: pytest.M
     monkeypatch.setenv("REVBRIDGE_DB", f"sqlite:///{path}")
     Store.open().close()
     assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
-    with pytest.raises(StoreError, match="not a database URL"):
+    with pytest.raises(ConfigError, match="is a path, not a URL: did you mean sqlite:///"):
         Store.open("no such thing")
 
 

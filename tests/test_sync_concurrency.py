@@ -80,6 +80,7 @@ def test_a_sync_that_cannot_get_the_lock_gives_up_with_a_message(
         assert ("error: demo: another sync of this client is running; "
                 "try again when it has finished") in second.stderr
         assert "Traceback" not in second.stderr
+        assert "waiting for another sync of demo to finish (up to 0.5 s)…" in second.stderr
         assert waited < 10
         # it gave up before talking to the tracker
         assert len(world.fake.log) == before

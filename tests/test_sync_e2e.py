@@ -139,3 +139,7 @@ def test_refused_credentials_exit_3(tmp_path: Path) -> None:
         proc = world.cli("sync", "demo", check=False, env={TOKEN_ENV: "wrong-token"})
         assert proc.returncode == 3, proc.stderr
         assert "wrong-token" not in proc.stdout + proc.stderr
+        assert ("fix: store a working token with `revbridge auth set demo`, then check it with "
+                "`revbridge auth status demo`") in " ".join(proc.stderr.split())
+        errors = [line for line in proc.stderr.splitlines() if line.startswith("error: ")]
+        assert len(errors) == 1, proc.stderr  # said once

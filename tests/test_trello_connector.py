@@ -270,3 +270,12 @@ def test_incremental_pages_a_long_card_history(
     assert len(bundle.comments) == 1100
     assert bundle.ticket.requester.remote_id == team["client"]
     assert [c.to_status for c in bundle.changes] == ["Done"]
+
+
+def test_describe_knows_the_board_by_its_short_link(
+    fake: FakeTrello, make_connector: MakeConnector
+) -> None:
+    found = make_connector(board=fake.board_id[-8:]).describe()
+    assert found.project is not None and found.project.key == fake.board_id
+    assert found.me.username == "revisionbridge" and found.me.email is None
+    assert [s.name for s in found.statuses] == ["To Do", "In Progress", "In Review", "Done"]

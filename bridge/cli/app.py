@@ -1,12 +1,13 @@
 """The typer application every command registers onto, and its shared options.
 
-A command lives in its own module under ``bridge/commands/`` and is added with one import
-line in ``bridge/commands/__init__.py``. Errors of ours never show a traceback: the group's
+A command lives in its own module under ``bridge/cli/`` and is added with one import line in
+``bridge/cli/commands.py``. Errors of ours never show a traceback: the group's
 ``invoke`` below turns every :class:`RevbridgeError` into a message and its exit code.
 """
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -25,6 +26,7 @@ ConfigDirOption = Annotated[
     Path | None,
     typer.Option(
         "--config-dir",
+        metavar="DIR",
         help="Folder of client files "
         "(else $REVBRIDGE_CONFIG_DIR, else the user config dir's clients/).",
         show_default=False,
@@ -34,13 +36,26 @@ DbOption = Annotated[
     str | None,
     typer.Option(
         "--db",
+        metavar="URL",
         help="SQLAlchemy database URL "
         "(else $REVBRIDGE_DB, else a SQLite file in the user data dir).",
         show_default=False,
     ),
 ]
+SettingsOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--settings",
+        help="The freelancer's settings file "
+        "(else $REVBRIDGE_SETTINGS, else revbridge.toml in the user config dir).",
+        show_default=False,
+    ),
+]
 ClientArgument = Annotated[
-    str, typer.Argument(help="A client slug from the config dir, or a path to a .toml file.")
+    str,
+    typer.Argument(
+        metavar="CLIENT", help="A client slug from the config dir, or a path to a .toml file."
+    ),
 ]
 
 
@@ -68,6 +83,42 @@ app = typer.Typer(
     name="revbridge",
     cls=RevbridgeGroup,
     no_args_is_help=True,
-    add_completion=False,
+    # plain help: flags show as flags (typer's rich help prints "<bool>" beside them)
+    rich_markup_mode=None,
+    context_settings={"help_option_names": ["-h", "--help"]},
     help="Count clients' revision rounds and hours against the quote; post status comments back.",
 )
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        from bridge import __version__
+
+        out.print(f"revbridge {__version__}", markup=False)
+        raise typer.Exit()
+
+
+@app.callback()
+def global_options(
+    verbose: Annotated[bool, typer.Option(
+        "--verbose", "-v", help="Debug logs on stderr (secrets masked).")] = False,
+    quiet: Annotated[bool, typer.Option(
+        "--quiet", "-q", help="Print errors only (and what --json asks for).")] = False,
+    version: Annotated[bool, typer.Option(
+        "--version", callback=_print_version, is_eager=True,
+        help="Print the version and exit.")] = False,
+) -> None:
+    """Count clients' revision rounds and hours against the quote; post status comments back."""
+    if verbose and quiet:
+        raise ConfigError(["--verbose and --quiet exclude each other: pass one of them"])
+    if verbose or any(getattr(h, "verbose_option", False) for h in logging.getLogger().handlers):
+        from bridge.cli.logs import verbose_logging
+
+        verbose_logging(verbose)
+    out.quiet = quiet
+
+
+def print_data(text: str) -> None:
+    """Print what a script asked for (``--json``), even under ``--quiet``."""
+    data = Console(highlight=False)
+    data.print_json(text)

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from bridge.cli.app import ConfigDirOption, DbOption, app, out
+from bridge.cli.app import ConfigDirOption, DbOption, app, out, print_data
 from connectors.errors import ConfigError
 
 if TYPE_CHECKING:
@@ -25,7 +25,7 @@ def list_clients(
     config_dir: ConfigDirOption = None,
     db: DbOption = None,
 ) -> None:
-    """List the configured clients: tracker, last sync, next run and backoff state."""
+    """List the configured clients: tracker, last sync, next run, backoff state, notices held."""
     from rich.table import Table
 
     from bridge.clientfile.load import client_files
@@ -40,23 +40,33 @@ def list_clients(
 
     with Store.open(db) as store:
         states = store.plans.all()
-        rows = [_describe(path, store.last_run, states) for path in paths]
+        held = store.held_counts()
+        rows = [_describe(path, store.last_run, states, held) for path in paths]
     if as_json:
-        out.print_json(json.dumps(rows))
+        print_data(json.dumps(rows))
         return
     from bridge.present.terminal import plain
 
-    table = Table("client", "name", "tracker", "last sync", "next run", "state", "file")
+    table = Table("client", "name", "tracker", "last sync", "next run", "state", "held",
+                  "file")
     for row in rows:
         last = row["last_run"]
         table.add_row(plain(row["client"]), plain(row["name"]), plain(row["tracker"]),
                       f"{_short(last['finished_at'] or last['started_at'])} {last['outcome']}"
                       if last else "never",
-                      _short(row["next_run"]), plain(_state_text(row)), plain(row["file"]))
+                      _short(row["next_run"]), plain(_state_text(row)), str(row["held"]),
+                      plain(row["file"]))
     out.print(table)
+    from bridge.present.ledger_view import held_text
+
+    for row in rows:
+        if row["held"]:
+            out.print(plain(f"{row['client']}: {held_text(row['client'], row['held'])}"),
+                      markup=False)
 
 
-def _describe(path: Path, last_run: Any, states: dict[str, DaemonStateRow]) -> dict[str, Any]:
+def _describe(path: Path, last_run: Any, states: dict[str, DaemonStateRow],
+              held: dict[str, int]) -> dict[str, Any]:
     from bridge.clientfile.load import check_table, read_table
     from bridge.present.ledger_view import iso
 
@@ -84,6 +94,7 @@ def _describe(path: Path, last_run: Any, states: dict[str, DaemonStateRow]) -> d
         "retry_at": iso(plan.retry_at) if plan else None,
         "paused": plan.paused if plan else None,
         "daemon": plan.daemon if plan else None,
+        "held": held.get(slug, 0),
     }
 
 

@@ -13,16 +13,18 @@ from connectors.errors import ConfigError
 @app.command("daemon")
 def daemon(
     log_format: Annotated[str, typer.Option(
-        "--log-format", help="text (human-readable) or json (one object a line).")] = "text",
+        "--log-format", metavar="FORMAT",
+        help="text (human-readable) or json (one object a line).")] = "text",
     watch: Annotated[float, typer.Option(
-        "--watch", min=0, help="Seconds between two looks at the client files (0: only SIGHUP)."
+        "--watch", min=0, metavar="SECONDS",
+        help="Seconds between two looks at the client files (0: only SIGHUP)."
     )] = 3.0,
     lock_timeout: Annotated[float, typer.Option(
-        "--lock-timeout", min=0,
+        "--lock-timeout", min=0, metavar="SECONDS",
         help="Seconds to wait for a client another process is syncing before skipping the run."
     )] = 1.0,
     workers: Annotated[int, typer.Option(
-        "--workers", min=1, help="Clients synced at the same time, at most.")] = 4,
+        "--workers", min=1, metavar="N", help="Clients synced at the same time, at most.")] = 4,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Debug logs.")] = False,
     config_dir: ConfigDirOption = None,
     db: DbOption = None,

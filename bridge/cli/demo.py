@@ -15,9 +15,34 @@ from bridge.cli.app import app, out
 TOKEN_ENV = "REVBRIDGE_DEMO_TOKEN"
 
 
+def keep_for_the_dashboard(database: Path, client_file: Path) -> Path:
+    """Copy the demo's store and client file to ``demo/`` in the user data dir (replacing the
+    previous demo's), for ``revbridge web``; returns that folder."""
+    import shutil
+    import sqlite3
+
+    from bridge.clientfile.paths import default_db_path
+
+    kept = default_db_path().parent / "demo"
+    (kept / "clients").mkdir(parents=True, exist_ok=True, mode=0o700)
+    shutil.copyfile(client_file, kept / "clients" / client_file.name)
+    target = kept / "demo.db"
+    for old in (target, target.with_name("demo.db-wal"), target.with_name("demo.db-shm")):
+        old.unlink(missing_ok=True)
+    os.close(os.open(target, os.O_CREAT | os.O_WRONLY, 0o600))
+    source, copy = sqlite3.connect(database), sqlite3.connect(target)
+    try:
+        source.backup(copy)
+    finally:
+        source.close()
+        copy.close()
+    return kept
+
+
 @app.command("demo")
 def demo(
-    tracker: Annotated[str, typer.Option(help="The fake tracker: jira, trello or asana.")] = "jira",
+    tracker: Annotated[str, typer.Option(
+        metavar="NAME", help="The fake tracker: jira, trello or asana.")] = "jira",
 ) -> None:
     """Sync a scripted client story from a fake tracker and show the ledger and the comments."""
     import tomli_w
@@ -53,6 +78,7 @@ def demo(
                 summary = sync_client(config, store, SyncOptions())
                 ledger = ledger_for(store, config)
                 run = store.last_run(config.client, outcome="ok")
+            kept = keep_for_the_dashboard(folder / "demo.db", path)
             out.print(render_status(ledger, run.finished_at if run else None))
             out.print(f"\n[bold]Comments posted on the tracker[/] ({summary.notices_posted}):")
             titles = {r.remote_id: f"{r.ticket} · {r.title}" for r in ledger.requests}
@@ -66,3 +92,6 @@ def demo(
         os.environ.pop(TOKEN_ENV, None)
     out.print(f"\nDone in {time.monotonic() - began:.1f} s with "
               f"{summary.requests_made} HTTP requests to the fake tracker.")
+    out.print(f"\nSee it in the dashboard (the fake tracker is gone, so \"sync now\" fails "
+              f"there):\n  revbridge web --config-dir {kept / 'clients'} "
+              f"--db sqlite:///{kept / 'demo.db'} --open", markup=False, soft_wrap=True)

@@ -72,3 +72,35 @@ def configure(fmt: LogFormat = "text", level: int = logging.INFO,
     if level > logging.DEBUG:
         for name, quiet in QUIET.items():
             logging.getLogger(name).setLevel(quiet)
+
+
+class _VerboseHandler(logging.StreamHandler):  # type: ignore[type-arg]
+    """Writes to the ``sys.stderr`` of the moment (a test runner swaps it between commands)."""
+
+    verbose_option = True
+
+    def __init__(self, previous_level: int) -> None:
+        super().__init__()
+        self.previous_level = previous_level
+
+    @property
+    def stream(self) -> TextIO:
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, _value: TextIO) -> None:
+        pass
+
+
+def verbose_logging(on: bool) -> None:
+    """``-v``: every logger's debug records on stderr, secrets masked; ``False`` undoes it."""
+    root = logging.getLogger()
+    for handler in [h for h in root.handlers if isinstance(h, _VerboseHandler)]:
+        root.removeHandler(handler)
+        root.setLevel(handler.previous_level)
+    if on:
+        install_redaction()
+        handler = _VerboseHandler(root.level)
+        handler.setFormatter(TextFormatter())
+        root.addHandler(handler)
+        root.setLevel(logging.DEBUG)

@@ -3,17 +3,31 @@
 from __future__ import annotations
 
 import json
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from bridge.cli.app import ClientArgument, ConfigDirOption, DbOption, app, out, report
+from bridge.cli.app import (
+    ClientArgument,
+    ConfigDirOption,
+    DbOption,
+    app,
+    err,
+    out,
+    print_data,
+    report,
+)
 from connectors.errors import ConfigError
+
+if TYPE_CHECKING:
+    from bridge.clientfile.schema import ClientConfig
+    from bridge.store import Store
 
 
 @app.command("status")
 def status(
-    client: Annotated[str | None, typer.Argument(help="A client; every client if omitted.")] = None,
+    client: Annotated[str | None, typer.Argument(
+        metavar="CLIENT", help="A client; every client if omitted.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="The ledger as JSON.")] = False,
     config_dir: ConfigDirOption = None,
     db: DbOption = None,
@@ -23,7 +37,9 @@ def status(
     Without CLIENT, a broken client file is reported (stderr) and the other clients are shown;
     the exit code is then the worst one (2).
     """
+    from bridge.billing.invoices import summary
     from bridge.clientfile.load import configs_named
+    from bridge.present.invoice_view import status_rows
     from bridge.present.ledger_view import ledger_to_json, render_status
     from bridge.store import Store
     from bridge.store.derive import ledger_for
@@ -41,12 +57,19 @@ def status(
             ledger = ledger_for(store, config)
             run = store.last_run(config.client, outcome="ok")
             last_sync = run.finished_at if run is not None else None
+            billing = summary(store, ledger)
             if as_json:
-                results.append(ledger_to_json(ledger, last_sync))
+                results.append({**ledger_to_json(ledger, last_sync), **billing.as_json()})
             else:
-                out.print(render_status(ledger, last_sync))
+                held = store.held_counts([config.client]).get(config.client, 0)
+                out.print(render_status(ledger, last_sync, status_rows(billing), held))
+            if not as_json and store.last_run(config.client) is None:
+                where = store.engine.url.render_as_string(hide_password=True)
+                err.print(f"note: {config.client} has never been synced into the database "
+                          f"{where}: run `revbridge sync {config.client}` (or pass the --db "
+                          "that your syncs use)", markup=False, soft_wrap=True)
     if as_json:
-        out.print_json(json.dumps(results[0] if client is not None else results))
+        print_data(json.dumps(results[0] if client is not None else results))
     if worst:
         raise typer.Exit(worst)
 
@@ -54,7 +77,8 @@ def status(
 @app.command("explain")
 def explain(
     client: ClientArgument,
-    ticket: Annotated[str, typer.Argument(help="A ticket key or remote id.")],
+    ticket: Annotated[str, typer.Argument(
+        metavar="TICKET", help="A ticket key or remote id.")],
     config_dir: ConfigDirOption = None,
     db: DbOption = None,
 ) -> None:
@@ -67,4 +91,18 @@ def explain(
     config = load_client(find_client(client, config_dir))
     with Store.open(db) as store:
         ledger = ledger_for(store, config)
+        if not ledger.find(ticket):
+            raise ConfigError([_not_a_request(store, config, ticket)])
     out.print(explain_request(ledger, ticket), markup=False)
+
+
+def _not_a_request(store: Store, config: ClientConfig, ticket: str) -> str:
+    from bridge.engine.classify import why_not_a_request
+
+    stored = [t for t in store.load_records(config.client, comments=False).tickets
+              if ticket in (t.key, t.remote_id)]
+    if not stored:
+        return (f"{ticket}: no ticket with this key or id in the store for {config.client}: "
+                f"check the key, or run `revbridge sync {config.client}` first")
+    return (f"{ticket} is not a request of {config.client}'s quote: "
+            f"{why_not_a_request(stored[0], config)}")

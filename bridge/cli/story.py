@@ -24,6 +24,8 @@ class Story:
     team: str
     bot: str
     tickets: dict[str, str] = field(default_factory=dict)
+    #: the story's day 0: its client file comments on every request made since
+    start: datetime | None = None
 
     def client_file(self, tracker: dict[str, Any], *, slug: str = "demo") -> dict[str, Any]:
         """The client file (as a dict) for this story on a tracker table."""
@@ -40,7 +42,8 @@ class Story:
             "contacts": {"client": [self.client], "team": [self.team, self.bot],
                          "non_designated": "count"},
             "sla": {"handle_within": "2d"},
-            "comments": {"mode": "auto"},
+            # the story is the client's history: a real first sync would comment on none of it
+            "comments": {"mode": "auto", **({"since": self.start} if self.start else {})},
         }
 
 
@@ -62,7 +65,7 @@ def play_story(fake: FakeTracker, start: datetime | None = None) -> Story:
     story = Story(client=fake.add_person("Claire Dubois", "claire@acme.example"),
                   other=fake.add_person("Oscar Martin", "oscar@acme.example"),
                   team=fake.add_person("Tom Studio", "tom@studio.example"),
-                  bot=fake.bot_id)
+                  bot=fake.bot_id, start=day0)
     t = story.tickets
     # round 1: two requests, the second while the first is being handled
     t["logo"] = fake.create_ticket("Homepage: make the logo bigger", story.client, at=at(0, 10))

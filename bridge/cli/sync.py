@@ -3,14 +3,21 @@
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from bridge.cli.app import ConfigDirOption, DbOption, app, err, out, report
-from connectors.errors import ConfigError, exit_code
+from bridge.cli.app import ConfigDirOption, DbOption, app, err, out, print_data, report
+from connectors.errors import (
+    ConfigError,
+    CredentialsError,
+    CredentialsRefused,
+    RevbridgeError,
+    exit_code,
+)
 
 if TYPE_CHECKING:
     from bridge.sync.run import RunSummary
@@ -18,7 +25,8 @@ if TYPE_CHECKING:
 
 @app.command("sync")
 def sync(
-    clients: Annotated[list[str] | None, typer.Argument(help="Client slugs or paths.")] = None,
+    clients: Annotated[list[str] | None, typer.Argument(
+        metavar="CLIENT...", help="Client slugs or paths.")] = None,
     all_clients: Annotated[bool, typer.Option("--all", help="Every configured client.")] = False,
     full: Annotated[bool, typer.Option("--full", help="Pull all; check deletions.")] = False,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Post nothing; show it.")] = False,
@@ -37,31 +45,71 @@ def sync(
     named = configs_named(clients or [], config_dir)
     summaries: list[RunSummary] = []
     worst = 0
-    with Store.open(db) as store:
+    with Store.open(db) as store, _retries_shown(not as_json):
         share_budgets(store.engine)  # PostgreSQL: a daemon on this store spends the same ones
         for slug, loaded in named:
             if isinstance(loaded, ConfigError):
                 worst = max(worst, report(loaded))
                 continue
+            options = SyncOptions(full=full, dry_run=dry_run)
+            options.on_lock_wait = _lock_wait_notice(slug, options.lock_timeout)
             with _progress(slug, quiet=as_json) as hook:
-                result = sync_outcome(loaded, store, SyncOptions(
-                    full=full, dry_run=dry_run, progress=hook))
-            if result.summary is None:  # it never started: the lock was held
-                assert result.error is not None
-                worst = max(worst, report(result.error))
-                continue
-            summaries.append(result.summary)
+                options.progress = hook
+                result = sync_outcome(loaded, store, options)
+            if result.summary is not None:
+                summaries.append(result.summary)
             if result.error is not None:
                 worst = max(worst, exit_code(result.error))
-                if not as_json:
-                    report(result.error)
+                if not as_json or result.summary is None:
+                    _report(slug, result.error)
     if as_json:
         payload = [s.as_json() for s in summaries]
-        out.print_json(json.dumps(payload[0] if len(payload) == 1 else payload))
-    else:
+        if payload:
+            print_data(json.dumps(payload[0] if len(payload) == 1 else payload))
+    elif summaries:
         _print_summaries(summaries, dry_run)
     if worst:
         raise typer.Exit(worst)
+
+
+def _report(slug: str, error: RevbridgeError) -> None:
+    """The error, once, and for refused or missing credentials the commands that fix them."""
+    report(error)
+    if isinstance(error, CredentialsRefused | CredentialsError):
+        err.print(f"fix: store a working token with `revbridge auth set {slug}`, then check it "
+                  f"with `revbridge auth status {slug}`", markup=False, soft_wrap=True)
+
+
+def _lock_wait_notice(slug: str, timeout: float) -> Callable[[], None]:
+    def notice() -> None:
+        err.print(f"waiting for another sync of {slug} to finish (up to {timeout:g} s)…",
+                  markup=False, soft_wrap=True)
+    return notice
+
+
+class _RetryLine(logging.Handler):
+    """Shows the connectors' "retrying (2/6)" records on a terminal while a sync waits."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if getattr(record, "event", None) == "retry":
+            err.print(f"{self.format(record)}…", markup=False, soft_wrap=True)
+
+
+@contextmanager
+def _retries_shown(wanted: bool) -> Iterator[None]:
+    if not wanted or not err.is_terminal:
+        yield
+        return
+    logger = logging.getLogger("connectors")
+    handler, level = _RetryLine(logging.INFO), logger.level
+    logger.addHandler(handler)
+    if logger.getEffectiveLevel() > logging.INFO:
+        logger.setLevel(logging.INFO)
+    try:
+        yield
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(level)
 
 
 @contextmanager
@@ -85,6 +133,8 @@ def _progress(slug: str, quiet: bool) -> Iterator[Callable[[int, int], None] | N
 def _print_summaries(summaries: list[RunSummary], dry_run: bool) -> None:
     from rich.table import Table
 
+    from bridge.present.ledger_view import held_text
+    from bridge.present.outbox_view import skipped_text
     from bridge.present.terminal import clean, plain, safe
 
     table = Table("client", "outcome", "tickets pulled", "new requests", "rounds used",
@@ -96,7 +146,11 @@ def _print_summaries(summaries: list[RunSummary], dry_run: bool) -> None:
     out.print(table)
     for s in summaries:
         for notice in s.would_post if dry_run else []:
-            out.rule(safe(f"{s.client} · {notice['ticket']} · {notice['kind']}", newlines=False))
+            out.rule(safe(f"{s.client} · {notice['key']} · {notice['kind']}", newlines=False))
             out.print(clean(notice["body"]), markup=False)
+        if s.notices_skipped:
+            out.print(f"{s.client}: {skipped_text(s.client, s.notices_skipped)}", markup=False)
+        if s.notices_held:
+            out.print(f"{s.client}: {held_text(s.client, s.notices_held)}", markup=False)
         for line in s.skipped:
             err.print(clean(f"warning: {s.client}: skipped {line}"), markup=False)

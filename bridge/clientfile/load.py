@@ -140,7 +140,30 @@ def check_table(path: Path, data: Mapping[str, Any]) -> tuple[ClientConfig | Non
             if not (checked and err["loc"] == ("tracker",))
         ]
         return None, problems
+    problems += _email_contacts(path, config)
+    slug = config.client
+    if slug != path.stem:
+        # commands find a client by its file name: `sync acme` reads acme.toml
+        problems.append(
+            f"{path}: client: {slug!r} differs from the file name {path.name!r}; a client file "
+            f"is named after its client: rename the file to {slug}.toml or set "
+            f"client = {path.stem!r}"
+        )
     return (None if problems else config), problems
+
+
+def _email_contacts(path: Path, config: ClientConfig) -> list[str]:
+    """E-mail contacts on a tracker that never shows e-mails would match nobody, silently."""
+    if config.tracker.shows_emails:
+        return []
+    return [
+        _line(path, ("contacts", role), "",
+              f"{entry!r} is an e-mail, and {config.tracker.type} never shows members' e-mails; "
+              "write the member id instead (`revbridge discover CLIENT` lists them)")
+        for role in ("client", "team")
+        for entry in getattr(config.contacts, role)
+        if "@" in entry
+    ]
 
 
 def _tracker(

@@ -7,7 +7,7 @@ validated by the model its ``type`` names in the connector registry.
 from __future__ import annotations
 
 import re
-from datetime import time, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -49,6 +49,10 @@ class Quote(Model):
     hourly_rate: float = Field(default=0, ge=0)
     round_price: float | None = Field(default=None, ge=0)
     currency: str = "EUR"
+    #: the quote's period (client time zone, ``end`` inclusive): requests made outside it are
+    #: another quote's (see docs/rounds.md)
+    start: date | None = None
+    end: date | None = None
 
     @field_validator("currency")
     @classmethod
@@ -56,6 +60,20 @@ class Quote(Model):
         if not re.fullmatch(r"[A-Z]{3}", value):
             raise ValueError(f"{value!r} is not an ISO 4217 code like EUR or USD")
         return value
+
+    @field_validator("start", "end", mode="before")
+    @classmethod
+    def _day(cls, value: Any) -> Any:
+        if isinstance(value, datetime):
+            raise ValueError(f"{value.isoformat()} is a date-time; write a date like 2026-11-01")
+        return value
+
+    @model_validator(mode="after")
+    def _period(self) -> Quote:
+        if self.start is not None and self.end is not None and self.end < self.start:
+            raise ValueError(f"end ({self.end}) comes before start ({self.start}); the period "
+                             "runs from start to end, both included")
+        return self
 
 
 class Rounds(Model):
@@ -150,6 +168,17 @@ class Comments(Model):
     mode: Literal["auto", "review", "off"] = "auto"
     #: per-kind text overrides: {kind: template}; see bridge.present.notices for placeholders
     texts: dict[str, str] = Field(default_factory=dict)
+    #: notices for requests made before this moment are recorded ``skipped``, never posted;
+    #: default: the end of the client's first completed sync. Without a UTC offset it is read
+    #: in the client's time zone (:meth:`ClientConfig.comments_since`); a date is its midnight.
+    since: datetime | None = None
+
+    @field_validator("since", mode="before")
+    @classmethod
+    def _since(cls, value: Any) -> Any:
+        if isinstance(value, date) and not isinstance(value, datetime):
+            return datetime.combine(value, time())
+        return value
 
 
 class Schedule(Model):
@@ -185,6 +214,15 @@ class Schedule(Model):
         return self
 
 
+class ClientDetails(Model):
+    """Who is billed, as the statement names them (optional; else the client's ``name``)."""
+
+    legal_name: str = ""
+    address: list[str] = Field(default_factory=list)
+    company_id: str = ""
+    vat_id: str = ""
+
+
 class ClientConfig(Model):
     client: str
     name: str = ""
@@ -198,6 +236,7 @@ class ClientConfig(Model):
     sla: Sla = Sla()
     comments: Comments = Comments()
     schedule: Schedule = Schedule()
+    client_details: ClientDetails = ClientDetails()
     #: every how many syncs the deletion check runs (docs/architecture.md §7)
     reconcile_every: int = Field(default=24, ge=1)
 
@@ -220,3 +259,21 @@ class ClientConfig(Model):
     @property
     def zone(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
+
+    @property
+    def comments_since(self) -> datetime | None:
+        """``[comments] since`` as an aware moment (read in the client's zone when it has no
+        offset), or None when the file does not set it."""
+        since = self.comments.since
+        if since is None or since.tzinfo is not None:
+            return since
+        return since.replace(tzinfo=self.zone)
+
+    def period(self) -> tuple[datetime | None, datetime | None]:
+        """The quote's period as moments: ``[start 00:00, the day after end 00:00)`` in the
+        client's zone (``None``: open on that side)."""
+        zone, quote = self.zone, self.quote
+        begin = None if quote.start is None else datetime.combine(quote.start, time(), zone)
+        after = None if quote.end is None else datetime.combine(
+            quote.end + timedelta(days=1), time(), zone)
+        return begin, after

@@ -232,6 +232,12 @@ def _read_keyring(service: str, user: str) -> str:
     return str(value)
 
 
+def check_keyring() -> None:
+    """Raise :class:`CredentialsError` (naming the ``env:`` / ``cmd:`` way out) when this
+    machine has no usable keyring backend: asked before prompting for a secret to store."""
+    _keyring_backend()
+
+
 def store_in_keyring(ref: SecretRef, secret: str) -> None:
     """Save ``secret`` where the ``keyring:`` reference ``ref`` points."""
     from keyring.errors import KeyringError, NoKeyringError

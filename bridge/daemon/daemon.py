@@ -40,6 +40,7 @@ from bridge.daemon.schedule import (
     period,
     trigger_for,
 )
+from bridge.present.ledger_view import held_text
 from bridge.store import Store
 from bridge.store.budgets import share_budgets
 from bridge.store.plans import DaemonPlan
@@ -369,9 +370,10 @@ class Daemon:
 
     def _succeeded(self, slug: str, job: ClientJob, s: RunSummary) -> None:
         job.failures, job.retry_at = 0, None
+        held = f"; {held_text(slug, s.notices_held)}" if s.notices_held else ""
         log.info("%s: synced in %.1fs: %d ticket(s) pulled, %d new request(s), "
-                 "%d notice(s) posted; next run %s", slug, s.seconds, s.tickets,
-                 s.new_requests, s.notices_posted, when(self._next_run(slug)),
+                 "%d notice(s) posted%s; next run %s", slug, s.seconds, s.tickets,
+                 s.new_requests, s.notices_posted, held, when(self._next_run(slug)),
                  extra={"client": slug, "event": "synced"})
 
     def _back_off(self, slug: str, job: ClientJob, failure: BaseException) -> None:

@@ -288,3 +288,26 @@ def _who(person: Person) -> str:
 
 def _named(ticket: Ticket, wanted: frozenset[str]) -> str:
     return repr(min(label for label in ticket.labels if label.casefold() in wanted))
+
+
+def why_not_a_request(ticket: Ticket, config: ClientConfig) -> str:
+    """Why a stored ticket holds no request of this quote, in words (for ``explain``)."""
+    if ticket.deleted:
+        return "it was deleted on the tracker"
+    wanted = config.scope.request_labels
+    if wanted and not set(ticket.labels) & set(wanted):
+        return (f"it carries none of the labels that make a request ([scope] request_labels: "
+                f"{', '.join(wanted)})")
+    if ticket.requester in Roster(config.contacts.team):
+        who = ticket.requester.name or ticket.requester.remote_id
+        return (f"it was created by {who}, who is on the team ([contacts] team), and nobody "
+                "outside the team has reopened it since")
+    begin, after = config.period()
+    made = ticket.created_at
+    if (begin is not None and made < begin) or (after is not None and made >= after):
+        start, end = config.quote.start, config.quote.end
+        return (f"it was made on {made.astimezone(config.zone):%Y-%m-%d}, outside the quote's "
+                f"period ([quote] start = {start or 'open'}, end = {end or 'open'}): it belongs "
+                "to another quote")
+    return ("no new ticket or reopen on it counts as a client request under the rules of "
+            "docs/rounds.md")

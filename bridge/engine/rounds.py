@@ -5,6 +5,8 @@ ledger whatever order they come in: every list is sorted on a total key before i
 hours are summed as whole seconds.
 
 Deleted tickets are left out: the client removed them, so they are no request any more.
+Requests made outside the quote's period (``[quote] start`` / ``end``) are left out too, with
+the time entries that belong to them.
 """
 
 from __future__ import annotations
@@ -72,7 +74,9 @@ def _compute(records: LedgerInput, config: ClientConfig, now: datetime) -> Ledge
         # author (a task's total time) is the freelancer's to bill
         team = classifier.team
         entries = [e for e in entries if e.by is None or e.by in team]
+    # before the period filter: time follows its own request, in the period or not
     _attribute_time(by_ticket, entries, Moments(config.sla, config.zone))
+    drafts = _in_period(drafts, *config.period())
     counted = [d for d in drafts if d.status == "counted"]
     round_drafts = group(counted, config.rounds, config.zone)
     included = config.quote.rounds_included
@@ -134,6 +138,16 @@ def _requests(records: LedgerInput,
 
 
 _AT = attrgetter("at")
+
+
+def _in_period(drafts: list[Draft], begin: datetime | None,
+               after: datetime | None) -> list[Draft]:
+    """The requests made within the quote's period (``begin`` included, ``after`` excluded);
+    the others belong to another quote and are not listed at all, with their time."""
+    if begin is None and after is None:
+        return drafts
+    return [d for d in drafts
+            if (begin is None or d.at >= begin) and (after is None or d.at < after)]
 
 
 def _break_ties(drafts: list[Draft]) -> list[Draft]:

@@ -8,7 +8,8 @@ reads the store or the clock.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from collections.abc import Sequence
+from datetime import UTC, date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -20,6 +21,19 @@ from bridge.engine.ledger import Event, Ledger, Request, event_time, hours
 from bridge.present.terminal import clean, plain
 from connectors.base import StatusChange, Ticket
 from connectors.errors import ConfigError
+
+
+def held_text(client: str, held: int) -> str:
+    """``3 notice(s) held for review: revbridge outbox list acme``."""
+    return f"{held} notice(s) held for review: revbridge outbox list {client}"
+
+
+def _period(start: date | None, end: date | None) -> str:
+    if start is None and end is None:
+        return ""
+    if start is None:
+        return f"  (requests until {end})"
+    return f"  (requests from {start})" if end is None else f"  (requests {start} to {end})"
 
 
 def iso(moment: datetime | None) -> str | None:
@@ -99,14 +113,19 @@ def _hours(value: float) -> str:
     return f"{value:.2f} h"
 
 
-def render_status(ledger: Ledger, last_sync: datetime | None = None) -> RenderableType:
-    """The ``status`` view of one client: a summary, its rounds and its late requests."""
+def render_status(ledger: Ledger, last_sync: datetime | None = None,
+                  extra_rows: Sequence[tuple[str, RenderableType]] = (),
+                  held: int = 0) -> RenderableType:
+    """The ``status`` view of one client: a summary, its rounds and its late requests.
+
+    ``extra_rows`` go in the summary after the overage (what was invoiced, what is due);
+    ``held``: how many notices wait for review."""
     zone, quote = ZoneInfo(ledger.timezone), ledger.quote
     summary = Table(title=plain(f"{ledger.client_name} ({ledger.client})"), show_header=False,
                     title_justify="left")
     summary.add_column("what", style="bold")
     summary.add_column("value")
-    summary.add_row("Quote", plain(quote.reference or "—"))
+    summary.add_row("Quote", plain((quote.reference or "—") + _period(quote.start, quote.end)))
     summary.add_row("Rounds used / included",
                     f"{ledger.rounds_used} / {ledger.rounds_included}"
                     f"  ({ledger.rounds_remaining} left, {ledger.extra_rounds} extra)")
@@ -117,9 +136,13 @@ def render_status(ledger: Ledger, last_sync: datetime | None = None) -> Renderab
     over_text.append(f"  ({over.rounds} extra round(s) at the round price, "
                      f"{_hours(over.hours)} at the hourly rate)", style="dim")
     summary.add_row("Overage", over_text)
+    for label, value in extra_rows:
+        summary.add_row(label, value)
     late = ledger.late_requests
     summary.add_row("Late requests", Text(str(len(late)), style="bold red" if late else ""))
     summary.add_row("Last sync", _local(last_sync, zone) if last_sync else "never")
+    if held:
+        summary.add_row("Notices held", Text(held_text(ledger.client, held), style="bold yellow"))
     parts: list[RenderableType] = [summary]
     if ledger.rounds:
         rounds = Table(title="Rounds", title_justify="left")

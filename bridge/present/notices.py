@@ -47,7 +47,8 @@ PLACEHOLDERS: dict[str, str] = {
     "rounds_left_text": "the same in words: '2 rounds left after this one'",
     "quote": "'quote DEV-2026-014' / 'le devis DEV-2026-014' ('the quote' without reference)",
     "reference": "the quote reference alone",
-    "due": "when it will be handled, in the client's time zone and language",
+    "due": "when it will be handled, in the client's time zone and language (a text using it "
+           "is replaced by the default one once that moment has passed: no date in the past)",
     "billing": "how an extra round is billed: 'at the round price of €300'",
     "round_price": "the round price with its currency (empty without one)",
     "hourly_rate": "the hourly rate with its currency",
@@ -81,6 +82,26 @@ DEFAULT_TEXTS: dict[str, dict[NoticeKind, str]] = {
     },
 }
 
+#: ``ack`` and ``extra`` written after the request's due moment (a daemon that was down, a late
+#: approval): the request is being handled, and no date in the past is promised
+OVERDUE_TEXTS: dict[str, dict[NoticeKind, str]] = {
+    "en": {
+        "ack": "Thank you, we have received this request. It is part of revision round {round} "
+               "of {rounds_included} in {quote} ({rounds_left_text}). It is being handled.",
+        "extra": "Thank you, we have received this request. It falls in revision round {round}, "
+                 "beyond the {rounds_included} rounds included in {quote}, so it will be billed "
+                 "{billing}. It is being handled.",
+    },
+    "fr": {
+        "ack": "Merci, nous avons bien reçu cette demande. Elle fait partie de l'aller-retour "
+               "{round} sur {rounds_included} prévus dans {quote} ({rounds_left_text}). Elle est "
+               "en cours de traitement.",
+        "extra": "Merci, nous avons bien reçu cette demande. Elle relève de l'aller-retour "
+                 "{round}, au-delà des {rounds_included} prévus dans {quote} : elle sera donc "
+                 "facturée {billing}. Elle est en cours de traitement.",
+    },
+}
+
 _DAYS = {
     "en": ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"),
     "fr": ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche"),
@@ -101,6 +122,8 @@ class Notice:
     kind: NoticeKind
     ticket_id: str
     body: str
+    #: when the request was made (the moment in the key): ``[comments] since`` is compared to it
+    at: datetime
 
 
 def notice_key(client: str, ticket_id: str, at: datetime, kind: str) -> str:
@@ -109,6 +132,16 @@ def notice_key(client: str, ticket_id: str, at: datetime, kind: str) -> str:
 
 def marker_for(key: str) -> str:
     return "rb-" + hashlib.sha256(key.encode("utf-8")).hexdigest()[:10]
+
+
+#: anything a reader could take for a marker, anywhere in a text (edited texts are refused)
+MARKER_LOOKALIKE = re.compile(r"rb-[0-9a-f]{10}", re.IGNORECASE)
+
+
+def marker_lookalike(text: str) -> str | None:
+    """The first marker-like word in ``text`` (``rb-`` and 10 hex digits), if any."""
+    match = MARKER_LOOKALIKE.search(text)
+    return match.group(0) if match else None
 
 
 def find_marker(text: str) -> str | None:
@@ -149,24 +182,44 @@ def notices_for(ledger: Ledger, config: ClientConfig,
     for request in ledger.requests:
         for kind in request.notices:
             key = notice_key(ledger.client, request.remote_id, request.at, kind)
-            if key in skip:
-                continue
-            marker = marker_for(key)
-            text = notice_text(kind, placeholder_values(request, config), config)
-            notices.append(Notice(key, marker, kind, request.remote_id, f"{text}\n\n{marker}"))
+            if key not in skip:
+                notices.append(notice_for(request, kind, config, ledger.computed_at, key))
     return notices
 
 
-def notice_text(kind: NoticeKind, values: Mapping[str, str], config: ClientConfig) -> str:
+def notice_for(request: Request, kind: NoticeKind, config: ClientConfig, now: datetime,
+               key: str | None = None) -> Notice:
+    """The notice of ``kind`` on ``request``, its text written at ``now``."""
+    key = key or notice_key(config.client, request.remote_id, request.at, kind)
+    marker = marker_for(key)
+    overdue = request.due_at is not None and request.due_at <= now
+    text = notice_text(kind, placeholder_values(request, config), config, overdue=overdue)
+    return Notice(key, marker, kind, request.remote_id, with_marker(text, marker), request.at)
+
+
+def with_marker(text: str, marker: str) -> str:
+    """A comment's full text: ``text``, a blank line, the marker as its last word."""
+    return f"{text}\n\n{marker}"
+
+
+def notice_text(kind: NoticeKind, values: Mapping[str, str], config: ClientConfig, *,
+                overdue: bool = False) -> str:
     """The client's template for ``kind`` filled with ``values``; the default text when the
-    template is missing or unusable."""
+    template is missing or unusable. ``overdue``: the request's due moment has passed, so a
+    text that would write it (``{due}``) gives way to one that says it is being handled."""
+    late = OVERDUE_TEXTS[config.language].get(kind) if overdue else None
     template = config.comments.texts.get(kind)
-    if template is not None and not _template_problems(template):
+    if template is not None and not _template_problems(template) and not (
+            late is not None and _uses_due(template)):
         try:
             return template.format_map(values).strip()
         except (ValueError, TypeError, KeyError, IndexError, AttributeError):
             pass  # reported by validate_texts; fall back to the default text
-    return DEFAULT_TEXTS[config.language][kind].format_map(values)
+    return (late or DEFAULT_TEXTS[config.language][kind]).format_map(values)
+
+
+def _uses_due(template: str) -> bool:
+    return any(field == "due" for _, field, _, _ in string.Formatter().parse(template))
 
 
 def validate_texts(config: ClientConfig) -> list[str]:
@@ -174,7 +227,7 @@ def validate_texts(config: ClientConfig) -> list[str]:
     problems: list[str] = []
     sample = {name: "x" for name in PLACEHOLDERS}
     for kind, template in config.comments.texts.items():
-        where = f"[comments.texts].{kind}"
+        where = f"[comments.texts] {kind}"
         if kind not in KINDS:
             problems.append(f"{where}: unknown notice kind (known: {', '.join(KINDS)})")
             continue

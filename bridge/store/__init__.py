@@ -7,6 +7,6 @@ per-client sync lock. See docs/architecture.md.
 
 from __future__ import annotations
 
-from bridge.store.front import ClientRecords, NoticeState, StartedRun, Store
+from bridge.store.front import ClientRecords, NoticeLine, NoticeState, StartedRun, Store
 
-__all__ = ["ClientRecords", "NoticeState", "StartedRun", "Store"]
+__all__ = ["ClientRecords", "NoticeLine", "NoticeState", "StartedRun", "Store"]

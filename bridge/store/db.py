@@ -10,22 +10,23 @@ from __future__ import annotations
 
 import fcntl
 import hashlib
+import importlib.util
 import logging
 import os
 import re
 import sqlite3
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event, text
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
-from connectors.errors import LockTimeout, StoreError
+from connectors.errors import ConfigError, LockTimeout, StoreError
 
 log = logging.getLogger(__name__)
 MIGRATIONS = Path(__file__).with_name("migrations")
@@ -34,12 +35,52 @@ MIGRATION_LOCK = ".schema"
 MIGRATION_WAIT = 120.0  # seconds
 
 
-def create(url: str) -> Engine:
-    """An engine for ``url``; a SQLite file is created 0600 first and runs in WAL mode."""
+WORKING_URLS = (
+    "revbridge works with sqlite:///PATH (a file; sqlite:////abs/path for an absolute path) and "
+    "postgresql+psycopg://USER@HOST/DATABASE (pip install 'revbridge[postgres]')"
+)
+
+
+def check_url(url: str) -> URL:
+    """``url`` parsed, or a :class:`ConfigError` (a usage error: exit 2) saying which URLs work."""
     try:
         parsed = make_url(url)
-    except ArgumentError as exc:
-        raise StoreError(f"not a database URL: {exc}") from None
+    except ArgumentError:
+        if "://" not in url:
+            guess = Path(url).expanduser().absolute()
+            raise ConfigError([
+                f"database URL {url!r} is a path, not a URL: did you mean sqlite:///{guess}?"
+            ]) from None
+        raise ConfigError([f"database URL {url!r} is not a URL: {WORKING_URLS}"]) from None
+    shown = parsed.render_as_string(hide_password=True)
+    backend, _, driver = parsed.drivername.partition("+")
+    if backend == "sqlite" and driver in ("", "pysqlite"):
+        return parsed
+    if backend in ("postgres", "postgresql"):
+        if backend == "postgres" or _driver_of(parsed) != "psycopg":
+            fixed = parsed.set(drivername="postgresql+psycopg").render_as_string(
+                hide_password=True)
+            raise ConfigError([f"database URL {shown}: revbridge talks to PostgreSQL through "
+                               f"psycopg 3: use {fixed} (pip install 'revbridge[postgres]')"])
+        if importlib.util.find_spec("psycopg") is None:
+            raise ConfigError([f"database URL {shown}: the PostgreSQL driver is not installed: "
+                               "pip install 'revbridge[postgres]'"])
+        return parsed
+    raise ConfigError([f"database URL {shown}: {parsed.drivername} is not supported; "
+                       f"{WORKING_URLS}"])
+
+
+def _driver_of(url: URL) -> str:
+    """The driver SQLAlchemy would use for ``url`` (its default when the URL names none)."""
+    try:
+        return url.get_driver_name()
+    except Exception:  # NoSuchModuleError, or the driver's own import error
+        return ""
+
+
+def create(url: str) -> Engine:
+    """An engine for ``url``; a SQLite file is created 0600 first and runs in WAL mode."""
+    parsed = check_url(url)
     if parsed.get_backend_name() != "sqlite":
         connect_args: dict[str, Any] = {}
         if parsed.get_driver_name() == "psycopg":
@@ -234,15 +275,27 @@ def _lock_path(engine: Engine, client: str) -> Path:
 
 
 @contextmanager
-def client_lock(engine: Engine, client: str, timeout: float = 0.0) -> Iterator[None]:
-    """Hold ``client``'s sync lock for the block; wait up to ``timeout`` s, then LockTimeout."""
+def client_lock(engine: Engine, client: str, timeout: float = 0.0,
+                on_wait: Callable[[], None] | None = None) -> Iterator[None]:
+    """Hold ``client``'s sync lock for the block; wait up to ``timeout`` s, then LockTimeout.
+    ``on_wait`` is called once when the lock is held by another process and there is time to
+    wait for it (so a person can be told why nothing happens)."""
     deadline = time.monotonic() + timeout
+    told = on_wait is None or timeout <= 0
+
+    def wait() -> None:
+        nonlocal told
+        if not told and on_wait is not None:
+            told = True
+            on_wait()
+        _wait_or_give_up(client, deadline)
+
     if engine.dialect.name == "postgresql":
         with engine.connect() as conn:
             key = _lock_key(client)
             while not conn.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": key}).scalar():
                 conn.rollback()
-                _wait_or_give_up(client, deadline)
+                wait()
             conn.commit()
             try:
                 yield
@@ -257,7 +310,7 @@ def client_lock(engine: Engine, client: str, timeout: float = 0.0) -> Iterator[N
                 fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
                 break
             except BlockingIOError:
-                _wait_or_give_up(client, deadline)
+                wait()
         try:
             yield
         finally:

@@ -13,7 +13,8 @@ given ``session=`` (notices go to the outbox in the same transaction as the data
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+import logging
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from typing import Any, NamedTuple, TypeVar, cast
@@ -26,6 +27,7 @@ from bridge.clientfile.paths import db_url
 from bridge.clientfile.secrets import REDACTOR
 from bridge.store import db
 from bridge.store.db import client_lock
+from bridge.store.first_contact import FirstContactQueries, NoticeLine
 from bridge.store.models import (
     CommentRow,
     OutboxRow,
@@ -51,6 +53,8 @@ from bridge.store.rows import (
 )
 from connectors.base import Comment, StatusChange, Ticket, TicketBundle, TimeEntry
 from connectors.errors import StoreError
+
+log = logging.getLogger(__name__)
 
 CHUNK = 500  # ids per IN (...) list: well under every backend's parameter limit
 T = TypeVar("T")
@@ -81,7 +85,7 @@ class StartedRun(NamedTuple):
     number: int
 
 
-class Store:
+class Store(FirstContactQueries):
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         #: the ``daemon_state`` table: what running daemons plan for each client
@@ -94,6 +98,7 @@ class Store:
         ``None``: ``$REVBRIDGE_DB``, else the SQLite file in the user data dir.
         """
         engine = db.create(db_url(url))
+        log.debug("opening the store %s", engine.url.render_as_string(hide_password=True))
         db.migrate(engine)
         return cls(engine)
 
@@ -292,7 +297,8 @@ class Store:
         self, notice_id: int, *, session: Session | None = None, **values: Any
     ) -> OutboxRow:
         """Set fields of one notice (state, remote_comment_id, posted_at, error)."""
-        allowed = {"state", "remote_comment_id", "posted_at", "error", "body", "in_flight_at"}
+        allowed = {"state", "remote_comment_id", "posted_at", "error", "body", "in_flight_at",
+                   "edited_at"}
         if not values.keys() <= allowed:
             raise ValueError(f"cannot update {sorted(values.keys() - allowed)} of a notice")
         with self._tx(session) as s:
@@ -308,9 +314,10 @@ class Store:
 
     # the per-client sync lock -------------------------------------------------------------
 
-    def lock(self, client: str, *, timeout: float = 0.0) -> AbstractContextManager[None]:
+    def lock(self, client: str, *, timeout: float = 0.0,
+             on_wait: Callable[[], None] | None = None) -> AbstractContextManager[None]:
         """Hold ``client``'s sync lock for the block (see :mod:`bridge.store.db`)."""
-        return client_lock(self.engine, client, timeout)
+        return client_lock(self.engine, client, timeout, on_wait)
 
     # runs ----------------------------------------------------------------------------------
 
@@ -391,5 +398,6 @@ def _rows(s: Session, model: type[SQLModel], client: str, *order: str) -> list[A
 
 
 __all__ = [
-    "ClientRecords", "NoticeState", "OutboxRow", "RunRow", "StartedRun", "Store", "change_id",
+    "ClientRecords", "NoticeLine", "NoticeState", "OutboxRow", "RunRow", "StartedRun", "Store",
+    "change_id",
 ]

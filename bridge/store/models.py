@@ -113,6 +113,8 @@ class SyncStateRow(SQLModel, table=True):
     cursor: str | None = None
     #: syncs started so far (the deletion check runs every ``reconcile_every`` of them)
     runs: int = 0
+    #: when the client's first completed sync ended: the default ``[comments] since``
+    first_synced_at: datetime | None = utc_column(nullable=True)
 
 
 class OutboxRow(SQLModel, table=True):
@@ -137,6 +139,8 @@ class OutboxRow(SQLModel, table=True):
     #: when a POST of it timed out unanswered: the tracker may still carry it out
     in_flight_at: datetime | None = utc_column(nullable=True)
     error: str | None = None
+    #: when the freelancer last rewrote the text (``outbox edit``); never rewritten after that
+    edited_at: datetime | None = utc_column(nullable=True)
 
 
 class RunRow(SQLModel, table=True):
@@ -176,8 +180,36 @@ class DaemonStateRow(SQLModel, table=True):
 
 
 #: held: waits for `outbox approve` (review mode); sending: a post was started (a crash may
-#: have left it on the tracker, so it is looked for before posting again)
-OUTBOX_STATES = ("pending", "sending", "posted", "discarded", "held")
+#: have left it on the tracker, so it is looked for before posting again); skipped: for a
+#: request made before ``[comments] since``, never posted unless approved by id
+OUTBOX_STATES = ("pending", "sending", "posted", "discarded", "held", "skipped")
+
+
+class InvoiceRow(SQLModel, table=True):
+    """One invoice: what was billed for a client up to ``through``; never edited nor deleted
+    (``void_reason`` set marks it void, and the next invoice bills its keys again).
+
+    ``lines`` is a list of ``{key, cents, billed_before, seconds, rounds}``; money is in cents.
+    """
+
+    __tablename__ = "invoices"
+    __table_args__ = (
+        UniqueConstraint("number", name="uq_invoices_number"),
+        Index("ix_invoices_client", "client"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    number: str
+    client: str
+    #: the last day billed (client time zone), as YYYY-MM-DD
+    through: str
+    issued_at: datetime = utc_column(now=True)
+    lines: list[dict[str, Any]] = Field(default_factory=list,
+                                        sa_column=Column(JSON, nullable=False))
+    total_cents: int
+    currency: str
+    voided_at: datetime | None = utc_column(nullable=True)
+    void_reason: str | None = None
 
 
 class RateBudgetRow(SQLModel, table=True):

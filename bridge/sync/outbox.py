@@ -1,6 +1,8 @@
 """The outbox: notices queued in the store, then posted exactly once (docs/architecture.md §6).
 
-A notice goes ``pending`` (or ``held`` in review mode) → ``sending`` (committed before the
+A notice for a request made before ``[comments] since`` is queued ``skipped`` and never posted
+(``approve`` by id releases one on purpose). Any other goes ``pending`` (or ``held`` in review
+mode) → ``sending`` (committed before the
 POST) → ``posted`` (with the remote comment id). A row found in ``sending`` was interrupted
 after the POST may have reached the tracker, so the tracker is asked (``find_comment``) before
 it is posted again. When that POST timed out unanswered (``in_flight_at``), the tracker may
@@ -15,12 +17,21 @@ import logging
 import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from bridge.clientfile.schema import ClientConfig
 from bridge.engine.ledger import Ledger
-from bridge.present.notices import Notice, find_marker, notices_for
-from bridge.store import Store
+from bridge.present.notices import (
+    OVERDUE_TEXTS,
+    Notice,
+    find_marker,
+    marker_lookalike,
+    notice_for,
+    notice_key,
+    notices_for,
+    with_marker,
+)
+from bridge.store import NoticeLine, Store
 from bridge.store.derive import OutboxIndex
 from bridge.store.models import OutboxRow, utc_now
 from connectors.base import Comment, Connector
@@ -47,18 +58,44 @@ class PostResult:
 
 
 def queue_notices(store: Store, config: ClientConfig, notices: Iterable[Notice],
-                  live_tickets: set[str]) -> list[OutboxRow]:
-    """Write notices not yet in the outbox; ``held`` in review mode. Returns the new rows."""
+                  live_tickets: set[str], *, since: datetime | None = None) -> list[OutboxRow]:
+    """Write notices not yet in the outbox: ``skipped`` for a request made before ``since``,
+    else ``held`` in review mode, ``pending`` in auto mode. Returns the new rows."""
     if config.comments.mode == "off":
         return []
     state = "held" if config.comments.mode == "review" else "pending"
     rows = [
         OutboxRow(client=config.client, key=n.key, ticket_id=n.ticket_id, kind=n.kind,
-                  marker=n.marker, body=n.body, state=state)
+                  marker=n.marker, body=n.body,
+                  state="skipped" if since is not None and n.at < since else state)
         for n in notices
         if n.ticket_id in live_tickets
     ]
     return store.add_notices(rows)
+
+
+def refresh_overdue(store: Store, config: ClientConfig, ledger: Ledger) -> int:
+    """Rewrite the waiting (held or pending) notices whose request's due moment has passed
+    since their text was written, so that none promises a date in the past (a late approval).
+    A text the freelancer edited is left as it is. Returns how many were rewritten."""
+    waiting = {row.key: row for row in store.outbox(config.client, ("held", "pending"))
+               if row.kind in OVERDUE_TEXTS[config.language] and row.edited_at is None}
+    if not waiting:
+        return 0
+    now, count = ledger.computed_at, 0
+    for request in ledger.requests:
+        if request.due_at is None or request.due_at > now:
+            continue
+        for kind in request.notices:
+            key = notice_key(config.client, request.remote_id, request.at, kind)
+            row = waiting.get(key)
+            if row is None or row.id is None:
+                continue
+            body = notice_for(request, kind, config, now, key).body
+            if body != row.body:
+                store.update_notice(row.id, body=body)
+                count += 1
+    return count
 
 
 def new_notices(ledger: Ledger, config: ClientConfig, outbox: OutboxIndex,
@@ -145,13 +182,62 @@ def post_pending(store: Store, client: str, connector: Connector,
 
 
 def approve(store: Store, client: str, ids: Sequence[int] = ()) -> int:
-    """Release held notices (all, or those in ``ids``) for posting. Returns how many."""
-    return _move(store, client, "held", "pending", ids)
+    """Release held notices (all, or those in ``ids``) for posting; a ``skipped`` notice (a
+    request made before ``[comments] since``) only when named by id. Returns how many."""
+    return _move(store, client, ("held", "skipped") if ids else "held", "pending", ids)
+
+
+#: the states whose text ``outbox edit`` may rewrite: not yet on the tracker
+EDITABLE = ("held", "pending", "skipped")
+
+
+def editable(store: Store, client: str, notice_id: int) -> NoticeLine:
+    """The notice ``outbox edit`` may rewrite; ConfigError when there is none by that id or it
+    is on the tracker already, or discarded."""
+    found = store.notice_lines(client, ids=[notice_id])
+    if not found:
+        raise ConfigError([f"{client}: no notice with id {notice_id}; "
+                           f"see `revbridge outbox list {client} --all`"])
+    line = found[0]
+    if line.state not in EDITABLE:
+        why = ("it is on the tracker already: edit the comment there" if line.state in
+               ("posted", "sending") else "it was discarded and will never be posted")
+        raise ConfigError([f"{client}: notice {notice_id} is {line.state}, so its text cannot "
+                           f"be changed: {why}"])
+    return line
+
+
+def edit(store: Store, client: str, notice_id: int, text: str) -> OutboxRow:
+    """Replace the text of a notice not yet posted with ``text`` (the freelancer's own words,
+    posted as they are, braces included); revbridge appends the notice's marker. Raises
+    ConfigError when the notice cannot be edited or the text is refused."""
+    line = editable(store, client, notice_id)
+    words = text.replace("\r\n", "\n").replace("\r", "\n").strip()  # a browser's text area
+    if not words:
+        raise ConfigError([f"{client}: notice {notice_id}: the new text is empty; to drop the "
+                           f"notice, run `revbridge outbox discard {client} --id {notice_id}`"])
+    lookalike = marker_lookalike(words)
+    if lookalike is not None:
+        raise ConfigError([f"{client}: notice {notice_id}: the text holds {lookalike!r}, which "
+                           "reads like a revbridge marker; remove it (revbridge appends the "
+                           "notice's own marker itself)"])
+    row = store.rewrite_notice(notice_id, with_marker(words, line.marker), EDITABLE)
+    if row is None:
+        raise ConfigError([f"{client}: notice {notice_id} was posted or discarded meanwhile; "
+                           "its text was not changed"])
+    return row
+
+
+def editable_text(body: str, marker: str) -> str:
+    """A notice's text as the freelancer edits it: without the marker revbridge appends."""
+    text = body.rstrip()
+    return text[: -len(marker)].rstrip() if text.endswith(marker) else text
 
 
 def discard(store: Store, client: str, ids: Sequence[int] = ()) -> int:
     """Drop held or pending notices (all, or those in ``ids``); they are never posted."""
     return _move(store, client, ("held", "pending"), "discarded", ids)
+
 
 
 def _move(store: Store, client: str, source: str | tuple[str, ...], target: str,

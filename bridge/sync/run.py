@@ -26,8 +26,9 @@ from bridge.engine.ledger import Ledger
 from bridge.engine.rounds import LedgerInput, compute_ledger
 from bridge.store import Store
 from bridge.store.derive import OutboxIndex, ledger_for
+from bridge.store.scratch import scratch_copy
 from bridge.sync.connect import build_connector
-from bridge.sync.outbox import new_notices, post_pending, queue_notices
+from bridge.sync.outbox import new_notices, post_pending, queue_notices, refresh_overdue
 from bridge.sync.screen import save_page, screen_page
 from connectors.base import Connector, SkippedRecord, StatusChange, Ticket
 from connectors.errors import ConfigError, Interrupted, RevbridgeError, SyncError
@@ -70,6 +71,8 @@ class SyncOptions:
     #: notices it is posting: it then raises :class:`Interrupted` with ``stop_reason``
     stop: threading.Event | None = None
     stop_reason: str = "the sync was asked to stop"
+    #: called once when another process holds the client's lock and this sync waits for it
+    on_lock_wait: Callable[[], None] | None = None
 
 
 @dataclass
@@ -90,6 +93,10 @@ class RunSummary:
     notices_queued: int = 0
     notices_posted: int = 0
     notices_found_posted: int = 0
+    #: queued ``skipped``: for requests made before ``[comments] since`` (never posted)
+    notices_skipped: int = 0
+    #: the client's notices waiting for review after the sync (``revbridge outbox list``)
+    notices_held: int = 0
     would_post: list[dict[str, str]] = field(default_factory=list)
     requests_made: int = 0
     error: str | None = None
@@ -114,14 +121,27 @@ def sync_client(
     Raises what ended it: :class:`LockTimeout` before anything started, any other error after
     the run is recorded as failed, with the error's text, in the store. ``summary`` is filled
     as the sync goes: pass one to keep what a failed sync did (:func:`sync_outcome` does).
+
+    A dry run syncs a throwaway copy of the client's rows (:mod:`bridge.store.scratch`), under
+    the client's lock: the store is left exactly as it was found, nothing is posted.
     """
     options = options or SyncOptions()
+    if options.dry_run:
+        with store.lock(config.client, timeout=options.lock_timeout,
+                        on_wait=options.on_lock_wait), \
+                scratch_copy(store, config.client) as scratch:
+            return _sync(config, scratch, options, connector_factory, summary)
+    return _sync(config, store, options, connector_factory, summary)
+
+
+def _sync(config: ClientConfig, store: Store, options: SyncOptions,
+          connector_factory: ConnectorFactory, summary: RunSummary | None) -> RunSummary:
     client = config.client
     if summary is None:
         summary = RunSummary(client=client)
     summary.started_at = datetime.now(UTC).isoformat()
     began = time.monotonic()
-    with store.lock(client, timeout=options.lock_timeout):
+    with store.lock(client, timeout=options.lock_timeout, on_wait=options.on_lock_wait):
         run = store.start_run(client)
         connector: Connector | None = None
         try:
@@ -140,8 +160,11 @@ def sync_client(
         finally:
             summary.requests_made = connector.requests_made if connector is not None else 0
             summary.seconds = round(time.monotonic() - began, 3)
-            store.finish_run(run.id, summary.outcome, counts=_counts(summary),
-                             requests_made=summary.requests_made, error=summary.error)
+            finished = store.finish_run(run.id, summary.outcome, counts=_counts(summary),
+                                        requests_made=summary.requests_made, error=summary.error)
+            if summary.outcome == "ok" and finished.finished_at is not None:
+                # to the second, as trackers and notice keys write a request's time
+                store.record_first_sync(client, finished.finished_at.replace(microsecond=0))
     return summary
 
 
@@ -253,15 +276,22 @@ def _derive_and_post(store: Store, config: ClientConfig, connector: Connector,
     summary.rounds_used = ledger.rounds_used
     live = {t.remote_id for t in records.tickets if not t.deleted}
     fresh = new_notices(ledger, config, outbox, live)
-    if options.dry_run:
-        pending = store.outbox(config.client, ("pending", "sending"))
-        summary.would_post = (
-            [{"ticket": r.ticket_id, "kind": r.kind, "body": r.body} for r in pending]
-            + [{"ticket": n.ticket_id, "kind": n.kind, "body": n.body} for n in fresh]
-        )
-        return
-    summary.notices_queued = len(queue_notices(store, config, fresh, live))
+    # before the first sync has completed, every request already made is old news
+    since = (config.comments_since or store.first_synced_at(config.client)
+             or ledger.computed_at)
+    queued = queue_notices(store, config, fresh, live, since=since)
+    summary.notices_queued = len(queued)
+    summary.notices_skipped = sum(row.state == "skipped" for row in queued)
+    refresh_overdue(store, config, ledger)
+    summary.notices_held = store.held_counts([config.client]).get(config.client, 0)
     if config.comments.mode == "off":
+        return
+    if options.dry_run:  # on the scratch copy: what a real sync would post now
+        keys = {t.remote_id: t.key for t in records.tickets}
+        summary.would_post = [
+            {"ticket": r.ticket_id, "key": keys.get(r.ticket_id, r.ticket_id), "kind": r.kind,
+             "body": r.body}
+            for r in store.outbox(config.client, ("pending", "sending"))]
         return
     result = post_pending(store, config.client, connector, stop=options.stop)
     summary.notices_posted = len(result.posted)

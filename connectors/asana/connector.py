@@ -37,6 +37,7 @@ from connectors.base import (
     SkippedRecord,
     TicketBundle,
     TimeEntry,
+    TrackerMap,
     TrackerSettings,
     iso_millis,
     parse_time,
@@ -99,6 +100,30 @@ class AsanaConnector:
             yield data, not offset
             if not offset:
                 return
+
+    # -- discovery -------------------------------------------------------------------------------
+    @property
+    def api_client(self) -> Any:
+        """The SDK's ``ApiClient`` (our retry strategy and request meter on it)."""
+        return self._client
+
+    def fetch_one(self, fn: Any, what: str) -> dict[str, Any]:
+        """The ``data`` object of one SDK call (``full_payload=True``), errors mapped."""
+        data = self._call(fn, what).get("data")
+        if not isinstance(data, dict):
+            raise shape_error(what)
+        return data
+
+    def fetch_all(self, fetch: Any, what: str) -> list[dict[str, Any]]:
+        """Every object of a paged listing; ``fetch(opts)`` gets fresh paging opts."""
+        return [row for page, _ in self._pages(fetch, what) for row in page
+                if isinstance(row, dict)]
+
+    def describe(self) -> TrackerMap:
+        """Projects, sections, people and tags: see :mod:`connectors.asana.describe`."""
+        from connectors.asana.describe import describe
+
+        return describe(self)
 
     # -- who am I ------------------------------------------------------------------------------
     def whoami(self) -> Person:

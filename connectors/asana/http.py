@@ -32,9 +32,11 @@ from connectors.http import (
     DeadlinePassed,
     RequestMeter,
     RetryPolicy,
+    network_cause,
     read_before,
     retry_delay,
     shared_limiters,
+    unreachable,
 )
 
 log = logging.getLogger(__name__)
@@ -81,8 +83,10 @@ class PolicyRetry(Retry):
             reason = error or ResponseError(f"waiting {delay:.0f}s exceeds the retry budget")
             raise MaxRetryError(_pool, url or "", reason) from reason
         new.waited, new.next_delay = self.waited + delay, delay
-        log.debug("asana: retrying %s %s in %.1fs (%s)", method, url, delay,
-                  error.__class__.__name__ if error else getattr(response, "status", "?"))
+        cause = network_cause(error) if error else f"HTTP {getattr(response, 'status', '?')}"
+        log.info("asana: %s %s: %s; retrying (%d/%d) in %.0f s", method, url, cause,
+                 len(new.history) + 1, self.policy.max_attempts, delay,
+                 extra={"event": "retry"})
         return new
 
     def sleep(self, response: Any = None) -> None:
@@ -168,8 +172,11 @@ def translate(exc: Exception, what: str, token: str) -> RemoteError:
         message = f"asana: {what} failed with HTTP {status}" + (f": {detail}" if detail else "")
         error = error_for_status(message, tracker=TRACKER, status=status)
     elif isinstance(exc, MaxRetryError):
+        pool = exc.pool
+        where = (f"{getattr(pool, 'scheme', 'https')}://{getattr(pool, 'host', '?')}"
+                 + (f":{pool.port}" if getattr(pool, "port", None) else ""))
         error = RemoteRetriableError(
-            f"asana: {what} failed after retries: {exc.reason.__class__.__name__}",
+            unreachable(TRACKER, where, network_cause(exc.reason or exc), 1) + f" ({what})",
             tracker=TRACKER, in_flight=isinstance(exc.reason, ReadTimeoutError))
     elif isinstance(exc, HTTPError | OSError):
         error = RemoteRetriableError(

@@ -32,7 +32,15 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import requests
 from jira import JIRA, JIRAError
 
-from connectors.base import Page, Person, SkippedRecord, Ticket, TicketBundle, TrackerSettings
+from connectors.base import (
+    Page,
+    Person,
+    SkippedRecord,
+    Ticket,
+    TicketBundle,
+    TrackerMap,
+    TrackerSettings,
+)
 from connectors.cursor import UnreadableCursor
 from connectors.errors import (
     BadRecordError,
@@ -165,6 +173,33 @@ class JiraConnector:
                 raise RemoteFatalError("jira: /myself answered nonsense", tracker="jira")
             self._me = me
         return self._me
+
+    def raw_myself(self) -> dict[str, Any]:
+        """``/myself`` as Jira sent it (cached)."""
+        return self._myself()
+
+    def get_json(self, path: str, params: dict[str, Any]) -> Any:
+        """A GET on the REST API (``path`` below ``/rest/api/2/``), errors mapped."""
+        client = self._client()
+        return self._guard(lambda: client._get_json(path, params=params))
+
+    def get_json_page(self, jql: str, fields: tuple[str, ...], size: int) -> list[Any]:
+        """The first page (``size`` issues) of a search."""
+        client = self._client()
+        call = client.enhanced_search_issues if self._cloud else client.search_issues
+        page = self._guard(partial(call, jql, maxResults=size, fields=list(fields),
+                                   json_result=True))
+        issues = page.get("issues") if isinstance(page, dict) else None
+        if not isinstance(issues, list):
+            raise RemoteFatalError("jira: search answered without issues", tracker="jira")
+        return issues
+
+    def describe(self) -> TrackerMap:
+        """Projects, the project's statuses (with category), people and labels: see
+        :mod:`connectors.jira.describe` for the requests."""
+        from connectors.jira.describe import describe
+
+        return describe(self)
 
     def _zone(self) -> tzinfo:
         name = self._myself().get("timeZone") or "UTC"

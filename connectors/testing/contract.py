@@ -34,7 +34,7 @@ from connectors.errors import (
     RemoteFatalError,
     RemoteRetriableError,
 )
-from connectors.testing.fakes.base import FakeTracker, Fault
+from connectors.testing.fakes.base import STATUSES, FakeTracker, Fault
 from connectors.testing.policy import fast_policy
 
 T0 = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)  # a Monday
@@ -74,6 +74,8 @@ class ConnectorContract:
 
     #: more comments than one page of the tracker's comment listing holds
     many_comments: int = 120
+    #: the most requests ``describe()`` may make (docs/PERFORMANCE.md)
+    describe_budget: int = 6
 
     # -- helpers ----------------------------------------------------------------------------
     @pytest.fixture
@@ -316,3 +318,42 @@ class ConnectorContract:
         assert len(skipped) == 1 and skipped[0].remote_id in expected
         assert skipped[0].remote_id not in got
         assert set(got) == set(expected) - {skipped[0].remote_id}
+    # -- discovery --------------------------------------------------------------------------
+    def test_describe_shows_projects_statuses_people_and_labels_within_budget(
+        self, fake: FakeTracker, make_connector: MakeConnector, people: dict[str, str],
+        seeded: dict[str, str],
+    ) -> None:
+        connector = make_connector()
+        found = connector.describe()
+        assert connector.requests_made <= self.describe_budget
+        assert found.me.remote_id == fake.bot_id and found.me.name
+        assert found.project is not None and found.project in found.projects
+        assert len(found.projects) >= 2
+        assert [s.name for s in found.statuses][:len(STATUSES)] == list(STATUSES)
+        assert set(people.values()) <= {p.remote_id for p in found.people}
+        assert {"round-1", "internal"} <= set(found.labels)
+        claire = next(p for p in found.people if p.remote_id == people["client"])
+        assert claire.name == "Claire Client"
+        assert claire.email in (None, "claire@client.example")
+        assert claire.email is not None or claire.username
+        json = found.as_json()
+        assert json["project"]["key"] == found.project.key
+        assert [s["name"] for s in json["statuses"]] == [s.name for s in found.statuses]
+
+    def test_describe_of_an_unknown_project_still_lists_the_projects(
+        self, fake: FakeTracker, make_connector: MakeConnector,
+    ) -> None:
+        connector = make_connector(**{project_setting(make_connector()): "99999999"})
+        found = connector.describe()
+        assert found.project is None and found.statuses == () and found.people == ()
+        assert found.projects and found.me.remote_id == fake.bot_id
+
+    def test_describe_with_a_refused_token(self, make_connector: MakeConnector) -> None:
+        with pytest.raises(CredentialsRefused):
+            make_connector(token="not-the-token").describe()
+
+
+def project_setting(connector: Connector) -> str:
+    """The name of the ``[tracker]`` key naming the project / board of ``connector``."""
+    fields = type(connector).Settings.model_fields
+    return next(name for name in ("project", "board") if name in fields)

@@ -29,7 +29,17 @@ from trello.board import Board
 from trello.card import Card
 from trello.exceptions import ResourceUnavailable, Unauthorized
 
-from connectors.base import Page, Person, SkippedRecord, TicketBundle, TrackerSettings
+from connectors.base import (
+    Page,
+    Person,
+    SkippedRecord,
+    TicketBundle,
+    TrackerMap,
+    TrackerPerson,
+    TrackerProject,
+    TrackerSettings,
+    TrackerStatus,
+)
 from connectors.cursor import UnreadableCursor
 from connectors.errors import (
     BadRecordError,
@@ -96,6 +106,7 @@ class TrelloConnector:
         self._board = Board(client=self._client, board_id=self.settings.board)
         self._me: Person | None = None
         self._board_id: str | None = None  # the board's id, when the setting is its short link
+        self._username: str | None = None
 
     @property
     def requests_made(self) -> int:
@@ -111,7 +122,38 @@ class TrelloConnector:
                                        tracker="trello")
             self._me = Person(remote_id=me["id"],
                               name=str(me.get("fullName") or me.get("username") or me["id"]))
+            self._username = str(me["username"]) if me.get("username") else None
         return self._me
+
+    def describe(self) -> TrackerMap:
+        """Open boards of the token's member, then the board's open lists (board order),
+        members (with username; Trello never shows e-mails) and named labels: 5 requests."""
+        me = self.whoami()
+        mine = TrackerPerson(me.remote_id, me.name, None, self._username)
+        rows = [b for b in _rows(self._fetch("/members/me/boards", "list boards", {
+            "filter": "open", "fields": "name,shortLink"}), "boards")
+            if isinstance(b.get("id"), str)]
+        boards = tuple(TrackerProject(str(b["id"]), str(b.get("name") or b["id"])) for b in rows)
+        wanted = self.settings.board  # the id, or the short link of the board's URL
+        chosen = next((p for p, b in zip(boards, rows, strict=True)
+                       if wanted and wanted in (b["id"], b.get("shortLink"))), None)
+        if chosen is None:
+            return TrackerMap("trello", mine, boards)
+        base = f"/boards/{chosen.key}"
+        lists = sorted(_rows(self._fetch(f"{base}/lists", "read lists", {"filter": "open"}),
+                             "lists"), key=lambda r: float(r.get("pos") or 0))
+        members = _rows(self._fetch(f"{base}/members", "read members",
+                                    {"fields": "fullName,username"}), "members")
+        labels = _rows(self._fetch(f"{base}/labels", "read labels",
+                                   {"fields": "name", "limit": 1000}), "labels")
+        return TrackerMap(
+            "trello", mine, boards, chosen,
+            tuple(TrackerStatus(str(r["name"])) for r in lists if isinstance(r.get("name"), str)),
+            tuple(TrackerPerson(str(m["id"]), str(m.get("fullName") or m.get("username")),
+                                None, str(m["username"]) if m.get("username") else None)
+                  for m in members if isinstance(m.get("id"), str)),
+            tuple(sorted({str(lb["name"]) for lb in labels if lb.get("name")},
+                         key=str.casefold)))
 
     def pull(self, cursor: str | None) -> Iterator[Page]:
         """Yield pages of bundles; ``None`` is a full pull. Only the last page has a cursor."""

@@ -4,7 +4,7 @@ library."""
 from __future__ import annotations
 
 import re
-from typing import Literal
+from typing import ClassVar, Literal
 
 from pydantic import field_validator
 
@@ -16,6 +16,9 @@ TRELLO_API = "https://api.trello.com/1"
 
 class TrelloSettings(TrackerSettings):
     """``[tracker]`` for Trello: the board id, the app key (not a secret) and the token."""
+
+    #: Trello never shows a member's e-mail: contacts are member ids or usernames
+    shows_emails: ClassVar[bool] = False
 
     type: Literal["trello"]
     board: str

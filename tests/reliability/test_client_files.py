@@ -145,7 +145,8 @@ def test_read_client_names_file_and_key_for_every_problem(data: bytes, tmp_path:
 @given(table=mutated_tables())
 def test_config_check_prints_the_problems_and_exits_2(table: dict[str, Any],
                                                       tmp_path: Path) -> None:
-    path = tmp_path / "client.toml"
+    slug = table.get("client")
+    path = tmp_path / f"{slug if isinstance(slug, str) and slug.isidentifier() else 'client'}.toml"
     path.write_bytes(tomli_w.dumps(table).encode())
     result = CliRunner().invoke(app, ["config", "check", str(path)])
     assert result.exception is None or isinstance(result.exception, SystemExit), result.output

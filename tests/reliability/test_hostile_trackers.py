@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from bridge.sync.run import SyncOptions, sync_client
-from connectors.http import fast_policy
+from connectors.testing import fast_policy
 from connectors.testing.fakes.base import Fault
 from tests.reliability.test_faults import check_outcome, faulted_sync, recover
 from tests.reliability.worlds import TRACKERS, world

@@ -35,15 +35,21 @@ def text_cell(text: str) -> str:
     return "'" + flat if flat.startswith(_FORMULA_STARTS) else flat
 
 
-def render_csv(report: Report) -> str:
+def render_csv(report: Report, *, excel: bool = False) -> str:
+    """The machine CSV; ``excel``: the same columns for a French spreadsheet (``;`` between
+    cells, a decimal comma, a UTF-8 byte-order mark so that the accents are read right)."""
     buffer = io.StringIO()
-    writer = csv.writer(buffer)
+    writer = csv.writer(buffer, delimiter=";" if excel else ",")
     writer.writerow(COLUMNS)
     zone = report.zone
     extra = {r.number: r.extra for r in report.ledger.rounds}
+    hours_at = COLUMNS.index("hours")
     for request in report.requests:
-        writer.writerow(_row(report, request, zone, extra))
-    return buffer.getvalue()
+        row = _row(report, request, zone, extra)
+        if excel:
+            row[hours_at] = row[hours_at].replace(".", ",")
+        writer.writerow(row)
+    return ("\ufeff" if excel else "") + buffer.getvalue()
 
 
 def _row(report: Report, request: Request, zone: ZoneInfo,

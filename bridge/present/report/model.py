@@ -20,6 +20,9 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from bridge.clientfile.schema import ClientDetails
+from bridge.clientfile.settings import Freelancer
+from bridge.engine.invoicing import Invoice, Summary
 from bridge.engine.ledger import Ledger, Request, Round, hours
 from bridge.present.l10n import Language
 
@@ -83,13 +86,22 @@ class Report:
     late: tuple[Request, ...]
     #: only with a period
     subtotals: Subtotals | None
+    #: what was invoiced and what is due (None: not known, e.g. a report made without a store)
+    billing: Summary | None = None
+    #: the non-void invoices the report lists: with a period, those whose last day is in it
+    invoices: tuple[Invoice, ...] = ()
+    #: who bills whom (shown when given)
+    freelancer: Freelancer | None = None
+    client_details: ClientDetails | None = None
 
     @property
     def zone(self) -> ZoneInfo:
         return ZoneInfo(self.ledger.timezone)
 
 
-def build_report(ledger: Ledger, language: Language, period: Period | None = None) -> Report:
+def build_report(ledger: Ledger, language: Language, period: Period | None = None, *,
+                 billing: Summary | None = None, freelancer: Freelancer | None = None,
+                 client_details: ClientDetails | None = None) -> Report:
     """Select what a report on ``ledger`` lists for ``period`` (everything without one)."""
     rounds = tuple(r for r in ledger.rounds if period is None or period.contains(r.opened_at))
     listed_rounds = {r.number for r in rounds}
@@ -112,7 +124,21 @@ def build_report(ledger: Ledger, language: Language, period: Period | None = Non
         not_counted=tuple(r for r in requests if r.status in NOT_COUNTED_STATUSES),
         late=tuple(r for r in requests if r.late),
         subtotals=subtotals,
+        billing=billing,
+        invoices=_invoices_in(billing, period),
+        freelancer=freelancer,
+        client_details=client_details,
     )
+
+
+def _invoices_in(billing: Summary | None, period: Period | None) -> tuple[Invoice, ...]:
+    if billing is None:
+        return ()
+    live = (i for i in billing.invoices if not i.void)
+    if period is None:
+        return tuple(live)
+    return tuple(i for i in live if (period.first is None or i.through >= period.first)
+                 and (period.last is None or i.through <= period.last))
 
 
 def _listed(request: Request, listed_rounds: set[int], period: Period | None) -> bool:

@@ -10,8 +10,11 @@ import re
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
+from bridge.engine.invoicing import Invoice
 from bridge.engine.ledger import Request, Round
 from bridge.present import l10n
+from bridge.present.invoice_view import line_detail, line_label, money
+from bridge.present.invoice_view import words as invoice_words
 from bridge.present.report.model import Report, requester
 
 
@@ -65,7 +68,14 @@ def title_of(report: Report) -> str:
 
 def sections(report: Report) -> list[Section]:
     w = l10n.words(report.language)
-    found = [_preamble(report), _terms(report), _usage(report), _overage(report)]
+    found = [_preamble(report)]
+    parties = _parties(report)
+    if parties is not None:
+        found.append(parties)
+    found += [_terms(report), _usage(report), _overage(report)]
+    if report.billing is not None:
+        found.append(_billing(report))
+        found.extend(_invoice_section(report, invoice) for invoice in report.invoices)
     if report.period is not None:
         found.append(_period(report))
     found.append(Section("rounds", w["rounds"], notes=() if report.rounds else (w["no_rounds"],),
@@ -132,6 +142,57 @@ def _overage(report: Report) -> Section:
     facts.append((w["overage.amount"], l10n.money(over.amount, over.currency, lang)))
     notes = () if over.amount or over.rounds or over.hours else (w["overage.none"],)
     return Section("overage", w["overage"], notes=notes, facts=tuple(facts))
+
+
+def _parties(report: Report) -> Section | None:
+    """Who bills whom: the settings file's [freelancer], the client file's [client_details]."""
+    me, them = report.freelancer, report.client_details
+    if (me is None or not me.name) and (them is None or not (them.legal_name or them.address)):
+        return None
+    iw = invoice_words(report.language)
+    facts: list[tuple[str, str]] = []
+    if me is not None and me.name:
+        facts.append((iw["from"], ", ".join([me.name, *me.address])))
+        facts += [(iw[key], value) for key, value in
+                  (("email", me.email), ("company_id", me.company_id), ("vat_id", me.vat_id))
+                  if value]
+    name = (them.legal_name if them is not None else "") or report.ledger.client_name
+    address = list(them.address) if them is not None else []
+    facts.append((iw["to"], ", ".join([name, *address])))
+    if them is not None:
+        facts += [(iw[key], value) for key, value in
+                  (("company_id", them.company_id), ("vat_id", them.vat_id)) if value]
+    return Section("parties", iw["parties"], facts=tuple(facts))
+
+
+def _billing(report: Report) -> Section:
+    iw, lang, billing = invoice_words(report.language), report.language, report.billing
+    assert billing is not None
+    invoiced = iw["invoiced.none"]
+    if billing.through is not None:
+        invoiced = iw["invoiced.through"].format(
+            amount=money(billing.invoiced_cents, billing.currency, lang),
+            day=l10n.day(billing.through, lang))
+    return Section("billing", iw["billing"], facts=(
+        (iw["invoiced"], invoiced),
+        (iw["due"], money(billing.due_cents, billing.currency, lang)),
+    ))
+
+
+def _invoice_section(report: Report, invoice: Invoice) -> Section:
+    iw, lang, quote = invoice_words(report.language), report.language, report.ledger.quote
+    rows = tuple(
+        (Cell(line_label(line, lang, quote.hours_included)),
+         Cell(line_detail(line, invoice.currency, lang, quote.hourly_rate)),
+         Cell(money(line.cents, invoice.currency, lang), numeric=True))
+        for line in invoice.lines)
+    footer = (Cell(iw["total"]), Cell(""),
+              Cell(money(invoice.total_cents, invoice.currency, lang), numeric=True))
+    headers = (iw["col.line"], iw["col.detail"], iw["col.amount"])
+    title = iw["invoice.section"].format(number=invoice.number,
+                                         day=l10n.day(invoice.through, lang))
+    return Section(f"invoice-{invoice.number}", title, level=3,
+                   table=Table(f"invoice-{invoice.number}-lines", headers, rows, footer))
 
 
 def _period(report: Report) -> Section:

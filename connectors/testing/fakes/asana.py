@@ -48,6 +48,9 @@ class FakeAsana(AsanaState, FakeServer):
     def _routes_setup(self) -> None:
         routes = [
             ("GET", r"/users/(?P<gid>[^/]+)", self._get_user),
+            ("GET", r"/users", self._get_users),
+            ("GET", r"/projects", self._get_projects),
+            ("GET", r"/tags", self._get_tags),
             ("GET", r"/projects/(?P<gid>\d+)", self._get_project),
             ("GET", r"/projects/(?P<gid>\d+)/sections", self._get_sections),
             ("GET", r"/projects/(?P<gid>\d+)/tasks", self._get_project_tasks),
@@ -92,6 +95,39 @@ class FakeAsana(AsanaState, FakeServer):
         if gid not in self.users:
             return errors(f"user: Unknown object: {gid}", 404)
         return self._single(request, self.users[gid], "user")
+
+    def _in_workspace(self, request: Request, required: bool) -> Response | None:
+        """Asana's answer when ``workspace`` is missing (where needed) or unknown, else None."""
+        space = request.arg("workspace")
+        if space is None and required:
+            return errors("workspace: Missing input", 400)
+        if space is not None and space != self.workspace["gid"]:
+            return errors(f"workspace: Not a recognized ID: {space}", 400)
+        return None
+
+    def _get_users(self, request: Request) -> Response:
+        refused = self._in_workspace(request, required=False)
+        return refused or self._listing(request, list(self.users.values()), "user")
+
+    def _get_projects(self, request: Request) -> Response:
+        refused = self._in_workspace(request, required=True)
+        if refused is not None:
+            return refused
+        projects = [{**self._ref("project", gid, name), "workspace": self.workspace,
+                     "archived": False}
+                    for gid, name in ((self.project_gid, self.project_name),
+                                      (self.other_project_gid, "Agency board"))]
+        if request.arg("archived") == "true":
+            projects = []
+        return self._listing(request, projects, "project")
+
+    def _get_tags(self, request: Request) -> Response:
+        refused = self._in_workspace(request, required=True)
+        if refused is not None:
+            return refused
+        tags = [{**self._ref("tag", gid, name), "workspace": self.workspace}
+                for gid, name in self.tags.items()]
+        return self._listing(request, tags, "tag")
 
     def _get_project(self, request: Request) -> Response:
         if request.params["gid"] != self.project_gid:

@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 
 from connectors.testing.fakes import hostile, jira_jql
 from connectors.testing.fakes.base import STATUSES, FakeServer, Request, Response
+from connectors.testing.fakes.jira_describe import install_describe_routes
 from connectors.testing.fakes.jira_views import (
     EMBEDDED_COMMENTS,
     EMBEDDED_HISTORIES,
@@ -60,6 +61,8 @@ class FakeJira(FakeServer, JiraViews):
         self._next = {"issue": 10001, "key": 1, "comment": 30001, "worklog": 40001,
                       "history": 20001, "user": 10100}
         self.statuses: dict[str, str] = {}
+        self.status_categories: dict[str, str] = {}  # beyond the defaults (``add_status``)
+        self.other_projects: dict[str, str] = {"OPS": "Operations"}  # key -> name, also seen
         for i, name in enumerate(STATUSES):
             self.statuses[name] = str(10000 + i)
         self._bot = self.add_person("Revision Bridge (bot)", email, time_zone=time_zone)
@@ -76,6 +79,7 @@ class FakeJira(FakeServer, JiraViews):
             ("GET", r"/rest/api/2/issue/(?P<issue>[^/]+)/worklog", self._worklogs),
         ]:
             self.route(method, pattern, self._authed(handler, anonymous=pattern.endswith("Info")))
+        install_describe_routes(self)
 
     # -- FakeTracker ------------------------------------------------------------------------
     @property
@@ -85,6 +89,12 @@ class FakeJira(FakeServer, JiraViews):
     @property
     def bot_id(self) -> str:
         return self._bot
+
+    def add_status(self, name: str, category: str) -> None:
+        """Add ``name`` to the project's workflow in ``category`` (new/indeterminate/done)."""
+        with self.lock:
+            self._status_id(name)
+            self.status_categories[name] = category
 
     def _take(self, counter: str) -> int:
         value = self._next[counter]

@@ -106,8 +106,13 @@ class JiraViews:
             body["emailAddress"] = user.email
         return body
 
+    def status_category(self, name: str) -> str:
+        """The category key of status ``name`` (``new``, ``indeterminate`` or ``done``)."""
+        own: dict[str, str] = getattr(self, "status_categories", {})
+        return own.get(name) or _STATUS_CATEGORY.get(name, "indeterminate")
+
     def _status_json(self, name: str) -> dict[str, Any]:
-        category = _CATEGORIES[_STATUS_CATEGORY.get(name, "indeterminate")]
+        category = _CATEGORIES[self.status_category(name)]
         sid = self._status_id(name)
         return {"self": f"{self.root_url}/rest/api/2/status/{sid}", "description": "",
                 "iconUrl": f"{self.root_url}/images/icons/statuses/generic.png", "name": name,

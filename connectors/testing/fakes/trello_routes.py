@@ -14,6 +14,9 @@ NOT_FOUND = Response(404, b"The requested resource was not found.",
                      {"Content-Type": "text/plain; charset=utf-8"})
 ID = r"(?P<id>[^/]+)"
 CARD_ACTIONS_DEFAULT = "commentCard,updateCard:idList"
+#: another open board of the token's member (discovery lists it; it holds nothing)
+OTHER_BOARD = {"id": "5f1e2d3c4b5a69788796a5b4", "name": "Agency retainer",
+               "shortLink": "aG3ncyR7"}
 
 
 def install_routes(fake: FakeTrello) -> None:
@@ -28,6 +31,22 @@ def install_routes(fake: FakeTrello) -> None:
     def member(req: Request) -> Response:
         found = fake.members.get(req.params["id"])
         return Response(200, found) if found else NOT_FOUND
+
+    def my_boards(req: Request) -> Response:
+        wanted = req.arg("filter") or "all"
+        if wanted not in ("all", "open", "members", "organization", "public", "closed",
+                          "starred", "pinned", "unpinned"):
+            return Response(400, b"invalid value for filter",
+                            {"Content-Type": "text/plain; charset=utf-8"})
+        boards = [{"id": fake.board_id, "name": fake.board["name"],
+                   "shortLink": fake.board_id[-8:]}, dict(OTHER_BOARD)]
+        return Response(200, [] if wanted == "closed" else boards)
+
+    def board_members(req: Request) -> Response:
+        if not board_or_404(req):
+            return NOT_FOUND
+        return Response(200, [{"id": m["id"], "fullName": m["fullName"],
+                               "username": m["username"]} for m in fake.members.values()])
 
     def board_or_404(req: Request) -> bool:
         return req.params["id"] in (fake.board_id, fake.board_id[-8:])
@@ -146,7 +165,9 @@ def install_routes(fake: FakeTrello) -> None:
         return Response(200, {"limits": {}})
 
     fake.route("GET", "/1/members/me", member_me)
+    fake.route("GET", "/1/members/me/boards", my_boards)
     fake.route("GET", f"/1/members/{ID}", member)
+    fake.route("GET", f"/1/boards/{ID}/members", board_members)
     fake.route("GET", f"/1/boards/{ID}", board)
     fake.route("GET", f"/1/boards/{ID}/lists(?:/(?P<filter>[a-z]+))?", lists)
     fake.route("GET", f"/1/boards/{ID}/labels", labels)

@@ -1,8 +1,8 @@
 """Request budgets shared by the processes of one PostgreSQL store: a token bucket per
 credential (its sha256 only), taken with SELECT ... FOR UPDATE (bridge/store/budgets.py).
 
-Revision ID: 0005
-Revises: 0004
+Revision ID: 0007
+Revises: 0006
 Create Date: 2026-12-02
 """
 
@@ -11,8 +11,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0005"
-down_revision = "0004"
+revision = "0007"
+down_revision = "0006"
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,185 @@
+"""``config check --online`` and ``discover`` against each fake tracker, through the CLI.
+
+Each wrong name of issue 18 (statuses, contacts, e-mails on Trello, labels, team, project) is
+caught with a line naming the file, the key, the wrong value and the closest real name.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+from bridge.cli import app
+from bridge.cli.story import Story, play_story
+from connectors.testing.fakes import Fake, make_fake, tracker_table
+from tests.e2e import write_client_file
+
+TOKEN_ENV = "REVBRIDGE_ONLINE_TOKEN"
+runner = CliRunner()
+
+
+@dataclass
+class Client:
+    fake: Fake
+    story: Story
+    table: dict[str, Any]
+    folder: Path
+
+    def write(self, **sections: dict[str, Any]) -> Path:
+        table = {**self.table}
+        for name, values in sections.items():
+            table[name] = {**table.get(name, {}), **values}
+        return write_client_file(self.folder, table)
+
+    def run(self, *args: str) -> Any:
+        return runner.invoke(app, [*args], env={TOKEN_ENV: self.fake.token, "COLUMNS": "250"})
+
+
+@pytest.fixture(params=["jira", "trello", "asana"])
+def client(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Client]:
+    fake = make_fake(request.param)
+    fake.start()
+    try:
+        story = play_story(fake)
+        table = story.client_file(tracker_table(request.param, fake, f"env:{TOKEN_ENV}"))
+        yield Client(fake, story, table, tmp_path / "clients")
+    finally:
+        fake.stop()
+
+
+def test_a_right_file_passes_online(client: Client) -> None:
+    path = client.write()
+    result = client.run("config", "check", str(path), "--online")
+    assert result.exit_code == 0, result.output
+    assert "token accepted: 'Revision Bridge" in result.output
+    assert f"OK  {path}" in result.output
+
+
+def test_a_misspelt_status_names_the_closest(client: Client) -> None:
+    path = client.write(tracker={**client.table["tracker"], "statuses": {
+        "open": ["To Do"], "in_progress": ["In Progres"], "delivered": ["In Review"],
+        "done": ["Done"]}})
+    result = client.run("config", "check", str(path), "--online")
+    assert result.exit_code == 2, result.output
+    assert (f"{path}: [tracker.statuses] in_progress: 'In Progres' is not a status"
+            in result.output)
+    assert "did you mean 'In Progress'?" in result.output
+    assert "'In Progress' is not mapped; tickets there count as open" in result.output
+
+
+def test_an_unknown_contact_names_the_closest_person(client: Client) -> None:
+    path = client.write(contacts={"client": ["Claire Dubios"]})
+    result = client.run("config", "check", str(path), "--online")
+    assert result.exit_code == 2, result.output
+    assert f"{path}: [contacts] client: 'Claire Dubios' matches nobody" in result.output
+    assert f"did you mean 'Claire Dubois' (\"{client.story.client}\")?" in result.output
+
+
+def test_a_misspelt_label_is_a_warning_naming_the_closest(client: Client) -> None:
+    path = client.write(scope={"excluded_labels": ["internl"]})
+    result = client.run("config", "check", str(path), "--online")
+    assert result.exit_code == 0, result.output
+    assert (f"warning: {path}: [scope] excluded_labels: label 'internl' is not used"
+            in result.output)
+    assert "did you mean 'internal'?" in result.output
+
+
+def test_the_api_user_missing_from_team_is_a_warning(client: Client) -> None:
+    path = client.write(contacts={"team": [client.story.team]})
+    result = client.run("config", "check", str(path), "--online")
+    assert result.exit_code == 0, result.output
+    assert f"warning: {path}: [contacts] team: the API user 'Revision Bridge" in result.output
+    assert f'add "{client.fake.bot_id}"' in result.output
+
+
+def test_an_invisible_project_is_an_error(client: Client) -> None:
+    key = "board" if "board" in client.table["tracker"] else "project"
+    path = client.write(tracker={**client.table["tracker"], key: "99999999"})
+    result = client.run("config", "check", str(path), "--online")
+    assert result.exit_code == 2, result.output
+    assert f"{path}: [tracker] {key}: '99999999' is not visible to the token" in result.output
+
+
+def test_a_refused_token_exits_3(client: Client) -> None:
+    path = client.write()
+    result = runner.invoke(app, ["config", "check", str(path), "--online"],
+                           env={TOKEN_ENV: "not-the-token"})
+    assert result.exit_code == 3, result.output
+    assert "not-the-token" not in result.output
+
+
+def test_email_contacts_per_tracker(client: Client) -> None:
+    path = client.write(contacts={"client": ["claire@acme.example"]})
+    offline = client.run("config", "check", str(path))
+    online = client.run("config", "check", str(path), "--online")
+    if client.fake.__class__.__name__ == "FakeTrello":
+        assert offline.exit_code == 2
+        assert (f"{path}: [contacts] client: 'claire@acme.example' is an e-mail, and trello "
+                "never shows members' e-mails; write the member id instead") in offline.output
+    else:
+        assert offline.exit_code == 0, offline.output
+        assert online.exit_code == 0, online.output
+
+
+def test_french_jira_workflow_left_in_english(tmp_path: Path) -> None:
+    with make_fake("jira") as fake:
+        story = play_story(fake)
+        for name, category in (("À faire", "new"), ("En cours", "indeterminate"),
+                               ("En recette", "indeterminate"), ("Terminé", "done")):
+            fake.add_status(name, category)
+        fake.statuses = {k: v for k, v in fake.statuses.items()
+                         if k in ("À faire", "En cours", "En recette", "Terminé")}
+        table = story.client_file(tracker_table("jira", fake, f"env:{TOKEN_ENV}"))
+        path = write_client_file(tmp_path, table)
+        result = runner.invoke(app, ["config", "check", str(path), "--online"],
+                               env={TOKEN_ENV: fake.token, "COLUMNS": "250"})
+    assert result.exit_code == 2, result.output
+    assert (f"{path}: [tracker.statuses] done: 'Done' is not a status of 'Website'; "
+            "did you mean 'Terminé'?") in result.output
+    assert "[tracker.statuses] open: 'To Do' is not a status" in result.output
+    assert "'En recette' is not mapped; tickets there count as open" in result.output
+
+
+def test_discover_json_is_stable_and_matches_the_tracker(client: Client) -> None:
+    # a file that fails its check (an e-mail contact on Trello) is still discoverable
+    path = client.write(contacts={"client": ["claire@acme.example"]})
+    result = client.run("discover", str(path), "--json")
+    assert result.exit_code == 0, result.output
+    found = json.loads(result.stdout)
+    assert set(found) == {"tracker", "me", "projects", "project", "statuses", "people", "labels"}
+    assert found["me"]["id"] == client.fake.bot_id
+    assert [s["name"] for s in found["statuses"]][:4] == ["To Do", "In Progress", "In Review",
+                                                          "Done"]
+    assert client.story.client in {p["id"] for p in found["people"]}
+
+
+def test_discover_without_a_client_file_lists_the_projects(client: Client) -> None:
+    tracker = client.table["tracker"]
+    args = ["discover", "--type", tracker["type"], "--token", f"env:{TOKEN_ENV}"]
+    args += ["--url", tracker.get("url") or tracker["api_url"]]
+    if tracker.get("email"):
+        args += ["--email", tracker["email"]]
+    if tracker.get("api_key"):
+        args += ["--api-key", tracker["api_key"]]
+    result = client.run(*args)
+    assert result.exit_code == 0, result.output
+    assert "Projects the token sees" in result.output
+    assert "Revision Bridge" in result.output
+
+
+def test_discover_escapes_hostile_names(tmp_path: Path) -> None:
+    with make_fake("jira") as fake:
+        fake.add_person("Eve \x1b[2J\x1b[31mRed [bold]x[/bold]", "eve@client.example")
+        table = play_story(fake).client_file(tracker_table("jira", fake, f"env:{TOKEN_ENV}"))
+        path = write_client_file(tmp_path, table)
+        result = runner.invoke(app, ["discover", str(path)],
+                               env={TOKEN_ENV: fake.token, "COLUMNS": "250"})
+    assert result.exit_code == 0, result.output
+    assert "\x1b" not in result.output
+    assert "Eve \\x1b[2J\\x1b[31mRed [bold]x[/bold]" in result.output
