@@ -9,10 +9,8 @@ from __future__ import annotations
 
 import logging
 import random
-import threading
 import time
-from collections import deque
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
@@ -23,6 +21,7 @@ import requests
 import urllib3
 from requests.adapters import HTTPAdapter
 
+from connectors.budgets import LIMITERS, CredentialLimiter, Limiter
 from connectors.errors import RemoteRetriableError
 
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
@@ -78,6 +77,8 @@ class RetryPolicy:
     deadline: float | None = None
     #: requests per window per token, enforced client side (``None``: no pacing)
     rate_limit: tuple[int, float] | None = None
+    #: requests per window per application key (Trello's API key), shared like the token's
+    key_rate_limit: tuple[int, float] | None = None
     #: least wait after a 429 that names no Retry-After (Trello sends none; ~10 s there)
     rate_limited_wait: float = 0.0
     sleep: Callable[[float], None] = field(default=time.sleep, compare=False)
@@ -138,43 +139,43 @@ def retry_delay(policy: RetryPolicy, attempt: int, headers: Mapping[str, str],
     return wait
 
 
-class RateLimiter:
-    """Sliding-window limiter: at most ``limit`` acquisitions per ``window`` seconds."""
-
-    def __init__(self, limit: int, window: float, clock: Callable[[], float] = time.monotonic,
-                 sleep: Callable[[float], None] = time.sleep) -> None:
-        self.limit = limit
-        self.window = window
-        self._clock = clock
-        self._sleep = sleep
-        self._stamps: deque[float] = deque()
-        self._lock = threading.Lock()
-
-    def acquire(self) -> None:
-        with self._lock:
-            while True:
-                now = self._clock()
-                while self._stamps and now - self._stamps[0] >= self.window:
-                    self._stamps.popleft()
-                if len(self._stamps) < self.limit:
-                    self._stamps.append(now)
-                    return
-                self._sleep(self.window - (now - self._stamps[0]) + 0.001)
-
-
 class RequestMeter:
-    """Counts HTTP attempts and paces them when the policy sets a rate limit."""
+    """Counts HTTP attempts and paces them through the credential's shared limiters.
 
-    def __init__(self, policy: RetryPolicy) -> None:
+    ``limiters`` come from :data:`connectors.budgets.LIMITERS` (one per credential the
+    requests spend: the token, and Trello's API key); without them a policy's ``rate_limit``
+    paces this meter alone.
+    """
+
+    def __init__(self, policy: RetryPolicy,
+                 limiters: Sequence[Limiter] | None = None) -> None:
         self.count = 0
-        self.limiter = (
-            RateLimiter(*policy.rate_limit, sleep=policy.sleep) if policy.rate_limit else None
-        )
+        self._sleep = policy.sleep
+        if limiters is None:
+            limiters = [CredentialLimiter(policy.rate_limit)] if policy.rate_limit else []
+        self.limiters: list[Limiter] = list(limiters)
+        self._own_holds = [0.0] * len(self.limiters)
 
     def attempt(self) -> None:
-        if self.limiter is not None:
-            self.limiter.acquire()
+        for limiter, own in zip(self.limiters, self._own_holds, strict=True):
+            limiter.acquire(self._sleep, waited_until=own)
         self.count += 1
+
+    def hold(self, seconds: float) -> None:
+        """The tracker answered 429: every connector on these credentials waits ``seconds``.
+
+        This meter's own request sleeps its retry delay itself (the caller does that).
+        """
+        self._own_holds = [limiter.hold(seconds) for limiter in self.limiters]
+
+
+def shared_limiters(policy: RetryPolicy, tracker: str, base_url: str, token: str,
+                    key: str | None = None) -> list[Limiter]:
+    """The process's limiters for ``token`` (and the application ``key``) on ``base_url``."""
+    found = [LIMITERS.limiter(tracker, base_url, "token", token, policy.rate_limit)]
+    if key is not None:
+        found.append(LIMITERS.limiter(tracker, base_url, "key", key, policy.key_rate_limit))
+    return found
 
 
 class RetryingAdapter(HTTPAdapter):
@@ -185,11 +186,12 @@ class RetryingAdapter(HTTPAdapter):
     failure of a POST is raised so the caller can check before posting again.
     """
 
-    def __init__(self, policy: RetryPolicy, tracker: str) -> None:
+    def __init__(self, policy: RetryPolicy, tracker: str,
+                 limiters: Sequence[Limiter] | None = None) -> None:
         super().__init__(max_retries=0)
         self.policy = policy
         self.tracker = tracker
-        self.meter = RequestMeter(policy)
+        self.meter = RequestMeter(policy, limiters)
 
     @property
     def requests_made(self) -> int:
@@ -235,6 +237,8 @@ class RetryingAdapter(HTTPAdapter):
                 last_response = response
             attempt += 1
             delay = retry_delay(self.policy, attempt - 1, headers, status)
+            if status == 429:
+                self.meter.hold(delay)
             if attempt >= self.policy.max_attempts or waited + delay > self.policy.max_total_wait:
                 if last_response is not None:
                     return last_response  # the library raises its own error; the connector maps it
@@ -293,9 +297,10 @@ def _failed_before_sending(exc: requests.exceptions.ConnectionError) -> bool:
     return "NewConnectionError" in text or "Connection refused" in text
 
 
-def mount_retrying(session: requests.Session, policy: RetryPolicy, tracker: str) -> RetryingAdapter:
+def mount_retrying(session: requests.Session, policy: RetryPolicy, tracker: str,
+                   limiters: Sequence[Limiter] | None = None) -> RetryingAdapter:
     """Mount a :class:`RetryingAdapter` for http and https on ``session`` and return it."""
-    adapter = RetryingAdapter(policy, tracker)
+    adapter = RetryingAdapter(policy, tracker, limiters)
     session.mount("http://", adapter)
     session.mount("https://", adapter)
     return adapter

@@ -64,3 +64,46 @@ def test_two_daemons_on_one_postgres_store_post_each_notice_once(
                        for t in new), client.slug
         for daemon in (first, second):
             assert " synced in " in daemon.output  # both did part of the work
+
+
+PERIOD = 2.0  # seconds: the clients' schedule in the takeover test
+
+
+def test_a_killed_daemons_clients_are_taken_over_within_one_period(
+    tmp_path: Path, pg_url: str
+) -> None:
+    with daemon_world(tmp_path, db=pg_url) as world:
+        client = world.add_client("held", every=f"{PERIOD:g}s")
+        other = world.add_client("free", "trello", every=f"{PERIOD:g}s")
+        # the held client's first comment lands on the tracker, then its answer takes 60 s:
+        # the daemon that sent it sits in the sync, holding the client's lock, when killed
+        client.fake.inject(Fault("slow-after-commit", times=1, method="POST",
+                                 path_contains="/comment", delay=60))
+        first = world.daemon("--lock-timeout", "0.2", "--watch", "0")
+        with first:
+            wait_for(lambda: client.fake.requests_to("/comment", method="POST"), timeout=60,
+                     what="the first daemon posting its first comment", daemon=first)
+            second = world.daemon("--lock-timeout", "0.2", "--watch", "0")
+            with second:
+                wait_for(lambda: second.output.count("scheduled every") == 2, timeout=60,
+                         what="the second daemon scheduling both clients", daemon=second)
+                wait_for(lambda: " synced in " in second.output, timeout=30,
+                         what="the second daemon syncing the free client", daemon=second)
+                assert not world.ok_runs("held")  # still held by the first daemon
+                first.proc.kill()  # SIGKILL: no clean-up, the lock goes with the connection
+                first.proc.wait()
+                killed = datetime.now(UTC)
+                taken = wait_for(lambda: [r for r in world.ok_runs("held")
+                                          if r.started_at > killed], timeout=30,
+                                 what="the second daemon syncing the held client",
+                                 daemon=second)
+                second.stop()
+        started = taken[0].started_at
+        started = started if started.tzinfo else started.replace(tzinfo=UTC)
+        # taken over at its next scheduled run: within one period (and its small jitter)
+        assert (started - killed).total_seconds() <= PERIOD * 1.1 + 0.5, (started, killed)
+        markers = client.bridge_markers()
+        assert markers and len(markers) == len(set(markers))  # nothing posted twice
+        assert len(other.bridge_markers()) == len(set(other.bridge_markers()))
+        store = world.open_store()
+        assert store.outbox("held", ("pending", "sending")) == []

@@ -293,6 +293,7 @@ def test_migrations_are_applied_on_open(store_url: str) -> None:
         "outbox",
         "runs",
         "daemon_state",
+        "rate_budgets",
         "invoices",
     } <= tables
 

@@ -37,6 +37,7 @@ def sync(
     """Pull the clients' trackers, update the ledger, post the status comments."""
     from bridge.clientfile.load import configs_named
     from bridge.store import Store
+    from bridge.store.budgets import share_budgets
     from bridge.sync.run import SyncOptions, sync_outcome
 
     if not clients and not all_clients:
@@ -45,6 +46,7 @@ def sync(
     summaries: list[RunSummary] = []
     worst = 0
     with Store.open(db) as store, _retries_shown(not as_json):
+        share_budgets(store.engine)  # PostgreSQL: a daemon on this store spends the same ones
         for slug, loaded in named:
             if isinstance(loaded, ConfigError):
                 worst = max(worst, report(loaded))

@@ -32,6 +32,7 @@ from sqlalchemy.engine import make_url
 from bridge.clientfile.load import read_client
 from bridge.clientfile.schema import ClientConfig, Schedule
 from bridge.clientfile.watch import ClientFileWatcher
+from bridge.daemon.fair import EndpointGate, endpoint_of, synced_lately
 from bridge.daemon.schedule import (
     backoff_delay,
     first_interval_run,
@@ -41,6 +42,7 @@ from bridge.daemon.schedule import (
 )
 from bridge.present.ledger_view import held_text
 from bridge.store import Store
+from bridge.store.budgets import share_budgets
 from bridge.store.plans import DaemonPlan
 from bridge.sync.run import RunSummary, SyncOptions, sync_outcome
 from connectors.errors import (
@@ -114,6 +116,7 @@ class Daemon:
         self._stop_requested = False  # set by signal handlers: plain flags, no locks there
         self._reload_requested = False
         self._watcher = ClientFileWatcher(options.config_dir)
+        self._gate = EndpointGate(max(1, options.workers))
         self.scheduler = BackgroundScheduler(
             timezone=UTC,
             executors={"default": ThreadPoolExecutor(max(1, options.workers))},
@@ -133,6 +136,7 @@ class Daemon:
         if hasattr(signal, "SIGHUP"):  # not on Windows: file watching still reloads
             signal.signal(signal.SIGHUP, self._on_hup)
         self._store = Store.open(self.options.db)
+        share_budgets(self.store.engine)  # PostgreSQL: budgets shared with the other daemons
         url = make_url(str(self.store.engine.url)).render_as_string(hide_password=True)
         log.info("daemon %s started: client files in %s, database %s", self.me,
                  self.options.config_dir, url, extra={"event": "started"})
@@ -307,11 +311,31 @@ class Daemon:
             with self._lock:
                 job = self.clients.get(slug)
             if job is not None and job.paused is None:
-                self._sync(slug, job)
+                self._sync_in_turn(slug, job)
         finally:
             with self._idle:
                 self._running.discard(slug)
                 self._idle.notify_all()
+
+    def _sync_in_turn(self, slug: str, job: ClientJob) -> None:
+        """Sync unless the client's tracker already holds its share of the workers."""
+        age = synced_lately(self.store, slug, period(job.config.schedule, job.config.zone))
+        if age is not None:
+            log.debug("%s: skipped: synced %.1fs ago by another process", slug, age,
+                      extra={"client": slug, "event": "skipped"})
+            return
+        endpoint = endpoint_of(job.config)
+        if not self._gate.enter(endpoint):
+            log.warning("%s: skipped this run: %d sync(s) on %s are still running (a slow "
+                        "tracker keeps at most %d of the %d workers); next run %s", slug,
+                        self._gate.busy(endpoint), endpoint, self._gate.share,
+                        self.options.workers, when(self._next_run(slug)),
+                        extra={"client": slug, "event": "skipped"})
+            return
+        try:
+            self._sync(slug, job)
+        finally:
+            self._gate.leave(endpoint)
 
     def _sync(self, slug: str, job: ClientJob) -> None:
         options = SyncOptions(lock_timeout=self.options.lock_timeout, stop=self._stopping,

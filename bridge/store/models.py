@@ -210,3 +210,16 @@ class InvoiceRow(SQLModel, table=True):
     currency: str
     voided_at: datetime | None = utc_column(nullable=True)
     void_reason: str | None = None
+
+
+class RateBudgetRow(SQLModel, table=True):
+    """A credential's request budget shared by the processes of one PostgreSQL store: a token
+    bucket (see bridge/store/budgets.py). ``credential`` names the tracker, base URL, kind
+    and the credential's sha256, never the credential."""
+
+    __tablename__ = "rate_budgets"
+
+    credential: str = Field(primary_key=True)
+    tokens: float
+    refilled_at: float  # epoch seconds on the database's clock
+    held_until: float

@@ -35,6 +35,7 @@ from connectors.http import (
     network_cause,
     read_before,
     retry_delay,
+    shared_limiters,
     unreachable,
 )
 
@@ -76,6 +77,8 @@ class PolicyRetry(Retry):
         assert isinstance(new, PolicyRetry)
         headers = response.headers if response is not None else {}
         delay = retry_delay(self.policy, len(new.history) - 1, headers)
+        if response is not None and getattr(response, "status", None) == 429:
+            self.meter.hold(delay)  # every connector on this token waits, not just this one
         if self.waited + delay > self.policy.max_total_wait:
             reason = error or ResponseError(f"waiting {delay:.0f}s exceeds the retry budget")
             raise MaxRetryError(_pool, url or "", reason) from reason
@@ -142,7 +145,7 @@ class DeadlinePool:
 
 def build_client(api_url: str, token: str, policy: RetryPolicy) -> tuple[Any, RequestMeter]:
     """An ``asana.ApiClient`` on ``api_url`` with our retry strategy, timeouts and meter."""
-    meter = RequestMeter(policy)
+    meter = RequestMeter(policy, shared_limiters(policy, TRACKER, api_url, token))
     cfg = asana.Configuration()
     cfg.host = api_url.rstrip("/")
     cfg.access_token = token

@@ -50,7 +50,7 @@ from connectors.errors import (
     RemoteRetriableError,
     error_for_status,
 )
-from connectors.http import RetryingAdapter, RetryPolicy, mount_retrying
+from connectors.http import RetryingAdapter, RetryPolicy, mount_retrying, shared_limiters
 from connectors.jira import records
 from connectors.jira.cursor import Cursor, jql_since
 from connectors.jira.settings import JiraSettings
@@ -104,7 +104,9 @@ class JiraConnector:
                                 else {"token_auth": self._token})
         client = self._guard(lambda: JIRA(server=s.url, get_server_info=False, max_retries=0,
                                           **auth))
-        self._adapter = mount_retrying(client._session, self._policy, "jira")
+        self._adapter = mount_retrying(
+            client._session, self._policy, "jira",
+            shared_limiters(self._policy, "jira", s.url, (s.email or "") + ":" + self._token))
         # the library asks /field (when its name → id cache is empty) to translate JQL field
         # names; ours are REST ids already, so the cache maps them onto themselves
         client._fields_cache_value = {name: name for name in SEARCH_FIELDS}

@@ -2,8 +2,10 @@
 
 py-trello hard-codes ``https://api.trello.com/1`` and has no retries, so the client gets an
 ``http_service`` session that rebases URLs onto ``api_url`` and carries a
-:class:`~connectors.http.RetryingAdapter` (pacing at 90 requests / 10 s per token, retries,
-counting). Trello's 429 names no Retry-After: the policy waits ``rate_limited_wait`` (10 s).
+:class:`~connectors.http.RetryingAdapter` (retries, counting, pacing at 90 requests / 10 s per
+token and 270 / 10 s per API key, budgets every connector of the process shares: see
+``connectors.budgets``). Trello's 429 names no Retry-After: the policy waits
+``rate_limited_wait`` (10 s), and so does every connector on that token.
 
 Full pull: board actions (newest first, 1000 a page), lists, every card (labels come with it)
 (``cards/all?fields=all``); bundles are built from the actions. Incremental pull: board actions
@@ -46,7 +48,7 @@ from connectors.errors import (
     RemoteRetriableError,
     error_for_status,
 )
-from connectors.http import RetryPolicy, mount_retrying
+from connectors.http import RetryPolicy, mount_retrying, shared_limiters
 from connectors.paging import PageGuard
 from connectors.trello.cursor import OVERLAP, Cursor
 from connectors.trello.records import (
@@ -63,7 +65,8 @@ BUNDLES_PER_PAGE = 200
 #: only what normalizing needs: about half the bytes of a default action
 ACTION_FIELDS = {"fields": "id,type,date,data,idMemberCreator",
                  "memberCreator_fields": "fullName,username"}
-DEFAULT_POLICY = RetryPolicy(rate_limit=(90, 10.0), rate_limited_wait=10.0)
+DEFAULT_POLICY = RetryPolicy(rate_limit=(90, 10.0), key_rate_limit=(270, 10.0),
+                             rate_limited_wait=10.0)
 
 
 class RebasedSession(requests.Session):
@@ -93,7 +96,11 @@ class TrelloConnector:
                          else TrelloSettings.model_validate(settings))
         self._spent = re.compile(self.settings.spent_pattern)
         self._session = RebasedSession(self.settings.api_url)
-        self._adapter = mount_retrying(self._session, policy or DEFAULT_POLICY, "trello")
+        policy = policy or DEFAULT_POLICY
+        # the token's and the API key's budgets are shared by every connector of the process
+        limiters = shared_limiters(policy, "trello", self.settings.api_url, secrets["token"],
+                                   key=self.settings.api_key)
+        self._adapter = mount_retrying(self._session, policy, "trello", limiters)
         self._client = TrelloClient(api_key=self.settings.api_key, api_secret=secrets["token"],
                                     http_service=self._session)
         self._board = Board(client=self._client, board_id=self.settings.board)

@@ -1,0 +1,190 @@
+"""Benchmark: an agency's 200 clients on four tracker credentials, one then two "daemons".
+
+200 client files (by default) over one Jira, two Trello tokens (one fake board each, Trello's
+limits enforced: 100 / 10 s per token, 300 / 10 s per key) and one Asana token, all on the
+fakes of ``connectors.testing.fakes`` seeded with the demo story. Each client's comments are
+in ``review`` mode, so a cycle pulls and derives but posts nothing: after the first (full)
+cycle, every sync is a quiet one. A "daemon" here is a worker process running the daemon's
+sync path (``sync_outcome`` for every client, ``--workers`` threads, the per-client lock,
+budgets per credential) cycle after cycle without waiting; the scheduler itself is left out.
+Phases: one daemon on the store; then, with ``--pg``, two daemons at once on one PostgreSQL
+store (each tries every client; the other one's lock makes it skip).
+
+Printed per cycle and process: clients synced / skipped / failed, requests, wall time, CPU time
+per synced client, peak RSS; per phase: 429s the fakes answered, and the most requests any
+Trello token received in a 10 s window, as a share of its 100.
+
+    python bench/agency.py [--clients 200] [--cycles 3] [--workers 4] [--pg URL]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bridge.cli.story import play_story  # noqa: E402
+from connectors.testing.fakes import Fake, make_fake, tracker_table  # noqa: E402
+from connectors.testing.fakes.trello import FakeTrello  # noqa: E402
+
+SHARES = (("jira", 0.4), ("trello", 0.2), ("trello", 0.2), ("asana", 0.2))
+
+
+def most_in_window(stamps: list[float], window: float) -> int:
+    ordered, most, first = sorted(stamps), 0, 0
+    for last, stamp in enumerate(ordered):
+        while stamp - ordered[first] >= window:
+            first += 1
+        most = max(most, last - first + 1)
+    return most
+
+
+def start_fakes(clients: int) -> tuple[list[tuple[str, Fake]], list[dict[str, Any]],
+                                        dict[str, str]]:
+    """The four credentials' fakes, the client tables and the env holding the tokens."""
+    fakes: list[tuple[str, Fake]] = []
+    tables: list[dict[str, Any]] = []
+    env: dict[str, str] = {}
+    for n, (tracker, share) in enumerate(SHARES):
+        fake = make_fake(tracker, **({"rate_limits": True} if tracker == "trello" else {}))
+        fake.start()
+        story = play_story(fake)
+        fakes.append((tracker, fake))
+        variable = f"RB_AGENCY_TOKEN_{n}"
+        env[variable] = fake.token
+        for i in range(round(clients * share)):
+            table = story.client_file(tracker_table(tracker, fake, f"env:{variable}"),
+                                      slug=f"{tracker}-{n}-{i:03d}")
+            table["comments"] = {**table.get("comments", {}), "mode": "review"}
+            tables.append(table)
+    return fakes, tables, env
+
+
+def run_worker(args: argparse.Namespace) -> None:
+    """One "daemon": ``--cycles`` cycles over every client, a JSON line per cycle."""
+    from bridge.clientfile.load import check_table
+    from bridge.store import Store
+    from bridge.store.budgets import share_budgets
+    from bridge.sync.run import SyncOptions, sync_outcome
+    from connectors.errors import LockTimeout
+
+    tables = json.loads(Path(args.tables).read_text())
+    configs = []
+    for table in tables:
+        config, problems = check_table(Path(f"{table['client']}.toml"), table)
+        assert config is not None, problems
+        configs.append(config)
+    store = Store.open(args.db)
+    share_budgets(store.engine)
+    options = SyncOptions(lock_timeout=0.0)
+
+    def one(config: Any) -> str:
+        result = sync_outcome(config, store, options)
+        if isinstance(result.error, LockTimeout):
+            return "skipped"
+        requests = result.summary.requests_made if result.summary else 0
+        return f"{'failed' if result.error else 'ok'} {requests}"
+
+    with ThreadPoolExecutor(args.workers) as pool:
+        for cycle in range(1, args.cycles + 1):
+            order = configs[:]
+            random.shuffle(order)
+            wall, cpu = time.perf_counter(), time.process_time()
+            done = list(pool.map(one, order))
+            wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+            synced = [d for d in done if d.startswith("ok")]
+            print(json.dumps({
+                "pid": os.getpid(), "cycle": cycle, "synced": len(synced),
+                "skipped": done.count("skipped"),
+                "failed": len([d for d in done if d.startswith("failed")]),
+                "requests": sum(int(d.split()[1]) for d in done if d != "skipped"),
+                "wall_s": round(wall, 2),
+                "cpu_ms_per_sync": round(cpu * 1000 / max(1, len(synced)), 1),
+                "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
+            }), flush=True)
+    store.close()
+
+
+def phase(name: str, daemons: int, db: str, tables: Path, env: dict[str, str],
+          fakes: list[tuple[str, Fake]], args: argparse.Namespace) -> None:
+    marks = [len(fake.log) for _, fake in fakes]
+    admitted = [len(fake.limiter.admitted) if isinstance(fake, FakeTrello) else 0
+                for _, fake in fakes]
+    print(f"## {name}")
+    argv = [sys.executable, __file__, "--worker", "--db", db, "--tables", str(tables),
+            "--cycles", str(args.cycles), "--workers", str(args.workers)]
+    began = time.perf_counter()
+    procs = [subprocess.Popen(argv, env={**os.environ, **env}, stdout=subprocess.PIPE,
+                              text=True) for _ in range(daemons)]
+    for proc in procs:
+        out, _ = proc.communicate()
+        print(out, end="")
+        if proc.returncode:
+            raise SystemExit(f"a worker failed with exit code {proc.returncode}")
+    print(f"phase wall time: {time.perf_counter() - began:.1f} s")
+    refused = sum(1 for (_, fake), mark in zip(fakes, marks, strict=True)
+                  for r in fake.log[mark:] if r.status == 429)
+    print(f"429 answers: {refused}")
+    for (tracker, fake), start in zip(fakes, admitted, strict=True):
+        if isinstance(fake, FakeTrello):
+            most = most_in_window(fake.limiter.admitted[start:], 10.0)
+            print(f"{tracker} token {fake.root_url}: {len(fake.limiter.admitted) - start} "
+                  f"requests; at most {most} in a 10 s window = {most}% of its budget")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--clients", type=int, default=200)
+    parser.add_argument("--cycles", type=int, default=3)
+    parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument("--pg", help="PostgreSQL URL: the phases run there (a new schema)")
+    parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--db", help=argparse.SUPPRESS)
+    parser.add_argument("--tables", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.worker:
+        run_worker(args)
+        return
+    print(f"load average before: {os.getloadavg()}")
+    fakes, tables, env = start_fakes(args.clients)
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "tables.json"
+        path.write_text(json.dumps(tables))
+        print(f"{len(tables)} clients, {args.workers} workers, {args.cycles} cycles")
+        if args.pg:
+            from sqlalchemy import create_engine, text
+            schema = f"rb_agency_{uuid.uuid4().hex[:8]}"
+            admin = create_engine(args.pg)
+            with admin.begin() as conn:
+                conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+            sep = "&" if "?" in args.pg else "?"
+            db = f"{args.pg}{sep}options=-csearch_path%3D{schema}"
+            try:
+                phase("one daemon, PostgreSQL", 1, db, path, env, fakes, args)
+                phase("two daemons, one PostgreSQL store", 2, db, path, env, fakes, args)
+            finally:
+                with admin.begin() as conn:
+                    conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+                admin.dispose()
+        else:
+            phase("one daemon, SQLite", 1, f"sqlite:///{tmp}/agency.db", path, env, fakes, args)
+    for _, fake in fakes:
+        fake.stop()
+    print(f"load average after: {os.getloadavg()}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,109 @@
+"""Budgets per credential (connectors/budgets.py): two clients on one Trello token, synced at
+once by worker threads, share the token's 100 requests / 10 s; a 429 holds every client."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+
+import pytest
+
+from connectors.budgets import LIMITERS, credential_id
+from connectors.testing.contract import T0, drain
+from connectors.testing.fakes.base import Fault
+from connectors.testing.fakes.trello import FakeTrello, settings_for
+from connectors.trello.connector import TrelloConnector, TrelloSettings
+
+PER_CLIENT = 70  # two clients: 140 requests, more than the token's 100 in 10 s
+
+
+@pytest.fixture
+def fake() -> Iterator[FakeTrello]:
+    with FakeTrello(rate_limits=True) as server:
+        assert isinstance(server, FakeTrello)
+        person = server.add_person("Claire Client")
+        for i in range(3):
+            server.create_ticket(f"Change {i}", person, at=T0)
+        yield server
+
+
+def most_in_window(stamps: list[float], window: float) -> int:
+    """The largest number of ``stamps`` inside any ``window`` seconds."""
+    ordered, most, first = sorted(stamps), 0, 0
+    for last, stamp in enumerate(ordered):
+        while stamp - ordered[first] >= window:
+            first += 1
+        most = max(most, last - first + 1)
+    return most
+
+
+def client(fake: FakeTrello) -> TrelloConnector:
+    """A client's connector as the sync builds it: the default policy, the token resolved."""
+    return TrelloConnector(TrelloSettings.model_validate(settings_for(fake)),
+                           {"token": fake.token})
+
+
+def test_two_clients_on_one_token_share_its_budget(fake: FakeTrello) -> None:
+    errors: list[BaseException] = []
+
+    def sync_repeatedly(connector: TrelloConnector) -> None:
+        try:
+            while connector.requests_made < PER_CLIENT:
+                drain(connector.pull(None))
+        except BaseException as exc:  # reported by the test thread
+            errors.append(exc)
+
+    pair = [client(fake), client(fake)]
+    workers = [threading.Thread(target=sync_repeatedly, args=(c,)) for c in pair]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join(timeout=120)
+    assert not errors, errors
+    assert sum(c.requests_made for c in pair) >= 2 * PER_CLIENT
+    assert fake.limiter.refused == 0
+    assert [r for r in fake.log if r.status == 429] == []
+    assert len(fake.limiter.admitted) >= 2 * PER_CLIENT
+    assert most_in_window(fake.limiter.admitted, 10.0) <= 100
+    # the registry knows the credential by its hash only
+    keys = [k for k in LIMITERS.credentials() if k[1] == fake.base_url]
+    assert sorted(k[2] for k in keys) == ["key", "token"]
+    assert (("trello", fake.base_url, "token", credential_id(fake.token)) in keys)
+    assert not any(fake.token in part or fake.key in part for k in keys for part in k)
+
+
+def test_a_429_holds_every_client_on_the_token(fake: FakeTrello) -> None:
+    first, second = client(fake), client(fake)
+    fake.inject(Fault("429", retry_after=2.0, path_contains="/actions"))
+    pulled = threading.Thread(target=lambda: drain(first.pull(None)))
+    pulled.start()
+    deadline = time.monotonic() + 20
+    while not [r for r in fake.log if r.status == 429]:
+        assert time.monotonic() < deadline, "the fault was never served"
+        time.sleep(0.01)
+    began = time.monotonic()
+    before = len(fake.log)
+    drain(second.pull(None))  # asks nothing until the hold the first client got has passed
+    waited = time.monotonic() - began
+    pulled.join(timeout=30)
+    assert waited >= 1.5, waited
+    assert len(fake.log) > before and fake.limiter.refused == 0
+    assert [r.status for r in fake.log].count(429) == 1
+
+
+def test_the_same_token_on_another_tracker_is_not_held(fake: FakeTrello) -> None:
+    with FakeTrello(token=fake.token) as elsewhere:  # same token string, another base URL
+        assert isinstance(elsewhere, FakeTrello)
+        held, free = client(fake), client(elsewhere)
+        fake.inject(Fault("429", retry_after=3.0, path_contains="/actions"))
+        pulled = threading.Thread(target=lambda: drain(held.pull(None)))
+        pulled.start()
+        deadline = time.monotonic() + 20
+        while not [r for r in fake.log if r.status == 429]:
+            assert time.monotonic() < deadline, "the fault was never served"
+            time.sleep(0.01)
+        began = time.monotonic()
+        drain(free.pull(None))
+        assert time.monotonic() - began < 1.5
+        pulled.join(timeout=30)
