@@ -81,7 +81,7 @@ def test_status_table_shows_use_overage_and_late_requests() -> None:
     assert "ACME Corp (acme)" in text
     assert "1 / 1" not in text and "2 / 1" in text  # rounds used / included
     assert "2.00 h / 1.00 h" in text  # hours spent / included
-    assert "340.00 EUR" in text
+    assert "€340.00" in text
     assert "Late requests" in text and "WEB-2" in text  # due 6 Mar 18:00, still open on 20 Mar
     assert "extra" in text
 
@@ -95,7 +95,7 @@ def test_explain_tells_why_and_what_it_costs() -> None:
     assert "the round was open: not every request in it was delivered yet" in text
     assert "moved from In Review to To Do by Claire Client" in text
     assert "time entry 1.50 h" in text
-    assert "round 2 is extra and billed 300.00 EUR as a whole" in text
+    assert "round 2 is extra and billed €300.00 as a whole" in text
     assert explain(found, "1") == text  # by remote id too
     scope = explain(found, "web-3")
     assert "status: out_of_scope (label 'out-of-scope' puts it outside the quote)" in scope

@@ -102,7 +102,7 @@ def test_explain_names_the_round_and_the_events(tmp_path: Path, toy_tracker: str
     assert result.exit_code == 0, result.output
     text = " ".join(result.output.split())  # rich wraps lines at the terminal width
     assert "round 2" in text and "Oscar Other" in text and "not a designated contact" in text
-    assert "round 2 is extra and billed 300.00 EUR" in text
+    assert "round 2 is extra and billed €300.00" in text
     missing = runner.invoke(app, ["explain", "acme", "WEB-99", *options])
     assert missing.exit_code == 2 and "WEB-99" in missing.output
     assert ("error: WEB-99: no ticket with this key or id in the store for acme: check the key, "

@@ -145,8 +145,8 @@ def status_rows(summary: Summary) -> list[tuple[str, RenderableType]]:
     """The ``status`` rows for what was invoiced and what is due."""
     invoiced = "nothing yet"
     if summary.through is not None:
-        invoiced = (f"{summary.invoiced_cents / 100:,.2f} {summary.currency} "
+        invoiced = (f"{l10n.money(summary.invoiced_cents / 100, summary.currency, 'en')} "
                     f"(through {summary.through.isoformat()})")
-    due = Text(f"{summary.due_cents / 100:,.2f} {summary.currency}",
+    due = Text(l10n.money(summary.due_cents / 100, summary.currency, "en"),
                style="bold red" if summary.due_cents > 0 else "")
     return [("Invoiced", invoiced), ("Due (not invoiced yet)", due)]

@@ -18,6 +18,7 @@ from rich.table import Table
 from rich.text import Text
 
 from bridge.engine.ledger import Event, Ledger, Request, event_time, hours
+from bridge.present import l10n
 from bridge.present.terminal import clean, plain
 from connectors.base import StatusChange, Ticket
 from connectors.errors import ConfigError
@@ -106,11 +107,12 @@ def _local(moment: datetime | None, zone: ZoneInfo) -> str:
 
 
 def _money(amount: float, currency: str) -> str:
-    return f"{amount:,.2f} {currency}"
+    # the terminal views are in English; one formatter for notices, reports and them (l10n)
+    return l10n.money(amount, currency, "en")
 
 
 def _hours(value: float) -> str:
-    return f"{value:.2f} h"
+    return l10n.hours(value, "en")
 
 
 def render_status(ledger: Ledger, last_sync: datetime | None = None,

@@ -23,23 +23,30 @@ from connectors.base import (
     Ticket,
     TicketBundle,
     TimeEntry,
+    TrackerMap,
+    TrackerPerson,
+    TrackerProject,
     TrackerSettings,
+    TrackerStatus,
     iso_millis,
     parse_time,
 )
 from connectors.cursor import JsonCursor, UnreadableCursor
 from connectors.errors import BadRecordError, RemoteFatalError, error_for_status
 from connectors.http import RetryPolicy, mount_retrying
+from connectors.paging import PageGuard
 
 #: An incremental pull re-reads this much before the cursor (late writes are not lost).
 OVERLAP = timedelta(minutes=5)
 
 
 class MinitrackSettings(TrackerSettings):
-    """``[tracker]`` for Minitrack: the server's ``url`` and the ``token`` reference."""
+    """``[tracker]`` for Minitrack: the server's ``url``, the ``project`` key and the
+    ``token`` reference."""
 
     type: Literal["minitrack"] = "minitrack"
     url: str
+    project: str = "main"
 
 
 @dataclass
@@ -69,7 +76,7 @@ class Cursor(JsonCursor):
 
 
 class MinitrackConnector:
-    """Pulls every issue of a Minitrack server and comments on them."""
+    """Pulls every issue of one Minitrack project and comments on them."""
 
     name: ClassVar[str] = "minitrack"
     Settings: ClassVar[type[TrackerSettings]] = MinitrackSettings
@@ -95,17 +102,41 @@ class MinitrackConnector:
             self._me = person(self._call("GET", "/me"))
         return self._me
 
+    def describe(self) -> TrackerMap:
+        """The token's owner and the projects, then the configured project's statuses, the
+        server's people and the project's labels: 4 requests."""
+        me = self.whoami()
+        mine = TrackerPerson(me.remote_id, me.name)
+        rows = [p for p in self._all("/projects", "projects", {}) if isinstance(p, dict)]
+        projects = tuple(TrackerProject(str(p["key"]), str(p.get("name") or p["key"]))
+                         for p in rows if p.get("key"))
+        chosen = next((p for p in projects if p.key == self.settings.project), None)
+        if chosen is None:
+            return TrackerMap(self.name, mine, projects)
+        row = next(p for p in rows if str(p.get("key")) == chosen.key)
+        statuses = tuple(TrackerStatus(str(s)) for s in row.get("statuses") or ())
+        people = tuple(TrackerPerson(str(p["id"]), str(p.get("name") or p["id"]),
+                                     str(p["email"]) if p.get("email") else None)
+                       for p in self._all("/people", "people", {})
+                       if isinstance(p, dict) and p.get("id"))
+        labels = tuple(str(x) for x in self._all("/labels", "labels",
+                                                 {"project": chosen.key}))
+        return TrackerMap(self.name, mine, projects, chosen, statuses, people, labels)
+
     def pull(self, cursor: str | None) -> Iterator[Page]:
         try:
             state = Cursor.load(cursor)
         except UnreadableCursor:
             state = Cursor.start()  # a full pull rebuilds it
-        query = {"since": iso_millis(state.updated - OVERLAP)} if state.updated else {}
+        query = {"project": self.settings.project}
+        if state.updated:
+            query["since"] = iso_millis(state.updated - OVERLAP)
         for issues in self._pages("/issues", "issues", query):
             bundles: list[TicketBundle] = []
             skipped: list[SkippedRecord] = []
             for raw in issues:
                 try:
+                    self._check_project(raw)
                     bundle = to_bundle(raw)
                 except BadRecordError as exc:
                     skipped.append(SkippedRecord(exc.remote_id, str(exc)))
@@ -120,8 +151,9 @@ class MinitrackConnector:
             yield Page(tuple(bundles), state.dump() or cursor, tuple(skipped))
 
     def list_ids(self) -> set[str]:
-        return {str(raw.get("id")) for issues in self._pages("/issues", "issues", {})
-                for raw in issues}
+        return {str(raw.get("id"))
+                for raw in self._all("/issues", "issues", {"project": self.settings.project})
+                if isinstance(raw, dict) and raw.get("project") == self.settings.project}
 
     def post_comment(self, ticket_id: str, body: str) -> str:
         return str(self._call("POST", f"/issues/{ticket_id}/comments", json={"body": body})["id"])
@@ -133,10 +165,24 @@ class MinitrackConnector:
                     return str(raw["id"])
         return None
 
+    def _check_project(self, raw: Any) -> None:
+        """An issue of another project (moved away, or served by mistake) is not the client's:
+        it is refused, so nothing is read from it or posted on it."""
+        if isinstance(raw, dict) and raw.get("project") != self.settings.project:
+            raise BadRecordError(f"issue of project {str(raw.get('project'))[:40]!r}, not "
+                                 f"{self.settings.project!r}: left alone",
+                                 remote_id=str(raw.get("id") or "") or None)
+
     # -- HTTP -------------------------------------------------------------------------------
+    def _all(self, path: str, key: str, query: dict[str, str]) -> list[Any]:
+        return [item for items in self._pages(path, key, query) for item in items]
+
     def _pages(self, path: str, key: str, query: dict[str, str]) -> Iterator[list[Any]]:
+        """Each page of a listing; a next page named twice stops it (:class:`PageGuard`)."""
+        guard = PageGuard(self.name, f"GET {path}")
         page: object = 1
         while page:
+            guard.next(page)
             data = self._call("GET", path, params={**query, "page": str(page)})
             items = data.get(key)
             if not isinstance(items, list):

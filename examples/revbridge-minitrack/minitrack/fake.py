@@ -8,9 +8,11 @@ import secrets
 from datetime import UTC, datetime
 from typing import Any
 
-from connectors.testing.fakes.base import FakeServer, Request, Response, iso
+from connectors.testing.fakes.base import STATUSES, FakeServer, Request, Response, iso
 
 PER_PAGE = 50
+#: where the ``foreign`` fault moves an issue
+FOREIGN_PROJECT = "elsewhere"
 
 
 class FakeMinitrack(FakeServer):
@@ -20,11 +22,15 @@ class FakeMinitrack(FakeServer):
         super().__init__()
         self.token = token or secrets.token_hex(8)
         self._ids = itertools.count(1)
+        self.projects = {"main": "Main", "side": "Side project"}  # key: name
         self.people: dict[str, dict[str, str]] = {}
         self.issues: dict[str, dict[str, Any]] = {}
         self.bot = self.add_person("Revbridge Bot")
         for method, pattern, handler in (
             ("GET", r"/api/me", self._me),
+            ("GET", r"/api/projects", self._list_projects),
+            ("GET", r"/api/people", self._list_people),
+            ("GET", r"/api/labels", self._list_labels),
             ("GET", r"/api/issues", self._list_issues),
             ("GET", r"/api/issues/(?P<id>\d+)/comments", self._list_comments),
             ("POST", r"/api/issues/(?P<id>\d+)/comments", self._post_comment),
@@ -51,17 +57,19 @@ class FakeMinitrack(FakeServer):
     def add_person(self, name: str, email: str | None = None) -> str:
         with self.lock:
             pid = f"u{next(self._ids)}"
-            self.people[pid] = {"id": pid, "name": name}
+            self.people[pid] = {"id": pid, "name": name} | ({"email": email} if email else {})
             return pid
 
     def create_ticket(self, title: str, by: str, *, labels: tuple[str, ...] = (),
-                      status: str = "To Do", at: datetime | None = None) -> str:
+                      status: str = "To Do", at: datetime | None = None,
+                      project: str = "main") -> str:
         when = iso(at or datetime.now(UTC))
         with self.lock:
             rid = str(next(self._ids))
             self.issues[rid] = {
-                "id": rid, "title": title, "url": f"{self.root_url}/issues/{rid}",
-                "state": status, "labels": list(labels), "author": self.people[by],
+                "id": rid, "project": project, "title": title,
+                "url": f"{self.root_url}/issues/{rid}", "state": status,
+                "labels": list(labels), "author": self.people[by],
                 "created_at": when, "updated_at": when, "events": [], "comments": [], "time": [],
             }
             return rid
@@ -80,6 +88,15 @@ class FakeMinitrack(FakeServer):
             self._touch(self.issues[ticket_id], "comments",
                         {"id": cid, "body": body, "by": self.people[by]}, at)
             return cid
+
+    def edit_comment(self, comment_id: str, text: str, by: str | None = None,
+                     at: datetime | None = None) -> None:
+        with self.lock:
+            for issue in self.issues.values():
+                for comment in issue["comments"]:
+                    if comment["id"] == comment_id:
+                        comment["body"] = text
+                        self._bump(issue, at)
 
     def log_time(self, ticket_id: str, seconds: int, by: str, at: datetime | None = None) -> str:
         with self.lock:
@@ -107,6 +124,21 @@ class FakeMinitrack(FakeServer):
         with self.lock:
             return [(c["id"], c["body"]) for c in self.issues[ticket_id]["comments"]]
 
+    # -- hostile answers (``looping-page`` and ``foreign`` faults) -----------------------------
+    def looped(self, path: str, body: Any) -> Any:
+        """A listing page that always names page 2 as the next one."""
+        if isinstance(body, dict) and "next_page" in body:
+            body["next_page"] = 2
+        return body
+
+    def foreign(self, path: str, body: Any) -> Any:
+        """The first issue of a listing moved to another project."""
+        for issue in (body.get("issues") if isinstance(body, dict) else None) or ():
+            if isinstance(issue, dict):
+                issue["project"] = FOREIGN_PROJECT
+                break
+        return body
+
     def _touch(self, issue: dict[str, Any], kind: str, item: dict[str, Any],
                at: datetime | None) -> None:
         item["at"] = iso(at or datetime.now(UTC))
@@ -130,9 +162,23 @@ class FakeMinitrack(FakeServer):
     def _me(self, request: Request) -> Response:
         return Response(200, self.people[self.bot])
 
+    def _list_projects(self, request: Request) -> Response:
+        return _page(request, "projects", [{"key": key, "name": name, "statuses": list(STATUSES)}
+                                           for key, name in self.projects.items()])
+
+    def _list_people(self, request: Request) -> Response:
+        return _page(request, "people", list(self.people.values()))
+
+    def _list_labels(self, request: Request) -> Response:
+        project = request.arg("project")
+        return _page(request, "labels", sorted({label for i in self.issues.values()
+                                                if i["project"] == project
+                                                for label in i["labels"]}))
+
     def _list_issues(self, request: Request) -> Response:
-        since = request.arg("since") or ""
-        found = sorted((i for i in self.issues.values() if i["updated_at"] >= since),
+        since, project = request.arg("since") or "", request.arg("project") or "main"
+        found = sorted((i for i in self.issues.values()
+                        if i["project"] == project and i["updated_at"] >= since),
                        key=lambda i: (i["updated_at"], int(i["id"])))
         return _page(request, "issues", found)
 
@@ -149,7 +195,7 @@ class FakeMinitrack(FakeServer):
         return Response(201, {"id": self.add_comment(request.params["id"], body, self.bot)})
 
 
-def _page(request: Request, key: str, items: list[dict[str, Any]]) -> Response:
+def _page(request: Request, key: str, items: list[Any]) -> Response:
     page = int(request.arg("page") or 1)
     chunk = items[(page - 1) * PER_PAGE: page * PER_PAGE]
     more = len(items) > page * PER_PAGE
