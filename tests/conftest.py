@@ -30,6 +30,17 @@ PG_ENV = "REVBRIDGE_TEST_PG"
 
 
 @pytest.fixture(autouse=True)
+def _fresh_budgets() -> Iterator[None]:
+    """Every test starts with no credential budget from an earlier one (the registry is the
+    process's; an in-process `sync` on PostgreSQL shares it through a store a test drops)."""
+    from connectors.budgets import LIMITERS
+
+    yield
+    LIMITERS.share_with(None)
+    LIMITERS.clear()
+
+
+@pytest.fixture(autouse=True)
 def _isolated_dirs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg-config"))
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg-data"))

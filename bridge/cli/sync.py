@@ -37,7 +37,7 @@ def sync(
     """Pull the clients' trackers, update the ledger, post the status comments."""
     from bridge.clientfile.load import configs_named
     from bridge.store import Store
-    from bridge.store.budgets import share_budgets
+    from bridge.store.budgets import share_budgets, stop_sharing_budgets
     from bridge.sync.run import SyncOptions, sync_outcome
 
     if not clients and not all_clients:
@@ -47,21 +47,24 @@ def sync(
     worst = 0
     with Store.open(db) as store, _retries_shown(not as_json):
         share_budgets(store.engine)  # PostgreSQL: a daemon on this store spends the same ones
-        for slug, loaded in named:
-            if isinstance(loaded, ConfigError):
-                worst = max(worst, report(loaded))
-                continue
-            options = SyncOptions(full=full, dry_run=dry_run)
-            options.on_lock_wait = _lock_wait_notice(slug, options.lock_timeout)
-            with _progress(slug, quiet=as_json) as hook:
-                options.progress = hook
-                result = sync_outcome(loaded, store, options)
-            if result.summary is not None:
-                summaries.append(result.summary)
-            if result.error is not None:
-                worst = max(worst, exit_code(result.error))
-                if not as_json or result.summary is None:
-                    _report(slug, result.error)
+        try:
+            for slug, loaded in named:
+                if isinstance(loaded, ConfigError):
+                    worst = max(worst, report(loaded))
+                    continue
+                options = SyncOptions(full=full, dry_run=dry_run)
+                options.on_lock_wait = _lock_wait_notice(slug, options.lock_timeout)
+                with _progress(slug, quiet=as_json) as hook:
+                    options.progress = hook
+                    result = sync_outcome(loaded, store, options)
+                if result.summary is not None:
+                    summaries.append(result.summary)
+                if result.error is not None:
+                    worst = max(worst, exit_code(result.error))
+                    if not as_json or result.summary is None:
+                        _report(slug, result.error)
+        finally:
+            stop_sharing_budgets()
     if as_json:
         payload = [s.as_json() for s in summaries]
         if payload:

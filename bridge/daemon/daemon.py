@@ -42,7 +42,7 @@ from bridge.daemon.schedule import (
 )
 from bridge.present.ledger_view import held_text
 from bridge.store import Store
-from bridge.store.budgets import share_budgets
+from bridge.store.budgets import share_budgets, stop_sharing_budgets
 from bridge.store.plans import DaemonPlan
 from bridge.sync.run import RunSummary, SyncOptions, sync_outcome
 from connectors.errors import (
@@ -188,6 +188,7 @@ class Daemon:
             logging.shutdown()
             os._exit(0)
         self._forget()
+        stop_sharing_budgets()
         self.store.close()
         log.info("stopped", extra={"event": "stopped"})
         return 0

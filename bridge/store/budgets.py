@@ -12,12 +12,15 @@ window, whatever the processes do.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
-from sqlalchemy import text
+from sqlalchemy import Connection, text
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import SQLAlchemyError
 
 from connectors.budgets import LIMITERS, Budget, Limiter
+from connectors.errors import StoreError
 
 _NOW = "extract(epoch from clock_timestamp())::float8"
 _CREATE = text(
@@ -32,6 +35,19 @@ _HOLD = text(f"UPDATE rate_budgets SET held_until = GREATEST(held_until, {_NOW} 
              "WHERE credential = :key RETURNING held_until")
 
 
+@contextmanager
+def _transaction(engine: Engine) -> Iterator[Connection]:
+    """A transaction on the store; a database failure is a StoreError (one line, the sync
+    fails cleanly), never a traceback from inside a tracker request."""
+    try:
+        with engine.begin() as conn:
+            yield conn
+    except SQLAlchemyError as exc:
+        cause = getattr(exc, "orig", None) or exc
+        raise StoreError(f"cannot keep the request budget in the database: "
+                         f"{type(cause).__name__}: {str(cause).splitlines()[0]}") from None
+
+
 class StoreBucket:
     """A credential's token bucket in the store (a :class:`connectors.budgets.Limiter`)."""
 
@@ -40,12 +56,12 @@ class StoreBucket:
         self.engine, self.key = engine, key
         self.burst = max(1, limit // 10)
         self.rate = max(limit - self.burst, 1) / window  # tokens per second
-        with self.engine.begin() as conn:
+        with _transaction(self.engine) as conn:
             conn.execute(_CREATE, {"key": key, "burst": self.burst})
 
     def _try(self, waited_until: float) -> float:
         """Take a token now (0.0) or say how long to wait before trying again."""
-        with self.engine.begin() as conn:
+        with _transaction(self.engine) as conn:
             row = conn.execute(_TAKE, {"key": self.key}).one()
             tokens, refilled, held, now = (float(value) for value in row)
             if held > now and held > waited_until:
@@ -65,7 +81,7 @@ class StoreBucket:
 
     def hold(self, seconds: float) -> float:
         """No request on this credential, from any process, for ``seconds``."""
-        with self.engine.begin() as conn:
+        with _transaction(self.engine) as conn:
             return float(conn.execute(_HOLD, {"key": self.key, "seconds": max(seconds, 0.0)})
                          .scalar_one())
 
@@ -83,3 +99,8 @@ def share_budgets(engine: Engine) -> bool:
 
     LIMITERS.share_with(bucket)
     return True
+
+
+def stop_sharing_budgets() -> None:
+    """Back to budgets kept in this process (the store they were shared through is closing)."""
+    LIMITERS.share_with(None)
