@@ -28,14 +28,15 @@ from bridge.present.notices import DEFAULT_TEXTS, find_marker
 from bridge.store import Store
 from bridge.sync.run import SyncOptions, sync_client
 from connectors.testing.fakes.asana import FakeAsana
-from tests.pg_schema import PG_ENV, pg_schema_url
 from tests.reliability.worlds import (
+    PG_ENV,
     SHARED_FOLDERS,
     TRACKERS,
     add_people,
     client_table,
     load_world_config,
     new_fake,
+    pg_schema_url,
     policy,
 )
 
