@@ -76,10 +76,12 @@ def test_a_killed_daemons_clients_are_taken_over_within_one_period(
         client = world.add_client("held", every=f"{PERIOD:g}s")
         other = world.add_client("free", "trello", every=f"{PERIOD:g}s")
         # the held client's first comment lands on the tracker, then its answer takes 60 s:
-        # the daemon that sent it sits in the sync, holding the client's lock, when killed
+        # the daemon that sent it sits in the sync, holding the client's lock, when killed.
+        # One worker: while it waits, the free client queues in the first daemon, so the
+        # second one must take it (neither daemon idles while the other has a queue)
         client.fake.inject(Fault("slow-after-commit", times=1, method="POST",
                                  path_contains="/comment", delay=60))
-        first = world.daemon("--lock-timeout", "0.2", "--watch", "0")
+        first = world.daemon("--lock-timeout", "0.2", "--watch", "0", "--workers", "1")
         with first:
             wait_for(lambda: client.fake.requests_to("/comment", method="POST"), timeout=60,
                      what="the first daemon posting its first comment", daemon=first)
