@@ -67,6 +67,11 @@ class Ticket:
     updated_at: datetime
     requester: Person
     deleted: bool = False
+    #: the tracker's own priority field (Jira ``priority.name``), ``None`` where it has none
+    priority: str | None = None
+    #: single-choice custom fields, (field name, chosen option name) pairs (Asana enum custom
+    #: fields): the bridge picks the one ``[sla].priority_field`` names
+    custom_fields: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -206,8 +211,10 @@ class StatusMap(BaseModel):
     in_progress: tuple[str, ...] = ()
     delivered: tuple[str, ...] = ()
     done: tuple[str, ...] = ()
+    #: statuses where the ticket waits on the client (details asked, assets missing)
+    waiting: tuple[str, ...] = ()
 
-    @field_validator("open", "in_progress", "delivered", "done")
+    @field_validator("open", "in_progress", "delivered", "done", "waiting")
     @classmethod
     def _names_not_blank(cls, names: tuple[str, ...]) -> tuple[str, ...]:
         for name in names:

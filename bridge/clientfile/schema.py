@@ -123,6 +123,12 @@ class Sla(Model):
     handle_within: str = "2d"
     business_hours: str = "09:00-18:00"
     business_days: tuple[str, ...] = ("mon", "tue", "wed", "thu", "fri")
+    #: Trello: the labels that are priorities (a card with two: the shortest duration wins)
+    priority_labels: tuple[str, ...] = ()
+    #: Asana: the enum custom field that holds the priority
+    priority_field: str = "Priority"
+    #: priority name -> business duration (``High = "1d"``); unmapped: ``handle_within``
+    priorities: dict[str, str] = Field(default_factory=dict)
 
     @field_validator("handle_within")
     @classmethod
@@ -166,6 +172,9 @@ class Sla(Model):
 
 class Comments(Model):
     mode: Literal["auto", "review", "off"] = "auto"
+    #: a ``delivered`` notice (time spent, what is left on the quote) when a counted request
+    #: first reaches ``delivered``
+    on_delivery: bool = False
     #: per-kind text overrides: {kind: template}; see bridge.present.notices for placeholders
     texts: dict[str, str] = Field(default_factory=dict)
     #: notices for requests made before this moment are recorded ``skipped``, never posted;

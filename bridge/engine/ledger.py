@@ -19,7 +19,7 @@ from connectors.base import StatusChange, Ticket, TimeEntry
 Canonical = Literal["open", "in_progress", "delivered", "done"]
 RequestKind = Literal["new", "reopen"]
 RequestStatus = Literal["counted", "out_of_scope", "excluded", "not_designated", "unassigned"]
-NoticeKind = Literal["ack", "extra", "not_designated", "out_of_scope"]
+NoticeKind = Literal["ack", "extra", "not_designated", "out_of_scope", "delivered"]
 
 #: A record in a request's trail: the ticket (its creation, labels), a status change (the reopen,
 #: the delivery) or a time entry attributed to the request.
@@ -59,6 +59,13 @@ class Request(NamedTuple):
     delivery: StatusChange | None
     #: the time entries attributed to it, oldest first
     entries: tuple[TimeEntry, ...]
+    #: its ticket's priority now (``Ticket.priority``, the ``[sla].priority_field`` custom
+    #: field or a ``[sla].priority_labels`` label), ``None`` when it has none
+    priority: str | None = None
+    #: business hours its ticket spent in a ``waiting`` status after ``at``, before delivery
+    waiting_hours: float = 0.0
+    #: those waits, (from, to) with ``to`` ``None`` while it still waits
+    waits: tuple[tuple[datetime, datetime | None], ...] = ()
 
     @property
     def hours(self) -> float:
