@@ -6,7 +6,8 @@ It lives in ``connectors`` because imports point from ``bridge`` to ``connectors
     ├── RemoteError                   talking to a tracker failed                  exit 1
     │   ├── RemoteRetriableError      rate limited, 5xx, timeout, reset: try again later
     │   └── RemoteFatalError          the tracker refused or answered nonsense: retrying won't help
-    │       └── CredentialsRefused    401/403: the token is wrong or lacks rights  exit 3
+    │       ├── CredentialsRefused    401/403: the token is wrong or lacks rights  exit 3
+    │       └── AnswerTooDeep         an answer nested deeper than the JSON parser goes
     ├── BadRecordError                one record could not be normalized (reported, skipped)
     ├── ConfigError                   a client file (or the command line) is wrong exit 2
     ├── CredentialsError              a secret is missing or cannot be resolved    exit 3
@@ -53,6 +54,12 @@ class RemoteFatalError(RemoteError):
 
 class CredentialsRefused(RemoteFatalError):
     """The tracker answered 401/403: the credentials are wrong or lack the needed rights."""
+
+
+class AnswerTooDeep(RemoteFatalError):
+    """An answer nested deeper than Python's JSON parser goes (``RecursionError``): it cannot be
+    read at all. A listing page is then read again record by record, and a record whose own
+    answer is too deep is reported and skipped (see docs/DECISIONS.md, "Poison records")."""
 
 
 class BadRecordError(RevbridgeError):

@@ -43,14 +43,17 @@ from connectors.base import (
     parse_time,
 )
 from connectors.cursor import UnreadableCursor
-from connectors.errors import BadRecordError, RemoteFatalError
+from connectors.errors import AnswerTooDeep, BadRecordError, RemoteFatalError
 from connectors.http import RetryPolicy
 from connectors.paging import PageGuard
+from connectors.unreadable import Unreadable, unreadable_reason
 
 log = logging.getLogger(__name__)
 #: a time entry listed, then deleted before its complete record was read
 GONE = object()
 PAGE_SIZE = 100
+#: a task listing asked again when its page is nested too deeply to read
+LEAN_TASK_FIELDS = "modified_at"
 
 
 class AsanaConnector:
@@ -83,8 +86,11 @@ class AsanaConnector:
     def _call(self, fn: Any, what: str) -> dict[str, Any]:
         return call(fn, what, self._token)
 
-    def _pages(self, fetch: Any, what: str) -> Iterator[tuple[list[Any], bool]]:
-        """Every page of a listing: ``fetch(opts)`` gets a FRESH opts dict per call."""
+    def _pages(self, fetch: Any, what: str,
+               alone: Any = None) -> Iterator[tuple[list[Any], bool]]:
+        """Every page of a listing: ``fetch(opts)`` gets a FRESH opts dict per call. With
+        ``alone``, a page nested too deeply to read is asked again lean (``fetch(opts,
+        LEAN_TASK_FIELDS)``) and each of its records read by ``alone(row)``."""
         offset: str | None = None
         guard = PageGuard("asana", what)
         while True:
@@ -92,7 +98,17 @@ class AsanaConnector:
             opts: dict[str, Any] = {"limit": PAGE_SIZE}
             if offset:
                 opts["offset"] = offset
-            result = self._call(lambda o=opts: fetch(o), what)
+            try:
+                result = self._call(lambda o=opts: fetch(o), what)
+            except AnswerTooDeep:
+                if alone is None:
+                    raise
+                result = self._call(lambda o=opts: fetch(o, LEAN_TASK_FIELDS), what)
+                rows = result.get("data")
+                if isinstance(rows, list):
+                    log.warning("asana: %s: a page nested too deeply to read; reading its %d "
+                                "tasks one by one", what, len(rows))
+                    result["data"] = [alone(row) for row in rows]
             data, next_page = result.get("data"), result.get("next_page")
             if not isinstance(data, list):
                 raise shape_error(what)
@@ -141,13 +157,30 @@ class AsanaConnector:
     # -- pulling -------------------------------------------------------------------------------
     def _listing(self, since: datetime | None, fields: str) -> Iterator[tuple[list[Any], bool]]:
         if since is None:
-            return self._pages(lambda opts: self._tasks.get_tasks_for_project(
-                self.project, {**opts, "opt_fields": fields}, full_payload=True),
-                f"GET /projects/{self.project}/tasks")
+            return self._pages(lambda opts, f=fields: self._tasks.get_tasks_for_project(
+                self.project, {**opts, "opt_fields": f}, full_payload=True),
+                f"GET /projects/{self.project}/tasks", self._task_alone)
         modified_since = iso_millis(since - OVERLAP)
-        return self._pages(lambda opts: self._tasks.get_tasks(
+        return self._pages(lambda opts, f=fields: self._tasks.get_tasks(
             {**opts, "project": self.project, "modified_since": modified_since,
-             "opt_fields": fields}, full_payload=True), "GET /tasks")
+             "opt_fields": f}, full_payload=True), "GET /tasks", self._task_alone)
+
+    def _task_alone(self, lean: Any) -> Any:
+        """The task of a lean listing row read alone, or :class:`Unreadable` when its own
+        answer is too deep too."""
+        gid = str(lean.get("gid") or "") if isinstance(lean, Mapping) else ""
+        if not gid.isdigit():
+            return lean  # the pull reports it as a bad record
+        try:
+            return self.fetch_one(lambda: self._tasks.get_task(
+                gid, {"opt_fields": records.TASK_FIELDS}, full_payload=True), f"GET /tasks/{gid}")
+        except AnswerTooDeep:
+            log.warning("asana: task %s: its answer is nested too deeply to read; left out", gid)
+            try:
+                modified: datetime | None = parse_time(lean.get("modified_at"), "modified_at", gid)
+            except BadRecordError:
+                modified = None
+            return Unreadable(gid, modified, unreadable_reason("Asana", "task"))
 
     def pull(self, cursor: str | None) -> Iterator[Page]:
         """Pages of changed tasks (each API page of the listing makes one Page).
@@ -167,6 +200,15 @@ class AsanaConnector:
             bundles: list[TicketBundle] = []
             skipped: list[SkippedRecord] = []
             for raw in tasks:
+                if isinstance(raw, Unreadable):
+                    if raw.updated is not None:
+                        pair = (raw.remote_id, iso_millis(raw.updated))
+                        newest = raw.updated if newest is None else max(newest, raw.updated)
+                        if pair in done:
+                            continue  # reported when it was met; read again once it changes
+                        done.add(pair)
+                    skipped.append(SkippedRecord(raw.remote_id, raw.reason))
+                    continue
                 if not isinstance(raw, Mapping):
                     skipped.append(SkippedRecord(None, "task is not a JSON object"))
                     continue
@@ -182,6 +224,9 @@ class AsanaConnector:
                 except BadRecordError as exc:
                     log.warning("asana: task %s skipped: %s", gid or "?", exc)
                     skipped.append(SkippedRecord(gid or None, str(exc) or "malformed task"))
+                except AnswerTooDeep as exc:  # its stories or time entries
+                    log.warning("asana: task %s skipped: %s", gid or "?", exc)
+                    skipped.append(SkippedRecord(gid or None, str(exc)))
                 except (KeyError, TypeError, AttributeError, ValueError, RecursionError) as exc:
                     # a shape no check foresaw: still one bad record, not a failed sync
                     reason = f"unexpected shape ({type(exc).__name__})"

@@ -22,8 +22,8 @@ from urllib3.util.retry import Retry
 
 from connectors.asana.settings import DEFAULT_API_URL as DEFAULT_API_URL
 from connectors.errors import (
+    AnswerTooDeep,
     RemoteError,
-    RemoteFatalError,
     RemoteRetriableError,
     error_for_status,
 )
@@ -197,8 +197,8 @@ def call(fn: Callable[[], Any], what: str, token: str) -> dict[str, Any]:
     except (ApiException, HTTPError, OSError, ValueError, TypeError, KeyError) as exc:
         raise translate(exc, what, token) from None
     except RecursionError:
-        raise RemoteFatalError(f"asana: {what}: an answer nested too deeply to read",
-                               tracker=TRACKER) from None
+        raise AnswerTooDeep(f"asana: {what}: an answer nested too deeply to read",
+                            tracker=TRACKER) from None
     if not isinstance(result, dict) or "data" not in result:
         raise RemoteRetriableError(f"asana: {what}: malformed or truncated JSON answer",
                                    tracker=TRACKER)

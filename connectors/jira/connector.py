@@ -43,6 +43,7 @@ from connectors.base import (
 )
 from connectors.cursor import UnreadableCursor
 from connectors.errors import (
+    AnswerTooDeep,
     BadRecordError,
     CredentialsRefused,
     RemoteError,
@@ -53,8 +54,10 @@ from connectors.errors import (
 from connectors.http import RetryingAdapter, RetryPolicy, mount_retrying, shared_limiters
 from connectors.jira import records
 from connectors.jira.cursor import Cursor, jql_since
+from connectors.jira.deep import LEAN_FIELDS, is_lean, one_by_one
 from connectors.jira.settings import JiraSettings
 from connectors.paging import PageGuard
+from connectors.unreadable import Unreadable
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -138,9 +141,8 @@ class JiraConnector:
             raise RemoteRetriableError(f"jira: {exc.__class__.__name__} talking to the server",
                                        tracker="jira") from None
         except RecursionError:
-            raise RemoteFatalError("jira: an answer nested too deeply to read (a broken or "
-                                   "hostile record); the pull stopped before it",
-                                   tracker="jira") from None
+            raise AnswerTooDeep("jira: an answer nested too deeply to read (a broken or "
+                                "hostile record)", tracker="jira") from None
         except ValueError as exc:  # JSONDecodeError: malformed or truncated body
             raise RemoteRetriableError(f"jira: unreadable answer ({exc.__class__.__name__})",
                                        tracker="jira") from None
@@ -232,6 +234,13 @@ class JiraConnector:
             bundles: list[TicketBundle] = []
             skipped: list[SkippedRecord] = []
             for raw in raw_page:
+                if isinstance(raw, Unreadable):
+                    if raw.updated is not None:
+                        if not state.is_new(raw.remote_id, raw.updated):
+                            continue  # reported when it was met; read again once it changes
+                        state.advance(raw.remote_id, raw.updated)
+                    skipped.append(SkippedRecord(raw.remote_id, raw.reason))
+                    continue
                 if not isinstance(raw, Mapping):
                     skipped.append(SkippedRecord(None, "search hit is not an object"))
                     continue
@@ -246,6 +255,9 @@ class JiraConnector:
                     rid = exc.remote_id or (str(raw["id"]) if raw.get("id") else None)
                     log.warning("jira: skipped issue %s: %s", rid, exc)
                     skipped.append(SkippedRecord(rid, str(exc)))
+                except AnswerTooDeep as exc:  # a comment, worklog or changelog page
+                    log.warning("jira: skipped issue %s: %s", raw.get("id"), exc)
+                    skipped.append(SkippedRecord(str(raw.get("id") or "") or None, str(exc)))
                 except (KeyError, TypeError, AttributeError, ValueError, RecursionError) as exc:
                     # a shape no check above foresaw: still one bad record, not a failed sync
                     rid = str(raw["id"]) if raw.get("id") else None
@@ -311,8 +323,15 @@ class JiraConnector:
             guard.next(token if self._cloud else start)
             call = (partial(client.enhanced_search_issues, jql, nextPageToken=token)
                     if self._cloud else partial(client.search_issues, jql, startAt=start))
-            page = self._guard(partial(call, maxResults=PAGE_SIZE, fields=list(fields),
-                                       expand=expand, json_result=True))
+            try:
+                page = self._guard(partial(call, maxResults=PAGE_SIZE, fields=list(fields),
+                                           expand=expand, json_result=True))
+            except AnswerTooDeep:
+                if is_lean(fields):
+                    raise
+                page = one_by_one(self._get, self._guard(partial(
+                    call, maxResults=PAGE_SIZE, fields=list(LEAN_FIELDS), json_result=True)),
+                    fields, expand)
             issues = page.get("issues") if isinstance(page, dict) else None
             if not isinstance(issues, list):
                 raise RemoteFatalError("jira: search answered without issues", tracker="jira")

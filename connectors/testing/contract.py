@@ -29,6 +29,7 @@ import pytest
 import connectors
 from connectors.base import Connector, Page, TicketBundle
 from connectors.errors import (
+    AnswerTooDeep,
     CredentialsRefused,
     RemoteError,
     RemoteFatalError,
@@ -318,6 +319,27 @@ class ConnectorContract:
         assert len(skipped) == 1 and skipped[0].remote_id in expected
         assert skipped[0].remote_id not in got
         assert set(got) == set(expected) - {skipped[0].remote_id}
+
+    #: the connector reads a record alone when its listing page is too deep to read (else a
+    #: page nested too deeply fails the pull with :class:`AnswerTooDeep`)
+    reads_records_alone: bool = True
+
+    def test_a_record_nested_too_deeply_is_skipped_never_a_recursion_error(
+        self, fake: FakeTracker, make_connector: MakeConnector, seeded: dict[str, str]
+    ) -> None:
+        # ``b``'s rich field is nested 100,000 deep in every answer holding it
+        fake.inject(Fault("deeply-nested", times=10**6, victim=seeded["b"]))
+        if not self.reads_records_alone:
+            with pytest.raises(AnswerTooDeep, match="nested too deeply"):
+                drain(make_connector().pull(None))
+            return
+        got, cursor, pages = drain(make_connector().pull(None))
+        skipped = [s for p in pages for s in p.skipped]
+        assert [s.remote_id for s in skipped] == [seeded["b"]]
+        assert "nested too deeply" in skipped[0].reason
+        assert seeded["a"] in got and seeded["c"] in got and seeded["b"] not in got
+        assert cursor is not None  # the next pull starts after it
+
     # -- discovery --------------------------------------------------------------------------
     def test_describe_shows_projects_statuses_people_and_labels_within_budget(
         self, fake: FakeTracker, make_connector: MakeConnector, people: dict[str, str],

@@ -42,6 +42,7 @@ from connectors.base import (
 )
 from connectors.cursor import UnreadableCursor
 from connectors.errors import (
+    AnswerTooDeep,
     BadRecordError,
     CredentialsRefused,
     RemoteFatalError,
@@ -65,6 +66,8 @@ BUNDLES_PER_PAGE = 200
 #: only what normalizing needs: about half the bytes of a default action
 ACTION_FIELDS = {"fields": "id,type,date,data,idMemberCreator",
                  "memberCreator_fields": "fullName,username"}
+#: a card with its actions, or a card that could not be read
+Pair = tuple[dict[str, Any], list[dict[str, Any]]] | SkippedRecord
 DEFAULT_POLICY = RetryPolicy(rate_limit=(90, 10.0), key_rate_limit=(270, 10.0),
                              rate_limited_wait=10.0)
 
@@ -218,11 +221,18 @@ class TrelloConnector:
             return
         yield from self._pages(self._cards_one_by_one(touched), lists, cursor)
 
-    def _board_cards(self, actions: list[dict[str, Any]], wanted: set[str] | None
-                     ) -> Iterator[tuple[dict[str, Any], list[dict[str, Any]]]]:
-        """Every card of the board (or the ``wanted`` ones) with its actions, in one read."""
-        cards = _rows(self._fetch(f"/boards/{self.settings.board}/cards/all", "read cards",
-                                  {"fields": "all"}), "cards")
+    def _board_cards(self, actions: list[dict[str, Any]],
+                     wanted: set[str] | None) -> Iterator[Pair]:
+        """Every card of the board (or the ``wanted`` ones) with its actions, in one read; when
+        that answer is nested too deeply to read, card by card (the poisoned one is skipped)."""
+        try:
+            cards = _rows(self._fetch(f"/boards/{self.settings.board}/cards/all", "read cards",
+                                      {"fields": "all"}), "cards")
+        except AnswerTooDeep:
+            ids = [card_id for card_id in self.list_ids() if wanted is None or card_id in wanted]
+            log.warning("trello: the board's cards are nested too deeply to read; reading its "
+                        "%d cards one by one", len(ids))
+            return self._cards_one_by_one(sorted(ids))
         by_card: dict[str, list[dict[str, Any]]] = defaultdict(list)
         for action in actions:
             card_id = card_id_of(action)
@@ -231,12 +241,15 @@ class TrelloConnector:
         return ((card, by_card.get(str(card.get("id")), [])) for card in cards
                 if wanted is None or card.get("id") in wanted)
 
-    def _cards_one_by_one(
-            self, card_ids: list[str]) -> Iterator[tuple[dict[str, Any], list[dict[str, Any]]]]:
+    def _cards_one_by_one(self, card_ids: list[str]) -> Iterator[Pair]:
         for card_id in card_ids:
             try:
                 card = self._fetch(f"/cards/{card_id}", "read card", {
                     "fields": "all", "actions": ACTION_FILTER, "actions_limit": PAGE})
+            except AnswerTooDeep as exc:
+                log.warning("trello: skipped card %s: %s", card_id, exc)
+                yield SkippedRecord(card_id, f"{exc}: left out until it changes")
+                continue
             except RemoteFatalError as exc:
                 if exc.status == 404:  # deleted since: list_ids reconciliation marks it
                     log.debug("trello: card %s is gone", card_id)
@@ -251,11 +264,15 @@ class TrelloConnector:
                                        before=str(actions[-1]["id"]))
             yield card, actions
 
-    def _pages(self, pairs: Iterator[tuple[dict[str, Any], list[dict[str, Any]]]],
-               lists: dict[str, str], cursor: Cursor) -> Iterator[Page]:
+    def _pages(self, pairs: Iterator[Pair], lists: dict[str, str],
+               cursor: Cursor) -> Iterator[Page]:
         bundles: list[TicketBundle] = []
         skipped: list[SkippedRecord] = []
-        for card, actions in pairs:
+        for pair in pairs:
+            if isinstance(pair, SkippedRecord):
+                skipped.append(pair)
+                continue
+            card, actions = pair
             try:
                 self._check_board(card)
                 bundles.append(build_bundle(card, actions, lists, self._spent))
@@ -335,8 +352,8 @@ class TrelloConnector:
             raise error_for_status(f"trello: {what}: HTTP {status}", tracker="trello",
                                    status=status) from None
         except RecursionError:
-            raise RemoteFatalError(f"trello: {what}: an answer nested too deeply to read",
-                                   tracker="trello") from None
+            raise AnswerTooDeep(f"trello: {what}: an answer nested too deeply to read",
+                                tracker="trello") from None
         except requests.exceptions.JSONDecodeError:
             raise RemoteRetriableError(f"trello: {what}: malformed JSON in the answer",
                                        tracker="trello") from None

@@ -4,8 +4,9 @@ A lone surrogate in a title (UTF-8 cannot encode it), a NUL in a comment (Postgr
 refuses it), a worklog of ``1e23`` seconds (overflows SQLite's integer) or of minus a thousand
 hours: each record is cleaned or left out and reported, the rest of the page is saved, the
 cursor moves on, and a request filed afterwards is pulled by the next sync. An answer nested
-deeper than any parser goes fails the run cleanly, with the reason in ``runs.error``. On
-SQLite and on PostgreSQL.
+deeper than any parser goes: its record is read alone, reported and skipped (the run fails
+cleanly, the reason in ``runs.error``, only when not even the ids can be read). On SQLite and on
+PostgreSQL.
 """
 
 from __future__ import annotations
@@ -17,7 +18,8 @@ from typing import Any
 import pytest
 
 from bridge.store import Store
-from tests.reliability.worlds import World, world
+from connectors.testing.fakes.base import Fault
+from tests.reliability.worlds import TRACKERS, World, world
 
 SMALL = {"team_tickets": 4, "requests": 4, "chatty_every": 100}
 Rewrite = Callable[[str, str, Any], Any]
@@ -124,14 +126,36 @@ def test_an_unbelievable_worklog_is_left_out_and_reported(seconds: int, opened: 
         the_next_request_is_pulled(w)
 
 
-def test_an_answer_nested_too_deep_fails_the_run_with_its_reason(opened: Store,
-                                                                 tmp_path: Path) -> None:
-    with world("jira", tmp_path, store=opened, **SMALL) as w:
-        served = []
+@pytest.mark.parametrize("tracker", TRACKERS)
+def test_a_record_nested_too_deep_is_left_out_and_never_stalls_the_client(
+        tracker: str, opened: Store, tmp_path: Path) -> None:
+    """One record whose answer is nested 100,000 deep, on every answer that holds it: the
+    listing page is read again record by record, that record is reported and skipped, every
+    other one stored; the next syncs are not stuck on it and do not report it again."""
+    with world(tracker, tmp_path, store=opened, **SMALL) as w:
+        victim = w.requests[1]
+        w.fake.inject(Fault("deeply-nested", times=10**6, victim=victim))
+        summary = w.sync()
+        assert summary.outcome == "ok", summary.error
+        assert [line for line in summary.skipped if line.startswith(f"{victim}:")
+                and "nested too deeply" in line], summary.skipped
+        run = w.store.last_run(w.client)
+        assert run is not None and run.counts["skipped"] == len(summary.skipped)
+        stored = {t.remote_id for t in w.records().tickets}
+        assert set(w.tickets) - {victim} <= stored, "the rest of the page was not saved"
+        assert victim not in stored
+        the_next_request_is_pulled(w)
+        again = w.sync()
+        assert again.outcome == "ok" and not [s for s in again.skipped if victim in s]
 
+
+def test_a_listing_nested_too_deep_even_lean_fails_the_run_with_its_reason(
+        opened: Store, tmp_path: Path) -> None:
+    """When even the ids cannot be read (every answer nested), the run fails with the reason
+    in ``runs.error``, no traceback; once the tracker answers sensibly, the client syncs."""
+    with world("jira", tmp_path, store=opened, **SMALL) as w:
         def nested(method: str, path: str, body: Any) -> Any:
-            if "search" in path and not served:
-                served.append(path)
+            if "search" in path:
                 return b'{"issues": [' + b"[" * 100_000 + b"]" * 100_000 + b"]}"
             return body
 
@@ -140,4 +164,5 @@ def test_an_answer_nested_too_deep_fails_the_run_with_its_reason(opened: Store,
         assert summary.outcome == "failed"
         run = w.store.last_run(w.client)
         assert run is not None and run.error and "nested too deeply" in run.error
+        w.fake.rewrites.remove(nested)
         the_next_request_is_pulled(w)

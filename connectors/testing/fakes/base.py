@@ -20,14 +20,18 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Literal, Protocol
 from urllib.parse import parse_qs, urlsplit
 
+from connectors.testing.fakes import hostile
+
 FaultKind = Literal[
     "429", "429-date", "500", "503", "timeout", "reset", "malformed", "truncated",
     "slow-after-commit",
     # hostile answers: ``looping-page`` serves the first matching answer again and again with a
     # next page named in it (the same token, offset or ``before`` id each time); ``slow-drip``
     # sends the answer one byte every ``delay`` seconds; ``foreign`` puts a record of another
-    # project / board in the answer (see :meth:`FakeServer.looped`, :meth:`FakeServer.foreign`)
-    "looping-page", "slow-drip", "foreign",
+    # project / board in the answer (see :meth:`FakeServer.looped`, :meth:`FakeServer.foreign`);
+    # ``deeply-nested`` nests one record's rich field 100,000 deep in every answer that holds
+    # it (``hostile.nested``: what a full read asks for, not a listing of ids)
+    "looping-page", "slow-drip", "foreign", "deeply-nested",
 ]
 
 
@@ -44,6 +48,8 @@ class Fault:
     skip: int = 0  # let this many matching requests through first (a fault mid-sync)
     #: ``looping-page``: the answer served again to every later matching request
     replay: Any = field(default=None, compare=False, repr=False)
+    #: ``deeply-nested``: the record nested (else the first one served becomes it)
+    victim: str | None = None
 
     def matches(self, method: str, path: str) -> bool:
         if self.method is not None and self.method != method:
@@ -226,7 +232,7 @@ class FakeServer:
             response = self._dispatch(h.command, split.path, query, headers, body)
             if self.rewrites and 200 <= response.status < 300:
                 response = self._rewritten(h.command, split.path, response)
-            if fault is not None and fault.kind in ("looping-page", "foreign"):
+            if fault is not None and fault.kind in ("looping-page", "foreign", "deeply-nested"):
                 response = self._hostile(fault, split.path, response)
         if fault is not None and fault.kind == "slow-after-commit":
             time.sleep(fault.delay)
@@ -254,7 +260,8 @@ class FakeServer:
             pass
 
     def _hostile(self, fault: Fault, path: str, response: Response) -> Response:
-        """The answer of a ``looping-page`` or ``foreign`` fault (from the normal one)."""
+        """The answer of a ``looping-page``, ``foreign`` or ``deeply-nested`` fault (from the
+        normal one)."""
         if fault.kind == "looping-page" and fault.replay is not None:
             return Response(200, fault.replay, dict(response.headers))
         if not 200 <= response.status < 300:
@@ -267,6 +274,8 @@ class FakeServer:
                 return response
         if fault.kind == "looping-page":
             body = fault.replay = self.looped(path, body)
+        elif fault.kind == "deeply-nested":
+            body = hostile.encode_nested(self.nested(path, body, fault))
         else:
             body = self.foreign(path, body)
         return Response(response.status, body, dict(response.headers))
@@ -278,6 +287,10 @@ class FakeServer:
     def foreign(self, path: str, body: Any) -> Any:
         """``body`` with one record moved to another project / board: each fake says how."""
         return body
+
+    def nested(self, path: str, body: Any, fault: Fault) -> Any:
+        """``body`` with ``fault.victim``'s rich field marked ``hostile.NESTED_MARK``."""
+        return hostile.nested(body, fault)
 
     def _rewritten(self, method: str, path: str, response: Response) -> Response:
         body = response.body

@@ -1,9 +1,11 @@
-"""How each fake serves the hostile faults ``looping-page`` and ``foreign`` (see
-:class:`connectors.testing.fakes.base.Fault`): the vendor's own paging fields, looping; a
-record of another project or board slipped into an answer."""
+"""How each fake serves the hostile faults ``looping-page``, ``foreign`` and ``deeply-nested``
+(see :class:`connectors.testing.fakes.base.Fault`): the vendor's own paging fields, looping; a
+record of another project or board slipped into an answer; one record's field nested deeper
+than any JSON parser goes."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 LOOP_TOKEN = "loop-token"
@@ -72,3 +74,51 @@ def asana_foreign(body: Any) -> Any:
                                     "section": {"gid": "66667", "name": "To Do"}}]
             return body
     return body
+
+
+#: stands for the nested value until the answer is encoded (``json.dumps`` of a value that
+#: deep would itself hit the recursion limit)
+NESTED_MARK = "\x00rb-deeply-nested\x00"
+NESTED_DEPTH = 100_000
+
+
+def _rich_parts(body: Any) -> list[tuple[str, dict[str, Any], str]]:
+    """(record id, object, key) of each record in an answer of any of the three fakes, with
+    the key of a field only a full read asks for: a Jira issue's ``comment`` (rich text, ADF
+    on Cloud), a Trello card's ``desc``, an Asana task's ``custom_fields``."""
+    if isinstance(body, dict) and isinstance(body.get("issues"), list):
+        issues = body["issues"]
+    elif isinstance(body, dict) and "fields" in body and "key" in body:
+        issues = [body]
+    else:
+        issues = []
+    parts = [(str(i.get("id")), i["fields"], "comment") for i in issues
+             if isinstance(i, dict) and isinstance(i.get("fields"), dict)
+             and "comment" in i["fields"]]
+    cards = body if isinstance(body, list) else [body]
+    parts += [(str(c.get("id")), c, "desc") for c in cards
+              if isinstance(c, dict) and "idList" in c and "desc" in c]
+    data = body.get("data") if isinstance(body, dict) else None
+    tasks = data if isinstance(data, list) else [data]
+    parts += [(str(t.get("gid")), t, "custom_fields") for t in tasks
+              if isinstance(t, dict) and "gid" in t and "name" in t and "created_at" in t]
+    return parts
+
+
+def nested(body: Any, fault: Any) -> Any:
+    """``body`` with one record's rich field (see :func:`_rich_parts`) nested
+    :data:`NESTED_DEPTH` deep: the record ``fault.victim``, else the first one served, which
+    becomes the victim. Encode the result with :func:`encode_nested`."""
+    for record_id, holder, key in _rich_parts(body):
+        if fault.victim is None:
+            fault.victim = record_id
+        if record_id == fault.victim:
+            holder[key] = NESTED_MARK
+    return body
+
+
+def encode_nested(body: Any) -> bytes:
+    """``body`` as JSON, :data:`NESTED_MARK` replaced by arrays nested 100,000 deep."""
+    mark = json.dumps(NESTED_MARK).encode()
+    return json.dumps(body).encode().replace(
+        mark, b"[" * NESTED_DEPTH + b"]" * NESTED_DEPTH)

@@ -32,7 +32,7 @@ from connectors.base import (
     parse_time,
 )
 from connectors.cursor import JsonCursor, UnreadableCursor
-from connectors.errors import BadRecordError, RemoteFatalError, error_for_status
+from connectors.errors import AnswerTooDeep, BadRecordError, RemoteFatalError, error_for_status
 from connectors.http import RetryPolicy, mount_retrying
 from connectors.paging import PageGuard
 
@@ -201,6 +201,9 @@ class MinitrackConnector:
             data = response.json()
         except ValueError:
             data = None
+        except RecursionError:  # the page cannot be read at all
+            raise AnswerTooDeep(f"minitrack: {method} {path}: an answer nested too deeply to "
+                                "read", tracker=self.name) from None
         if not isinstance(data, dict):
             raise RemoteFatalError(f"minitrack: {method} {path} answered something not JSON",
                                    tracker=self.name, status=response.status_code)

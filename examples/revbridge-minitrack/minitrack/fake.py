@@ -8,7 +8,15 @@ import secrets
 from datetime import UTC, datetime
 from typing import Any
 
-from connectors.testing.fakes.base import STATUSES, FakeServer, Request, Response, iso
+from connectors.testing.fakes.base import (
+    STATUSES,
+    FakeServer,
+    Fault,
+    Request,
+    Response,
+    iso,
+)
+from connectors.testing.fakes.hostile import NESTED_MARK
 
 PER_PAGE = 50
 #: where the ``foreign`` fault moves an issue
@@ -124,7 +132,7 @@ class FakeMinitrack(FakeServer):
         with self.lock:
             return [(c["id"], c["body"]) for c in self.issues[ticket_id]["comments"]]
 
-    # -- hostile answers (``looping-page`` and ``foreign`` faults) -----------------------------
+    # -- hostile answers (``looping-page``, ``foreign``, ``deeply-nested`` faults) ----------
     def looped(self, path: str, body: Any) -> Any:
         """A listing page that always names page 2 as the next one."""
         if isinstance(body, dict) and "next_page" in body:
@@ -137,6 +145,13 @@ class FakeMinitrack(FakeServer):
             if isinstance(issue, dict):
                 issue["project"] = FOREIGN_PROJECT
                 break
+        return body
+
+    def nested(self, path: str, body: Any, fault: Fault) -> Any:
+        """The ``fault.victim`` issue's comments nested 100,000 deep (``deeply-nested``)."""
+        for issue in (body.get("issues") if isinstance(body, dict) else None) or ():
+            if isinstance(issue, dict) and issue.get("id") == fault.victim:
+                issue["comments"] = NESTED_MARK
         return body
 
     def _touch(self, issue: dict[str, Any], kind: str, item: dict[str, Any],

@@ -29,6 +29,9 @@ def make_connector(fake: FakeMinitrack) -> MakeConnector:
 class TestMinitrack(ConnectorContract):
     """Every behaviour revbridge expects of a connector."""
 
+    #: Minitrack has no endpoint for one issue: a page too deep to read fails the pull
+    reads_records_alone = False
+
 
 def test_revbridge_finds_the_connector_and_its_fake_through_their_entry_points() -> None:
     assert "minitrack" in connectors.names()
