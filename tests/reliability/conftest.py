@@ -4,7 +4,8 @@ Every fake's token is registered in ``worlds.SECRETS``. After each test its log 
 phases, setup, call and teardown, and all levels, DEBUG included: urllib3 logs every URL, and
 Trello's token travels in the query) and
 its standard output and error and every file it wrote (client files, CLI outputs, SQLite
-databases, row by row) are searched for every token; at the end of the session, so are the
+databases, row by row) and every PostgreSQL schema it made (row by row, before it is
+dropped) are searched for every token; at the end of the session, so are the
 folders several tests share (``worlds.SHARED_FOLDERS``: module-wide stores).
 """
 
@@ -33,6 +34,16 @@ def store_backend(request: pytest.FixtureRequest) -> Iterator[str]:
     worlds.BACKEND = "sqlite"
 
 
+@pytest.fixture
+def pg_url() -> Iterator[str]:
+    """The top-level ``pg_url`` (a schema of the test's own), searched for secrets before it
+    is dropped like every schema of the reliability suite."""
+    if not os.environ.get(worlds.PG_ENV):
+        pytest.skip(f"{worlds.PG_ENV} is not set")
+    with worlds.pg_schema_url() as url:
+        yield url
+
+
 @pytest.fixture(autouse=True)
 def _no_secret_in_logs_output_or_files(caplog: pytest.LogCaptureFixture,
                                        capfd: pytest.CaptureFixture[str],
@@ -48,6 +59,8 @@ def _no_secret_in_logs_output_or_files(caplog: pytest.LogCaptureFixture,
     leaks += secret_scan.in_text(SECRETS, "stdout", out) + secret_scan.in_text(SECRETS, "stderr",
                                                                                err)
     leaks += secret_scan.in_files(SECRETS, tmp_path)
+    leaks += worlds.DATABASE_LEAKS  # PostgreSQL schemas of the test, searched before dropped
+    worlds.DATABASE_LEAKS.clear()
     assert not leaks, "\n".join(leaks)
 
 

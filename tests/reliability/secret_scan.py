@@ -7,6 +7,8 @@ import sqlite3
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
+from sqlalchemy import Engine, MetaData, select
+
 
 def in_text(secrets: Iterable[str], where: str, text: str) -> list[str]:
     return [f"{where}: holds secret {s[:12]}…" for s in secrets if s and s in text]
@@ -44,4 +46,17 @@ def in_files(secrets: Iterable[str], root: Path) -> list[str]:
             except sqlite3.Error:
                 continue
             found += in_text(wanted, f"{path} (rows)", dump)
+    return found
+
+
+def in_schema(secrets: Iterable[str], engine: Engine, schema: str) -> list[str]:
+    """Every row of every table of a PostgreSQL ``schema``."""
+    wanted = [s for s in secrets if s]
+    found: list[str] = []
+    tables = MetaData(schema=schema)
+    with engine.connect() as conn:
+        tables.reflect(conn)
+        for table in tables.sorted_tables:
+            rows = "\n".join(repr(tuple(row)) for row in conn.execute(select(table)))
+            found += in_text(wanted, f"PostgreSQL {schema}.{table.name} (rows)", rows)
     return found

@@ -28,6 +28,8 @@ from tests.reliability.worlds import (
     TRACKERS,
     People,
     add_people,
+    backend_store,
+    backend_url,
     client_table,
     load_world_config,
     new_fake,
@@ -35,6 +37,8 @@ from tests.reliability.worlds import (
     seed,
     world,
 )
+
+pytestmark = pytest.mark.usefixtures("store_backend")
 
 
 def posts(fake: Fake, tracker: str, since: int = 0) -> Iterator[tuple[str, str]]:
@@ -56,7 +60,8 @@ def test_two_clients_scoped_on_one_jira_never_comment_on_each_other(tmp_path: Pa
     """One Jira, one bot account, two clients told apart by a JQL filter on a label; a ticket
     moves from one scope to the other between syncs."""
     fake = new_fake("jira")
-    store = Store.open(f"sqlite:///{tmp_path / 'store.db'}")
+    opened = ExitStack()
+    store = opened.enter_context(backend_store(tmp_path, "store"))
     try:
         people = add_people(fake)
         at = datetime.now(UTC) - timedelta(days=10)
@@ -97,32 +102,28 @@ def test_two_clients_scoped_on_one_jira_never_comment_on_each_other(tmp_path: Pa
         assert list(posts(fake, "jira", mark)), "nothing posted by the second syncs: proves nothing"
     finally:
         fake.stop()
-        store.close()
+        opened.close()
 
 
 @pytest.mark.parametrize("tracker", TRACKERS)
 def test_two_trackers_of_one_kind_with_the_same_ids(tracker: str, tmp_path: Path) -> None:
     """Two clients on two fakes whose ticket ids collide (Jira and Asana number them alike),
     synced into one store: each fake only receives its own client's notices."""
-    store = Store.open(f"sqlite:///{tmp_path / 'store.db'}")
-    try:
-        with ExitStack() as stack:
-            a = stack.enter_context(world(tracker, tmp_path / "a", "alpha", store,
-                                          team_tickets=20, requests=6))
-            b = stack.enter_context(world(tracker, tmp_path / "b", "beta", store,
-                                          team_tickets=20, requests=6))
-            if tracker != "trello":  # Trello ids are random: no collision to try there
-                assert set(a.tickets) == set(b.tickets)
-            for _ in range(2):
-                for w in (a, b):
-                    assert w.sync().outcome == "ok"
+    with backend_store(tmp_path, "store") as store, ExitStack() as stack:
+        a = stack.enter_context(world(tracker, tmp_path / "a", "alpha", store,
+                                      team_tickets=20, requests=6))
+        b = stack.enter_context(world(tracker, tmp_path / "b", "beta", store,
+                                      team_tickets=20, requests=6))
+        if tracker != "trello":  # Trello ids are random: no collision to try there
+            assert set(a.tickets) == set(b.tickets)
+        for _ in range(2):
             for w in (a, b):
-                sent = list(posts(w.fake, tracker))
-                assert sent and len(sent) == len(set(sent))
-                assert set(sent) == outbox_markers(store, w.client)
-            assert not outbox_markers(store, "alpha") & outbox_markers(store, "beta")
-    finally:
-        store.close()
+                assert w.sync().outcome == "ok"
+        for w in (a, b):
+            sent = list(posts(w.fake, tracker))
+            assert sent and len(sent) == len(set(sent))
+            assert set(sent) == outbox_markers(store, w.client)
+        assert not outbox_markers(store, "alpha") & outbox_markers(store, "beta")
 
 
 def test_sync_all_one_client_refused_the_others_synced(tmp_path: Path) -> None:
@@ -131,6 +132,7 @@ def test_sync_all_one_client_refused_the_others_synced(tmp_path: Path) -> None:
     folder = tmp_path / "clients"
     env: dict[str, str] = {}
     with ExitStack() as stack:
+        env["REVBRIDGE_DB"] = url = stack.enter_context(backend_url(tmp_path, "rb"))
         fakes: dict[str, tuple[Fake, People]] = {}
         for tracker in TRACKERS:
             fake = new_fake(tracker)
@@ -148,7 +150,7 @@ def test_sync_all_one_client_refused_the_others_synced(tmp_path: Path) -> None:
         assert proc.returncode == 3, proc.stderr
         summaries = {s["client"]: s for s in json.loads(proc.stdout)}
         assert summaries["refused"]["outcome"] == "failed"
-        store = Store.open(f"sqlite:///{tmp_path / 'rb.db'}")
+        store = Store.open(url)
         try:
             for tracker, (fake, _) in fakes.items():
                 client = f"c-{tracker}"
@@ -162,9 +164,9 @@ def test_sync_all_one_client_refused_the_others_synced(tmp_path: Path) -> None:
 
 def run_cli(tmp_path: Path, env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
     """The CLI in a subprocess; its output is kept under ``tmp_path`` for the secret scan."""
-    full_env: dict[str, Any] = {**os.environ, **env, "PYTHONPATH": str(ROOT),
+    full_env: dict[str, Any] = {**os.environ, "PYTHONPATH": str(ROOT),
                                 "REVBRIDGE_CONFIG_DIR": str(tmp_path / "clients"),
-                                "REVBRIDGE_DB": f"sqlite:///{tmp_path / 'rb.db'}"}
+                                "REVBRIDGE_DB": f"sqlite:///{tmp_path / 'rb.db'}", **env}
     proc = subprocess.run([sys.executable, "-m", "bridge", *args], env=full_env,
                           capture_output=True, text=True, timeout=300)
     (tmp_path / "cli-output.txt").write_text(proc.stdout + proc.stderr)

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import logging
+import os
 import sqlite3
 from pathlib import Path
 
-from tests.reliability import secret_scan
+import pytest
+from sqlalchemy import create_engine, text
+
+from tests.reliability import secret_scan, worlds
 
 SECRET = "rbsecret-planted-0123456789abcdef"
 
@@ -27,3 +31,23 @@ def test_the_scan_finds_a_secret_in_a_log_record_an_output_and_a_database(
     found = secret_scan.in_files([SECRET], planted)
     assert any("(rows)" in line for line in found) and any("store.db:" in line for line in found)
     assert secret_scan.in_files(["not-there-at-all"], planted) == []
+
+
+@pytest.mark.postgres
+def test_the_scan_finds_a_secret_in_a_postgresql_store_before_its_schema_is_dropped() -> None:
+    if not os.environ.get(worlds.PG_ENV):
+        pytest.skip(f"{worlds.PG_ENV} is not set")
+    worlds.SECRETS.add(SECRET)
+    try:
+        with worlds.pg_schema_url() as url:
+            engine = create_engine(url)
+            with engine.begin() as conn:
+                conn.execute(text("CREATE TABLE runs (id integer, error text)"))
+                conn.execute(text("INSERT INTO runs VALUES (1, :e)"),
+                             {"e": f"HTTP 401 for token {SECRET}"})
+            engine.dispose()
+        found = list(worlds.DATABASE_LEAKS)
+    finally:
+        worlds.SECRETS.discard(SECRET)
+        worlds.DATABASE_LEAKS.clear()  # planted on purpose: not a leak of this test
+    assert [line for line in found if ".runs (rows)" in line], found

@@ -31,6 +31,7 @@ from connectors.http import RetryPolicy
 from connectors.testing import fast_policy
 from connectors.testing.fakes import Fake, make_fake, tracker_table
 from tests.e2e import write_client_file
+from tests.reliability import secret_scan
 
 ROOT = Path(__file__).resolve().parents[2]
 TRACKERS = ("jira", "trello", "asana")
@@ -174,9 +175,14 @@ BACKEND = "sqlite"
 PG_ENV = "REVBRIDGE_TEST_PG"
 
 
+#: secrets found in PostgreSQL schemas before they were dropped (the secret scan reports them)
+DATABASE_LEAKS: list[str] = []
+
+
 @contextmanager
 def pg_schema_url() -> Iterator[str]:
-    """A PostgreSQL URL whose ``search_path`` is a new schema, dropped after."""
+    """A PostgreSQL URL whose ``search_path`` is a new schema; its rows are searched for
+    :data:`SECRETS` (into :data:`DATABASE_LEAKS`), then it is dropped."""
     base = os.environ[PG_ENV]
     schema = f"rb_rel_{secrets.token_hex(6)}"
     admin = create_engine(base)
@@ -186,27 +192,32 @@ def pg_schema_url() -> Iterator[str]:
     try:
         yield url.render_as_string(hide_password=False)
     finally:
+        DATABASE_LEAKS.extend(secret_scan.in_schema(SECRETS, admin, schema))
         with admin.begin() as conn:
             conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
         admin.dispose()
 
 
 @contextmanager
-def backend_store(folder: Path, slug: str) -> Iterator[Store]:
-    """A new store on :data:`BACKEND`, closed (and its schema dropped) after."""
+def backend_url(folder: Path, slug: str) -> Iterator[str]:
+    """The URL of a new store on :data:`BACKEND`: a SQLite file in ``folder``, or a schema
+    of its own on PostgreSQL (dropped after)."""
     if BACKEND == "pg":
         with pg_schema_url() as url:
-            store = Store.open(url)
-            try:
-                yield store
-            finally:
-                store.close()
+            yield url
         return
-    store = Store.open(f"sqlite:///{folder / (slug + '.db')}")
-    try:
-        yield store
-    finally:
-        store.close()
+    yield f"sqlite:///{folder / (slug + '.db')}"
+
+
+@contextmanager
+def backend_store(folder: Path, slug: str) -> Iterator[Store]:
+    """A new store on :data:`BACKEND`, closed (and its schema dropped) after."""
+    with backend_url(folder, slug) as url:
+        store = Store.open(url)
+        try:
+            yield store
+        finally:
+            store.close()
 
 
 @contextmanager
