@@ -6,7 +6,8 @@ a literal secret where a credential reference belongs; or their text gets broken
 inserted, cut short, invalid UTF-8). ``read_client`` must return, every problem must be one
 line naming the file and the key (or the line of a TOML syntax error), a literal secret must
 never be echoed; ``revbridge config check`` must exit 0 or 2 with the same lines and no
-traceback.
+traceback. A file the loader accepts, whatever words it holds, syncs into a SQLite and a
+PostgreSQL store.
 """
 
 from __future__ import annotations
@@ -17,14 +18,18 @@ from datetime import UTC, date, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
+import pytest
 import tomli_w
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 import bridge.cli  # noqa: F401  (registers the commands on the app)
 from bridge.cli.app import app
 from bridge.clientfile.load import SECTIONS, read_client
+from bridge.present.notices import validate_texts
+from bridge.sync.run import SyncOptions, sync_outcome
+from tests.reliability.worlds import client_table, policy, world
 
 ROOT = Path(__file__).resolve().parents[2]
 BASE = tomllib.loads((ROOT / "config.example.toml").read_text())
@@ -163,3 +168,71 @@ def test_config_check_prints_the_problems_and_exits_2(table: dict[str, Any],
 def test_every_section_of_the_example_is_known() -> None:
     """The generator mutates the sections the loader knows (else it would test little)."""
     assert set(SECTIONS) <= set(BASE)
+
+
+#: text a client file may hold where a person writes words: control characters, NUL, bidi
+#: overrides, markup, placeholders, very long text
+written = st.one_of(
+    st.text(st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=60),
+    st.text(st.sampled_from("a\x00\x07\x1b[]{}\u202e\ufeff\r\n\t\\'\"<>&é🙂"), max_size=30),
+    st.sampled_from(["", "\u0000", "a\u0000b", "{title}\u0000", "x" * 20_000,
+                     "[link=http://evil.example]x[/link]", "'; DROP TABLE runs; --"]),
+)
+#: where the store and the notices take a client file's words from
+WRITTEN_AT = [("name",), ("quote", "reference"), ("quote", "currency"),
+              ("comments", "texts", "ack"), ("comments", "texts", "over_quote"),
+              ("scope", "out_of_scope_labels"), ("scope", "excluded_labels")]
+_examples = iter(range(10**6))
+
+
+@pytest.mark.usefixtures("store_backend")
+def test_a_client_file_the_loader_accepts_syncs_into_the_store(tmp_path: Path) -> None:
+    """Whatever words a client file holds (NUL, control characters, markup, 20,000
+    characters) once the loader accepts it, a sync stores them and posts what they make, on
+    SQLite and on PostgreSQL (whose text refuses NUL): an accepted file never makes a failed
+    run."""
+    with world("jira", tmp_path, team_tickets=3, requests=3, chatty_every=100) as w:
+        accepted: list[str] = []
+
+        @settings(max_examples=25, deadline=None, database=None,
+                  suppress_health_check=[HealthCheck.function_scoped_fixture,
+                                         HealthCheck.too_slow, HealthCheck.filter_too_much])
+        @given(changes=st.lists(st.tuples(st.sampled_from(WRITTEN_AT), written),
+                                min_size=1, max_size=4))
+        def sync_with(changes: list[tuple[tuple[str, ...], str]]) -> None:
+            slug = f"c{next(_examples)}"
+            table = client_table("jira", w.fake, slug, w.people)
+            for where, value in changes:
+                parent = table
+                for key in where[:-1]:
+                    parent = parent.setdefault(key, {})
+                parent[where[-1]] = [value] if where[0] == "scope" else value
+            path = tmp_path / "clients" / f"{slug}.toml"
+            path.parent.mkdir(exist_ok=True)
+            path.write_bytes(tomli_w.dumps(table).encode())
+            config, problems = read_client(path)
+            if config is not None:
+                problems = validate_texts(config)
+            assume(config is not None and not problems)
+            assert config is not None
+            accepted.append(slug)
+            result = sync_outcome(config, w.store, SyncOptions(policy=policy()))
+            assert result.summary is not None and result.summary.outcome == "ok", result.error
+
+        sync_with()
+        assert len(accepted) >= 10, "too few accepted files: the test proves little"
+
+
+def test_a_control_character_in_a_client_file_is_named_with_its_key(tmp_path: Path) -> None:
+    table = base_table("jira")
+    table["quote"]["reference"] = "DEV\x00-1"
+    table["tracker"]["statuses"]["open"] = ["To Do", "\x1b[2JNew"]
+    path = tmp_path / "acme.toml"
+    path.write_bytes(tomli_w.dumps(table).encode())
+    config, problems = read_client(path)
+    assert config is None
+    assert problems == [
+        f"{path}: [tracker.statuses] open[1]: holds the control character U+001B, which "
+        "notices, reports and stores cannot keep; remove it",
+        f"{path}: [quote] reference: holds the control character U+0000, which notices, "
+        "reports and stores cannot keep; remove it"]
