@@ -240,6 +240,12 @@ def read_only(engine: Engine) -> str | None:
     return None
 
 
+def read_only_message(path: str) -> str:
+    """What a write to the read-only SQLite store ``path`` fails with: the file and the fix."""
+    return (f"the database file {path} is read-only, so nothing can be saved in it: make it "
+            f"writable (chmod u+w {path}) and run again")
+
+
 def _check_read_only_schema(engine: Engine, config: Any) -> None:
     from alembic.runtime.migration import MigrationContext
     from alembic.script import ScriptDirectory

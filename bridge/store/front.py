@@ -119,9 +119,11 @@ class Store(FirstContactQueries):
             except SQLAlchemyError as exc:
                 session.rollback()
                 cause = getattr(exc, "orig", None) or exc
-                hint = ("; the database file is read-only: make it writable (chmod u+w) to sync"
-                        if "readonly database" in str(cause) else "")
-                raise StoreError(f"database error: {type(cause).__name__}: {cause}{hint}") from exc
+                path = db.read_only(self.engine)
+                if path is not None or "readonly database" in str(cause):
+                    raise StoreError(db.read_only_message(path or str(self.engine.url.database))
+                                     ) from exc
+                raise StoreError(f"database error: {type(cause).__name__}: {cause}") from exc
             except BaseException:
                 session.rollback()
                 raise

@@ -142,20 +142,48 @@ def test_a_database_file_others_can_read_is_made_private(tmp_path: Path,
     assert "made private" in caplog.text
 
 
-def test_a_read_only_store_can_be_read_by_status(tmp_path: Path) -> None:
+@pytest.fixture
+def read_only_store(tmp_path: Path) -> Iterator[tuple[list[str], str, Path]]:
+    """A synced client's SQLite store made read-only (0400): (the CLI's --config-dir and --db
+    options, a request's ticket key, the file)."""
     with world("jira", tmp_path, **SMALL) as w:
         assert w.sync().outcome == "ok"
-        db = f"sqlite:///{tmp_path / 'acme.db'}"
-        folder = tmp_path / "clients"
+        ticket = next(t for t in w.records().tickets if t.remote_id == w.requests[0])
         w.store.close()
-        os.chmod(tmp_path / "acme.db", 0o400)
-        try:
-            status = runner.invoke(app, ["status", "acme", "--json", "--config-dir",
-                                         str(folder), "--db", db])
-            assert status.exit_code == 0, status.output
-            assert '"rounds_used"' in status.output
-            sync = runner.invoke(app, ["sync", "acme", "--config-dir", str(folder), "--db", db])
-            assert sync.exit_code == 1
-            assert "read-only" in one_line_error(sync)
-        finally:
-            os.chmod(tmp_path / "acme.db", 0o600)
+    path = tmp_path / "acme.db"
+    os.chmod(path, 0o400)
+    try:
+        yield ["--config-dir", str(tmp_path / "clients"), "--db", f"sqlite:///{path}"], \
+            ticket.key, path
+    finally:
+        os.chmod(path, 0o600)
+
+
+@pytest.mark.parametrize("command", [
+    ["status", "acme", "--json"], ["status"], ["explain", "acme", "{ticket}"],
+    ["report", "acme"], ["report", "acme", "-f", "csv"], ["outbox", "list", "acme", "--all"],
+    ["clients"], ["clients", "--json"],
+], ids=lambda c: " ".join(c))
+def test_a_read_only_store_is_read_by_every_read_command(
+        command: list[str], read_only_store: tuple[list[str], str, Path]) -> None:
+    options, ticket, path = read_only_store
+    before = path.read_bytes()
+    result = runner.invoke(app, [c.replace("{ticket}", ticket) for c in command] + options)
+    assert result.exception is None or isinstance(result.exception, SystemExit), (
+        f"{type(result.exception).__name__}: {result.exception}")
+    assert result.exit_code == 0, result.output
+    assert "acme" in result.output or ticket in result.output or "Client acme" in result.output
+    assert "Traceback" not in result.output and "read-only" not in result.output
+    assert not [line for line in result.output.splitlines() if line.startswith("error:")]
+    assert path.read_bytes() == before  # read, not written
+
+
+@pytest.mark.parametrize("command", [["sync", "acme"], ["sync", "--all"]])
+def test_a_write_command_on_a_read_only_store_names_the_file_and_the_fix(
+        command: list[str], read_only_store: tuple[list[str], str, Path]) -> None:
+    options, _, path = read_only_store
+    result = runner.invoke(app, command + options)
+    assert result.exit_code == 1, result.output
+    line = one_line_error(result)
+    assert line == (f"error: the database file {path} is read-only, so nothing can be "
+                    f"saved in it: make it writable (chmod u+w {path}) and run again"), line
