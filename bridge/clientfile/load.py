@@ -122,7 +122,7 @@ def read_client(path: Path) -> tuple[ClientConfig | None, list[str]]:
 def check_table(path: Path, data: Mapping[str, Any]) -> tuple[ClientConfig | None, list[str]]:
     """The raw TOML ``data`` of the client file at ``path`` validated: as :func:`read_client`."""
     # (a section that is not a table is reported as such below, not its content)
-    problems = [_line(path, loc, "", message) for loc, message in _controls(
+    problems = [_line(path, loc, "", message) for loc, message in _nuls(
         {k: v for k, v in data.items() if k not in SECTIONS or isinstance(v, Mapping)})]
     rest = dict(data)
     raw_tracker = data.get("tracker")
@@ -154,26 +154,24 @@ def check_table(path: Path, data: Mapping[str, Any]) -> tuple[ClientConfig | Non
     return (None if problems else config), problems
 
 
-#: control characters a client file's text may not hold: NUL (PostgreSQL's text refuses it)
-#: and the other C0 / DEL / C1 characters (terminal escapes in a notice or a report); tab and
-#: newlines are text
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+#: NUL, which PostgreSQL's text refuses: a client file's words reach the store (notices,
+#: invoices). Other control characters are cleaned where they are shown (present/terminal.py).
+_NUL = re.compile("\x00")
 
 
-def _controls(value: Any,
+def _nuls(value: Any,
               loc: tuple[int | str, ...] = ()) -> Iterator[tuple[tuple[int | str, ...], str]]:
-    """(key path, message) of every string of the file holding a control character."""
+    """(key path, message) of every string of the file holding a NUL character."""
     if isinstance(value, str):
-        found = _CONTROL.search(value)
-        if found:
-            yield loc, (f"holds the control character U+{ord(found.group()):04X}, which "
-                        "notices, reports and stores cannot keep; remove it")
+        if _NUL.search(value):
+            yield loc, ("holds a NUL character (U+0000), which notices, reports and stores "
+                        "cannot keep; remove it")
     elif isinstance(value, Mapping):
         for key, item in value.items():
-            yield from _controls(item, (*loc, str(key)))
+            yield from _nuls(item, (*loc, str(key)))
     elif isinstance(value, list):
         for n, item in enumerate(value):
-            yield from _controls(item, (*loc, n))
+            yield from _nuls(item, (*loc, n))
 
 
 def _email_contacts(path: Path, config: ClientConfig) -> list[str]:

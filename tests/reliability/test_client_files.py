@@ -223,16 +223,17 @@ def test_a_client_file_the_loader_accepts_syncs_into_the_store(tmp_path: Path) -
         assert len(accepted) >= 10, "too few accepted files: the test proves little"
 
 
-def test_a_control_character_in_a_client_file_is_named_with_its_key(tmp_path: Path) -> None:
+def test_a_nul_in_a_client_file_is_named_with_its_key(tmp_path: Path) -> None:
+    """A NUL passes TOML and pydantic, then fails every sync on PostgreSQL: a config problem.
+    (Other control characters are cleaned where they are shown: test_terminal.py.)"""
     table = base_table("jira")
     table["quote"]["reference"] = "DEV\x00-1"
-    table["tracker"]["statuses"]["open"] = ["To Do", "\x1b[2JNew"]
+    table["tracker"]["statuses"]["open"] = ["To Do", "\x1b[2JNew\x00"]
     path = tmp_path / "acme.toml"
     path.write_bytes(tomli_w.dumps(table).encode())
     config, problems = read_client(path)
     assert config is None
-    assert problems == [
-        f"{path}: [tracker.statuses] open[1]: holds the control character U+001B, which "
-        "notices, reports and stores cannot keep; remove it",
-        f"{path}: [quote] reference: holds the control character U+0000, which notices, "
-        "reports and stores cannot keep; remove it"]
+    message = "holds a NUL character (U+0000), which notices, reports and stores cannot keep; " \
+        "remove it"
+    assert problems == [f"{path}: [tracker.statuses] open[1]: {message}",
+                        f"{path}: [quote] reference: {message}"]
