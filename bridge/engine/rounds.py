@@ -39,11 +39,17 @@ class LedgerInput:
     time_entries: Sequence[TimeEntry]
 
 
-def notice_kinds(status: RequestStatus, extra: bool, designated: bool) -> tuple[NoticeKind, ...]:
-    """The notices a request's current status calls for (docs/architecture.md §6)."""
+def notice_kinds(status: RequestStatus, extra: bool, designated: bool,
+                 delivered: bool = False) -> tuple[NoticeKind, ...]:
+    """The notices a request's current status calls for (docs/architecture.md §6).
+
+    ``delivered``: the request has reached ``delivered`` and the client file asks for a
+    ``delivered`` notice (``[comments] on_delivery``); it counts for counted requests only.
+    """
     if status == "counted":
         first: NoticeKind = "extra" if extra else "ack"
-        return (first,) if designated else (first, "not_designated")
+        kinds: tuple[NoticeKind, ...] = (first,) if designated else (first, "not_designated")
+        return (*kinds, "delivered") if delivered else kinds
     if status == "not_designated":
         return ("not_designated",)
     if status == "out_of_scope":
@@ -82,7 +88,7 @@ def _compute(records: LedgerInput, config: ClientConfig, now: datetime) -> Ledge
     included = config.quote.rounds_included
     extra_numbers = {r.number for r in round_drafts[included:]}
     _due_dates(counted, config)
-    requests = _build_requests(drafts, now, extra_numbers)
+    requests = _build_requests(drafts, now, extra_numbers, config.comments.on_delivery)
     rounds = tuple(_round(r, r.number in extra_numbers, requests) for r in round_drafts)
     used = len(rounds)
     return Ledger(
@@ -197,15 +203,16 @@ def _due_dates(counted: Sequence[Draft], config: ClientConfig) -> None:
 
 
 _NOTICES = {
-    (status, extra, designated): notice_kinds(status, extra, designated)
+    (status, extra, designated, delivered): notice_kinds(status, extra, designated, delivered)
     for status in ("counted", "out_of_scope", "excluded", "not_designated", "unassigned")
     for extra in (False, True)
     for designated in (False, True)
+    for delivered in (False, True)
 }
 
 
-def _build_requests(drafts: Sequence[Draft], now: datetime,
-                    extra_numbers: set[int]) -> dict[Draft, Request]:
+def _build_requests(drafts: Sequence[Draft], now: datetime, extra_numbers: set[int],
+                    on_delivery: bool) -> dict[Draft, Request]:
     result: dict[Draft, Request] = {}
     for d in drafts:
         ticket = d.ticket
@@ -221,7 +228,8 @@ def _build_requests(drafts: Sequence[Draft], now: datetime,
             at=d.at, by=d.by.remote_id, by_name=d.by.name, kind=d.kind, status=d.status,
             designated=d.designated, round=d.round, due_at=due, delivered_at=delivered,
             late=late, seconds=d.seconds,
-            notices=_NOTICES[d.status, d.round in extra_numbers, d.designated],
+            notices=_NOTICES[d.status, d.round in extra_numbers, d.designated,
+                             on_delivery and delivered is not None],
             reason=d.reason, source=d.source, delivery=d.delivery, entries=entries,
         )
     return result

@@ -12,8 +12,8 @@ from datetime import date, datetime
 from typing import Literal
 from zoneinfo import ZoneInfo
 
-from bridge.present import notices
-from bridge.present.notices import format_moment
+from bridge.present import notice_texts
+from bridge.present.notice_texts import format_moment
 
 Language = Literal["fr", "en"]
 LANGUAGES: tuple[Language, ...] = ("fr", "en")
@@ -30,7 +30,7 @@ def number(value: float, decimals: int, language: Language) -> str:
 
 
 def money(amount: float, currency: str, language: Language) -> str:
-    return notices.money(amount, currency, language, cents=True)
+    return notice_texts.money(amount, currency, language, cents=True)
 
 
 def hours(value: float, language: Language) -> str:
