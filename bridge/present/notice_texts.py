@@ -120,14 +120,13 @@ def format_moment(moment: datetime, zone: ZoneInfo, language: str) -> str:
 
 
 def duration(seconds: int, language: str) -> str:
-    """Time spent, to the minute: ``2 h 30 min`` / ``2 h 30``, ``45 min``, ``3 h``, ``0 h``."""
-    minutes = round(seconds / 60)
-    whole, rest = divmod(minutes, 60)
+    """Time spent, to the minute: ``2 h 5 min`` / ``2 h 05``, ``45 min``, ``3 h``, ``0 h``."""
+    whole, rest = divmod(round(seconds / 60), 60)
     if not rest:
         return f"{whole} h"
     if not whole:
         return f"{rest} min"
-    return f"{whole} h {rest:02d}" if language == "fr" else f"{whole} h {rest:02d} min"
+    return f"{whole} h {rest:02d}" if language == "fr" else f"{whole} h {rest} min"
 
 
 def rounds_left(left: int | None, language: str) -> str:
