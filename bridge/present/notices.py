@@ -63,8 +63,9 @@ PLACEHOLDERS: dict[str, str] = {
     "rounds_left_text": "the same in words: '2 rounds left after this one'",
     "quote": "'quote DEV-2026-014' / 'le devis DEV-2026-014' ('the quote' without reference)",
     "reference": "the quote reference alone",
-    "due": "when it will be handled, in the client's time zone and language (a text using it "
-           "is replaced by the default one once that moment has passed: no date in the past)",
+    "due": "when it will be handled, in the client's time zone and language (an ack or extra "
+           "using it is replaced by the default one once that moment has passed: no date in "
+           "the past)",
     "billing": "how an extra round is billed: 'at the round price of €300'",
     "round_price": "the round price with its currency (empty without one)",
     "hourly_rate": "the hourly rate with its currency",
