@@ -31,7 +31,7 @@ def web(
     """The dashboard: every client at a glance, each ledger, held notices to review."""
     from bridge.web.guard import is_loopback, read_token
     from bridge.web.guard import new_token as write_token
-    from bridge.web.serve import default_token_file, listen, serve, url_for
+    from bridge.web.serve import default_token_file, figures_file, listen, serve, url_for
 
     if new_token:
         target = (token_file or default_token_file()).expanduser()
@@ -55,7 +55,9 @@ def web(
     sock = listen(host, port)
     folder = resolve_config_dir(config_dir)
     with Store.open(db) as store:
-        application = create_app(store, folder, token=token, loopback_only=is_loopback(host))
+        saved = figures_file(store.engine.url.render_as_string(hide_password=True))
+        application = create_app(store, folder, token=token, loopback_only=is_loopback(host),
+                                 figures_file=saved)
 
         def announce(url: str) -> None:
             out.print(f"revbridge web: {url} (client files in {folder}); Ctrl+C to stop.",
