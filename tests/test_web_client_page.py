@@ -74,3 +74,18 @@ def test_notices_the_first_sync_skipped_are_listed_read_only(tmp_path: Path) -> 
         assert re.search(r"Non publiés : mis de côté par la première synchro", french)
         assert [row.state for row in ww.store.outbox("demo", ("skipped",))] == \
             ["skipped"] * len(skipped)
+
+
+def test_statements_name_the_freelancer_of_the_settings_file(tmp_path: Path) -> None:
+    settings = tmp_path / "revbridge.toml"
+    settings.write_text('[freelancer]\nname = "Mia Lefèvre Studio"\ncompany_id = "123 456"\n',
+                        encoding="utf-8")
+    with web_world(tmp_path) as ww, \
+            TestClient(ww.app(settings=settings), base_url=LOCAL) as http:
+        statement = http.get("/clients/demo/report.html?lang=en")
+        assert statement.status_code == 200
+        assert "Mia Lefèvre Studio" in statement.text and "123 456" in statement.text
+        assert "Due (not invoiced yet)" in statement.text
+        settings.write_text("[freelancer]\nname = 3\n")  # a problem: said, not a crash
+        refused = http.get("/clients/demo/report.md")
+        assert refused.status_code == 409 and str(settings) in refused.text

@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from bridge.cli.app import ConfigDirOption, DbOption, app, out
+from bridge.cli.app import ConfigDirOption, DbOption, SettingsOption, app, out
 from connectors.errors import ConfigError
 
 
@@ -27,6 +27,7 @@ def web(
         "~/.config/revbridge/web-token) and exit.")] = False,
     config_dir: ConfigDirOption = None,
     db: DbOption = None,
+    settings: SettingsOption = None,
 ) -> None:
     """The dashboard: every client at a glance, each ledger, held notices to review."""
     from bridge.web.guard import is_loopback, read_token
@@ -45,6 +46,10 @@ def web(
                            "reach the dashboard, so it needs a token. Make one with `revbridge "
                            "web --new-token` and pass --token-file FILE (see docs/web.md)"])
     token = read_token(token_file) if token_file is not None else None
+    if settings is not None:  # a wrong --settings is said now, not at the first download
+        from bridge.clientfile.settings import load_settings
+
+        load_settings(settings)
     if not 0 < port < 65536:
         raise ConfigError([f"--port {port}: choose a port between 1 and 65535"])
 
@@ -57,7 +62,7 @@ def web(
     with Store.open(db) as store:
         saved = figures_file(store.engine.url.render_as_string(hide_password=True))
         application = create_app(store, folder, token=token, loopback_only=is_loopback(host),
-                                 figures_file=saved)
+                                 figures_file=saved, settings=settings)
 
         def announce(url: str) -> None:
             out.print(f"revbridge web: {url} (client files in {folder}); Ctrl+C to stop.",

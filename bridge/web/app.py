@@ -54,6 +54,8 @@ class Dashboard:
     jobs: SyncJobs
     guard: Guard
     env: Environment
+    #: the settings file the statements read (``--settings``; None: the default one)
+    settings: Path | None = None
 
 
 @dataclass
@@ -127,19 +129,20 @@ def make_env() -> Environment:
 def create_app(store: Store, config_dir: Path, *, token: str | None = None,
                loopback_only: bool = True, syncer: Syncer | None = None,
                max_age: float = LEDGER_MAX_AGE, warm: bool = True,
-               figures_file: Path | None = None) -> Starlette:
+               figures_file: Path | None = None, settings: Path | None = None) -> Starlette:
     """The dashboard over ``store`` and the client files of ``config_dir``.
 
     ``token``: required on every request when given. ``loopback_only``: answer only requests
     addressed to a loopback host name (ignored with a token). ``warm``: derive every missing
     overview figure in the background at once. ``figures_file``: where those figures are saved
-    between runs (:mod:`bridge.web.figures`; None: not saved).
+    between runs (:mod:`bridge.web.figures`; None: not saved). ``settings``: the settings file
+    the downloaded statements read (None: ``$REVBRIDGE_SETTINGS``, else the default one).
     """
     from bridge.web import pages  # the routes' handlers
 
     board = Board(store, config_dir, max_age, figures_file)
     jobs = SyncJobs(store, syncer) if syncer is not None else SyncJobs(store)
-    dash = Dashboard(store, board, jobs, Guard(token, loopback_only), make_env())
+    dash = Dashboard(store, board, jobs, Guard(token, loopback_only), make_env(), settings)
 
     def guarded(handler: Handler) -> Callable[[Request], Awaitable[Response]]:
         return _guarded(dash, handler)

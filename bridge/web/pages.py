@@ -185,7 +185,7 @@ def report(ctx: Ctx) -> Response:
     config = line.file.config
     assert config is not None  # a ledger was derived from it
     try:
-        settings = load_settings()
+        settings = load_settings(ctx.app.settings)
         built = build_report(ledger, lang, billing=summary(ctx.app.store, ledger),
                              freelancer=settings.freelancer,
                              client_details=config.client_details)
