@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 import tomli_w
+from sqlalchemy import text
 from starlette.testclient import TestClient
 
 from bridge.billing.invoices import issue, summary
@@ -150,3 +151,22 @@ def test_a_view_does_not_wait_for_the_background_worker(
         page = http.get("/?lang=en").text
         assert ' pending"' not in page and '<meta http-equiv="refresh"' not in page
         assert cell(page, "demo", "due") == "€240.00" and cell(page, "calm", "due") == "€0.00"
+
+
+def test_figures_the_worker_cannot_derive_are_an_error_in_the_row_not_a_spinner(
+        ww: WebWorld, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(ledgers, "WORKER_YIELD", 120.0)
+    app = ww.app()
+    board: Board = app.state.dashboard.board
+    with ww.store.engine.begin() as db:  # records the ledger needs, gone (the rest still read)
+        db.execute(text("DROP TABLE time_entries"))
+    with TestClient(app, base_url=LOCAL) as http:
+        with board.figures.serving():
+            board.overview(budget=0.0)  # every client to the worker, which waits for quiet
+        board.figures.wait(60)
+        page = http.get("/?lang=en").text
+        assert page.count('data-client="demo"') == 1
+        row = page[page.index('data-client="demo"'):]
+        row = row[:row.index("</tr>")]
+        assert "the figures could not be derived" in row and "time_entries" in row
+        assert ' pending"' not in page and '<meta http-equiv="refresh"' not in page

@@ -86,6 +86,8 @@ class ClientLine:
     last_ok: RunRow | None
     plan: DaemonStateRow | None
     ledger: Ledger | None = None
+    #: why its figures could not be derived (a bug: the error is in the log too)
+    figures_error: str | None = None
 
     @property
     def slug(self) -> str:
@@ -118,7 +120,7 @@ class ClientLine:
         requests, money due (to invoice), money beyond the quote, rounds used up."""
         figures = self.figures
         return (
-            1 if self.file.problems else 0,
+            1 if self.file.problems or self.figures_error else 0,
             1 if self.plan is not None and self.plan.paused else 0,
             1 if self.failed else 0,
             self.held,
@@ -157,24 +159,26 @@ class Board:
         for file in self.files.all():
             outbox = counts.get(file.slug, {})
             run = runs.get(file.slug)
-            figures, pending = None, False
+            figures, pending, failed = None, False, None
             if file.config is not None:
                 wanted = Wanted(file.config,
                                 figures_stamp(file.config, run, outbox.get("posted", 0),
                                               invoices.get(file.slug, (0, 0, 0))),
                                 store_stamp(run, outbox))
                 figures = self.figures.known(file.slug, wanted.stamp)
-                if figures is None and deadline is None:
+                failed = self.figures.failure(file.slug, wanted.stamp)
+                if figures is None and failed is None and deadline is None:
                     figures = self.figures.derive(wanted)
-                elif (figures is None and deadline is not None and not self.figures.busy
+                elif (figures is None and failed is None and deadline is not None
+                      and not self.figures.busy
                       and time.monotonic() + self.figures.typical < deadline):
                     # a client or two changed: derived now. Many (start-up): the worker's
                     figures = self.figures.derive(wanted, timeout=0.0)
-                if figures is None:
+                if figures is None and failed is None:
                     self.figures.later(wanted)
                     pending = True
             lines.append(ClientLine(file, figures, pending, outbox, run, oks.get(file.slug),
-                                    daemon.get(file.slug)))
+                                    daemon.get(file.slug), figures_error=failed))
         if not any(line.pending for line in lines):
             self.figures.save()
         lines.sort(key=lambda line: (tuple(-v for v in line.attention()), line.name.casefold()))

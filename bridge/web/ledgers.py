@@ -121,6 +121,8 @@ class FiguresCache:
         self._mutex = threading.Lock()
         self._locks: dict[str, threading.Lock] = {}
         self._queue: dict[str, Wanted] = {}
+        #: the worker's failures: {client: (stamp, error)}; not tried again for that stamp
+        self._failed: dict[str, tuple[str, str]] = {}
         self._worker: threading.Thread | None = None
         #: seconds one client's figures usually take to derive (a moving average)
         self.typical = 0.0
@@ -221,6 +223,14 @@ class FiguresCache:
                 wanted = self._queue.pop(slug)
             try:
                 self.derive(wanted)
-            except Exception:  # a view derives them again, and shows the error if it lasts
+            except Exception as exc:  # shown in the client's row until its stamp changes
                 log.exception("%s: deriving the overview's figures failed", slug)
+                with self._mutex:
+                    self._failed[slug] = (wanted.stamp, f"{type(exc).__name__}: {exc}")
         self.save()
+
+    def failure(self, slug: str, stamp: str) -> str | None:
+        """Why the worker could not derive the client's figures of ``stamp``, or None."""
+        with self._mutex:
+            failed = self._failed.get(slug)
+        return failed[1] if failed is not None and failed[0] == stamp else None

@@ -20,6 +20,8 @@ WEB_WORDS: dict[Language, dict[str, str]] = {
         "col.late": "Late",
         "col.held": "Held notices",
         "ov.computing": "computing the figures… (this page refreshes itself)",
+        "ov.failed": "the figures could not be derived ({error}): please report this bug, with "
+                     "the dashboard's log; the next sync of this client tries again",
         "col.last_sync": "Last sync",
         "col.daemon": "Daemon",
         "explain": "explain",
@@ -107,6 +109,9 @@ WEB_WORDS: dict[Language, dict[str, str]] = {
         "col.late": "En retard",
         "col.held": "Commentaires en attente",
         "ov.computing": "calcul des chiffres en cours… (la page se met à jour toute seule)",
+        "ov.failed": "impossible de calculer les chiffres ({error}) : merci de signaler ce "
+                     "bogue, avec le journal du tableau de bord ; la prochaine synchro de ce "
+                     "client réessaie",
         "col.last_sync": "Dernière synchro",
         "col.daemon": "Démon",
         "explain": "expliquer",
