@@ -20,11 +20,11 @@ from itertools import groupby
 from operator import attrgetter
 
 from bridge.clientfile.schema import ClientConfig, Quote
-from bridge.engine.business_time import BusinessClock
 from bridge.engine.classify import Classifier, Draft, Moves, id_order
 from bridge.engine.grouping import RoundDraft, group
 from bridge.engine.ledger import Ledger, NoticeKind, Overage, Request, RequestStatus, Round, hours
 from bridge.engine.moments import Moments
+from bridge.engine.sla import apply_sla, micros_to_hours
 from connectors.base import StatusChange, Ticket, TimeEntry, utc
 
 __all__ = ["Ledger", "LedgerInput", "compute_ledger", "notice_kinds"]
@@ -81,7 +81,7 @@ def _compute(records: LedgerInput, config: ClientConfig, now: datetime) -> Ledge
     round_drafts = group(counted, config.rounds, config.zone)
     included = config.quote.rounds_included
     extra_numbers = {r.number for r in round_drafts[included:]}
-    _due_dates(counted, config)
+    apply_sla(drafts, counted, config, records.changes, now)
     requests = _build_requests(drafts, now, extra_numbers)
     rounds = tuple(_round(r, r.number in extra_numbers, requests) for r in round_drafts)
     used = len(rounds)
@@ -188,14 +188,6 @@ def _attribute_time(by_ticket: dict[str, list[Draft]], entries: Iterable[TimeEnt
             draft.entries.append(entry)
 
 
-def _due_dates(counted: Sequence[Draft], config: ClientConfig) -> None:
-    clock = BusinessClock(config.sla, config.zone)
-    amount = clock.duration_micros(config.sla.handle_within)
-    dues = clock.add_many([d.at for d in counted], amount)
-    for draft, due in zip(counted, dues, strict=True):
-        draft.due_at = due
-
-
 _NOTICES = {
     (status, extra, designated): notice_kinds(status, extra, designated)
     for status in ("counted", "out_of_scope", "excluded", "not_designated", "unassigned")
@@ -223,6 +215,9 @@ def _build_requests(drafts: Sequence[Draft], now: datetime,
             late=late, seconds=d.seconds,
             notices=_NOTICES[d.status, d.round in extra_numbers, d.designated],
             reason=d.reason, source=d.source, delivery=d.delivery, entries=entries,
+            priority=d.priority, waiting_hours=micros_to_hours(d.waiting_micros), waits=d.waits,
+            within=d.within, priority_labels=d.priority_labels,
+            paused_hours=micros_to_hours(d.paused_micros),
         )
     return result
 
