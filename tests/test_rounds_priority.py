@@ -88,7 +88,7 @@ def test_a_reopen_takes_the_tickets_priority_now() -> None:
     changes = [move("1", at(2, 10), "To Do", "Done"), move("1", at(3, 9), "Done", "To Do", CLAIRE)]
     found = ledger([replace(ticket("1", at(2)), priority="High")], changes,
                    sla={"priorities": PRIORITIES})
-    reopen = [r for r in found.requests if r.kind == "reopen"][0]
+    (reopen,) = [r for r in found.requests if r.kind == "reopen"]
     assert (reopen.priority, reopen.due_at) == ("High", at(3, 18))
 
 
