@@ -208,17 +208,20 @@ def _build_requests(drafts: Sequence[Draft], now: datetime,
             if len(d.entries) > 1:
                 d.entries.sort(key=_ENTRY_ORDER)
             entries = tuple(d.entries)
-        result[d] = Request(
+        request = Request(
             ticket=ticket.key, remote_id=ticket.remote_id, url=ticket.url, title=ticket.title,
             at=d.at, by=d.by.remote_id, by_name=d.by.name, kind=d.kind, status=d.status,
             designated=d.designated, round=d.round, due_at=due, delivered_at=delivered,
             late=late, seconds=d.seconds,
             notices=_NOTICES[d.status, d.round in extra_numbers, d.designated],
             reason=d.reason, source=d.source, delivery=d.delivery, entries=entries,
-            priority=d.priority, waiting_hours=micros_to_hours(d.waiting_micros), waits=d.waits,
-            within=d.within, priority_labels=d.priority_labels,
-            paused_hours=micros_to_hours(d.paused_micros),
+            priority=d.priority, within=d.within,
         )
+        if d.waits or d.priority_labels:  # rare: not worth the keywords on every request
+            request = request._replace(
+                waiting_hours=micros_to_hours(d.waiting_micros), waits=d.waits,
+                priority_labels=d.priority_labels, paused_hours=micros_to_hours(d.paused_micros))
+        result[d] = request
     return result
 
 

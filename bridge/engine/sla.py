@@ -40,14 +40,17 @@ def apply_sla(drafts: Sequence[Draft], counted: Sequence[Draft], config: ClientC
             draft.priority = ticket.priority
         elif ticket.custom_fields or reads_priority:
             draft.priority, draft.priority_labels = priorities.of(ticket)
-    by_within: dict[str, list[Draft]] = {}
-    for draft in counted:
-        within = draft.within = priorities.within(draft.priority)
-        by_within.setdefault(within, []).append(draft)
+    by_within: dict[str, Sequence[Draft]] = {config.sla.handle_within: counted}
+    if config.sla.priorities:
+        grouped: dict[str, list[Draft]] = {}
+        for draft in counted:
+            grouped.setdefault(priorities.within(draft.priority), []).append(draft)
+        by_within = dict(grouped)
     for within, same in by_within.items():
         dues = clock.add_many([d.at for d in same], clock.duration_micros(within))
         for draft, due in zip(same, dues, strict=True):
             draft.due_at = due
+            draft.within = within
     waiting = Waiting(config.tracker.statuses.waiting, changes)
     if waiting.names:
         for draft in counted:
