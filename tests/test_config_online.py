@@ -73,6 +73,17 @@ def test_a_misspelt_status_names_the_closest(client: Client) -> None:
     assert "'In Progress' is not mapped; tickets there count as open" in result.output
 
 
+def test_waiting_statuses_are_checked_and_count_as_mapped(client: Client) -> None:
+    path = client.write(tracker={**client.table["tracker"], "statuses": {
+        "open": ["To Do"], "delivered": ["In Review"], "done": ["Done"],
+        "waiting": ["In Progress", "Waiting for clent"]}})
+    result = client.run("config", "check", str(path), "--online")
+    assert result.exit_code == 2, result.output
+    assert (f"{path}: [tracker.statuses] waiting: 'Waiting for clent' is not a status"
+            in result.output)
+    assert "'In Progress' is not mapped" not in result.output
+
+
 def test_an_unknown_contact_names_the_closest_person(client: Client) -> None:
     path = client.write(contacts={"client": ["Claire Dubios"]})
     result = client.run("config", "check", str(path), "--online")

@@ -105,7 +105,7 @@ def _statuses(path: Path, config: ClientConfig, found: TrackerMap, report: Onlin
                 for i, s in enumerate(found.statuses)}
     mapped: set[str] = set()
     project = found.project.name if found.project else ""
-    for state in ("open", "in_progress", "delivered", "done"):
+    for state in ("open", "in_progress", "delivered", "done", "waiting"):
         for name in getattr(config.tracker.statuses, state):
             mapped.add(name)
             if name in real or name == COMPLETED_STATUS:
