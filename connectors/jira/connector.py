@@ -61,7 +61,7 @@ T = TypeVar("T")
 
 PAGE_SIZE = 100
 SEARCH_FIELDS = ("summary", "status", "labels", "reporter", "creator", "created", "updated",
-                 "comment", "worklog", "project")
+                 "comment", "worklog", "project", "priority")
 
 
 class JiraConnector:
@@ -80,9 +80,10 @@ class JiraConnector:
             raise CredentialsRefused("jira: no token was given", tracker="jira")
         self._policy = policy or RetryPolicy()
         self._jira: JIRA | None = None
+        self._unsettled: JIRA | None = None
         self._adapter: RetryingAdapter | None = None
         self._cloud = False
-        self._cloud_from_cursor: bool | None = None
+        self._cloud_hint: bool | None = None
         self._me: dict[str, Any] | None = None
 
     # -- plumbing ---------------------------------------------------------------------------
@@ -95,10 +96,10 @@ class JiraConnector:
         self._client()
         return self._cloud
 
-    def _client(self) -> JIRA:
-        """The library client, built once: our adapter mounted, deployment known."""
-        if self._jira is not None:
-            return self._jira
+    def _library(self) -> JIRA:
+        """The library client with our adapter mounted, its deployment maybe not known yet."""
+        if self._unsettled is not None:
+            return self._unsettled
         s = self.settings
         auth: dict[str, Any] = ({"basic_auth": (s.email, self._token)} if s.email
                                 else {"token_auth": self._token})
@@ -110,8 +111,17 @@ class JiraConnector:
         # the library asks /field (when its name → id cache is empty) to translate JQL field
         # names; ours are REST ids already, so the cache maps them onto themselves
         client._fields_cache_value = {name: name for name in SEARCH_FIELDS}
-        if s.deployment is None and self._cloud_from_cursor is not None:
-            client.deploymentType = "Cloud" if self._cloud_from_cursor else "Server"
+        self._unsettled = client
+        return client
+
+    def _client(self) -> JIRA:
+        """The library client, built once: our adapter mounted, deployment known."""
+        if self._jira is not None:
+            return self._jira
+        s = self.settings
+        client = self._library()
+        if s.deployment is None and self._cloud_hint is not None:
+            client.deploymentType = "Cloud" if self._cloud_hint else "Server"
         elif s.deployment is None:
             info = self._guard(client.server_info)
             if not isinstance(info, Mapping):
@@ -178,6 +188,19 @@ class JiraConnector:
         """``/myself`` as Jira sent it (cached)."""
         return self._myself()
 
+    def myself_settling_deployment(self) -> dict[str, Any]:
+        """``/myself``; when nothing says Cloud or Data Center yet, its answer does (a Cloud
+        user has an ``accountId``, a Data Center one a ``key``), saving ``serverInfo``."""
+        if (self._jira is None and self._me is None and self.settings.deployment is None
+                and self._cloud_hint is None):
+            client = self._library()
+            me = self._guard(client.myself)
+            if not isinstance(me, dict):
+                raise RemoteFatalError("jira: /myself answered nonsense", tracker="jira")
+            self._me = me
+            self._cloud_hint = bool(me.get("accountId"))
+        return self._myself()
+
     def get_json(self, path: str, params: dict[str, Any]) -> Any:
         """A GET on the REST API (``path`` below ``/rest/api/2/``), errors mapped."""
         client = self._client()
@@ -222,7 +245,7 @@ class JiraConnector:
         except UnreadableCursor as exc:
             raise RemoteFatalError(f"jira: {exc}", tracker="jira") from None
         if self._jira is None:
-            self._cloud_from_cursor = state.cloud
+            self._cloud_hint = state.cloud
         state.cloud = self.is_cloud
         jql = self._project_jql()
         if state.updated is not None:
