@@ -175,10 +175,9 @@ class JiraConnector:
         """The API user (``accountId`` on Cloud, user key on Data Center), cached."""
         return records.person(self._myself())
 
-    def _myself(self) -> dict[str, Any]:
+    def _myself(self, client: JIRA | None = None) -> dict[str, Any]:
         if self._me is None:
-            client = self._client()
-            me = self._guard(client.myself)
+            me = self._guard((client if client is not None else self._client()).myself)
             if not isinstance(me, dict):
                 raise RemoteFatalError("jira: /myself answered nonsense", tracker="jira")
             self._me = me
@@ -191,14 +190,8 @@ class JiraConnector:
     def myself_settling_deployment(self) -> dict[str, Any]:
         """``/myself``; when nothing says Cloud or Data Center yet, its answer does (a Cloud
         user has an ``accountId``, a Data Center one a ``key``), saving ``serverInfo``."""
-        if (self._jira is None and self._me is None and self.settings.deployment is None
-                and self._cloud_hint is None):
-            client = self._library()
-            me = self._guard(client.myself)
-            if not isinstance(me, dict):
-                raise RemoteFatalError("jira: /myself answered nonsense", tracker="jira")
-            self._me = me
-            self._cloud_hint = bool(me.get("accountId"))
+        if self._jira is None and self.settings.deployment is None and self._cloud_hint is None:
+            self._cloud_hint = bool(self._myself(self._library()).get("accountId"))
         return self._myself()
 
     def get_json(self, path: str, params: dict[str, Any]) -> Any:
