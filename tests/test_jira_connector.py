@@ -233,6 +233,11 @@ def test_the_fake_serves_the_priority_object_only_when_asked(fake: FakeJira) -> 
                          "from": None, "fromString": None, "to": "2", "toString": "High"}
     with pytest.raises(ValueError, match="no priority 'Urgente'"):
         fake.set_priority(issue, "Urgente")
+    client = fake.add_person("Claire Client", "claire@client.example")
+    fake.set_priority(issue, None, at=T0, by=client)  # the client clears it
+    last = fake.issues[int(issue)].histories[-1]
+    assert last["author"] == client and last["items"][0]["fromString"] == "High"
+    assert last["items"][0]["toString"] is None and fake.issues[int(issue)].priority is None
 
 
 @pytest.mark.parametrize("broken", [{"id": "3"}, "High", {"name": ""}])

@@ -63,10 +63,11 @@ class AsanaCustomFields:
         found = self._field(self.priority_field)
         return tuple(found.options.values()) if found is not None else ()
 
-    def set_priority(self, ticket_id: str, name: str | None,
-                     at: datetime | None = None) -> None:
-        """Choose (``None``: clear) the task's option of the priority field."""
-        self.set_choice(ticket_id, self.priority_field, name, at)
+    def set_priority(self, ticket_id: str, name: str | None, at: datetime | None = None,
+                     by: str | None = None) -> None:
+        """Choose (``None``: clear) the task's option of the priority field, as ``by``
+        (default: the task's creator)."""
+        self.set_choice(ticket_id, self.priority_field, name, at, by)
 
     def set_choice(self, ticket_id: str, field_name: str, option: str | None,
                    at: datetime | None = None, by: str | None = None) -> None:

@@ -63,11 +63,11 @@ class JiraPriorities:
                 self.priority_list.append((str(10000 + len(self.priority_list)), name,
                                            "#cccccc"))
 
-    def set_priority(self, ticket_id: str, name: str | None,
-                     at: datetime | None = None) -> None:
-        """Set (``None``: clear) the issue's priority; the name must be one of ``priorities``.
-
-        Like Jira, the change is a ``priority`` changelog item and moves ``updated``."""
+    def set_priority(self, ticket_id: str, name: str | None, at: datetime | None = None,
+                     by: str | None = None) -> None:
+        """Set (``None``: clear) the issue's priority, as ``by`` (default: the bot); the name
+        must be one of ``priorities``. Like Jira, the change is a ``priority`` changelog item
+        and moves ``updated``."""
         when = at_or_now(at)
         with self.lock:
             issue = self._get(ticket_id)
@@ -75,7 +75,7 @@ class JiraPriorities:
             if name is not None and name not in ids:
                 raise ValueError(f"Jira has no priority {name!r}: add_priority() it first")
             old = issue.priority
-            self._history(issue, self._bot, when, {
+            self._history(issue, by or self._bot, when, {
                 "field": "priority", "fieldtype": "jira", "fieldId": "priority",
                 "from": ids.get(old) if old else None, "fromString": old,
                 "to": ids.get(name) if name else None, "toString": name})
