@@ -177,16 +177,6 @@ def test_priority_labels_and_field_the_project_lacks_are_warnings(client: Client
         assert "'High' is not a label" in result.output  # no Jira issue carries that label
 
 
-def test_a_waiting_status_is_checked_like_the_others(client: Client) -> None:
-    statuses = {"open": ["To Do"], "in_progress": ["In Progress"], "delivered": ["In Review"],
-                "done": ["Done"], "waiting": ["Waiting for clent"]}
-    path = client.write(tracker={**client.table["tracker"], "statuses": statuses})
-    result = client.run("config", "check", str(path), "--online")
-    assert result.exit_code == 2, result.output
-    assert (f"{path}: [tracker.statuses] waiting: 'Waiting for clent' is not a status"
-            in result.output)
-
-
 def test_french_jira_workflow_left_in_english(tmp_path: Path) -> None:
     with make_fake("jira") as fake:
         story = play_story(fake)
