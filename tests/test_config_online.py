@@ -141,6 +141,14 @@ def test_priority_names_the_tracker_has_pass(client: Client) -> None:
     result = client.run("config", "check", str(path), "--online")
     assert result.exit_code == 0, result.output
     assert "[sla" not in result.output
+    # in another case: the engine matches them case-insensitively, and so does the check
+    trello = client.table["tracker"]["type"] == "trello"
+    path = client.write(sla=_priority_sla(client, priorities={"high": "1d"},
+                                          priority_field="priority",
+                                          **({"priority_labels": ["HIGH"]} if trello else {})))
+    result = client.run("config", "check", str(path), "--online")
+    assert result.exit_code == 0, result.output
+    assert "[sla" not in result.output
 
 
 def test_a_misspelt_priority_is_a_warning_naming_what_the_tracker_has(client: Client) -> None:

@@ -3,8 +3,9 @@
 Where a ticket's priority comes from (shared/DESIGN.md §4): the tracker's own priority field
 (Jira, ``TrackerMap.priorities``), the single-choice custom field ``[sla].priority_field``
 (Asana, ``TrackerMap.custom_fields``) or a label listed in ``[sla].priority_labels`` (Trello, the
-board's labels). A name the tracker does not have is a warning, not an error: the file still
-works, that priority just never matches (its requests get ``handle_within``).
+board's labels). Names are compared case-insensitively, as the engine matches them. A name the
+tracker does not have is a warning, not an error: the file still works, that priority just never
+matches (its requests get ``handle_within``).
 """
 
 from __future__ import annotations
@@ -33,6 +34,11 @@ def _near(value: str, names: list[str]) -> str:
     return f"; did you mean {near!r}?" if near is not None else ""
 
 
+def _has(names: list[str], name: str) -> bool:
+    folded = name.casefold()
+    return any(n.casefold() == folded for n in names)
+
+
 def check_priorities(path: Path, config: ClientConfig, found: TrackerMap,
                      report: OnlineReport) -> None:
     """Warn about each ``[sla]`` priority name ``found`` does not have."""
@@ -40,26 +46,27 @@ def check_priorities(path: Path, config: ClientConfig, found: TrackerMap,
     project = found.project.name if found.project else ""
     labels = list(found.labels)
     for label in sla.priority_labels:
-        if label not in labels:
+        if not _has(labels, label):
             report.warnings.append(
                 f"{path}: [sla] priority_labels: {label!r} is not a label of {project!r} yet "
                 f"(its labels: {_names(labels) or 'none'}){_near(label, labels)}")
     options: list[str] = []
     uses_field = bool(sla.priorities) or "priority_field" in sla.model_fields_set
     if found.custom_fields is not None and uses_field:
-        fields = dict(found.custom_fields)
-        if sla.priority_field in fields:
-            options = list(fields[sla.priority_field])
+        fields = {name.casefold(): list(choices) for name, choices in found.custom_fields}
+        if sla.priority_field.casefold() in fields:
+            options = fields[sla.priority_field.casefold()]
         else:
+            names = [name for name, _ in found.custom_fields]
             report.warnings.append(
                 f"{path}: [sla] priority_field: {sla.priority_field!r} is not a single-choice "
-                f"custom field of {project!r} (its fields: {_names(list(fields)) or 'none'})"
-                f"{_near(sla.priority_field, list(fields))}; name the one that holds the "
+                f"custom field of {project!r} (its fields: {_names(names) or 'none'})"
+                f"{_near(sla.priority_field, names)}; name the one that holds the "
                 "priority, or add it to the project")
     own = list(found.priorities or ())
-    offered = own + options + [label for label in sla.priority_labels if label in labels]
+    offered = own + options + [label for label in sla.priority_labels if _has(labels, label)]
     for name in sla.priorities:
-        if name in offered:
+        if _has(offered, name):
             continue
         if own:
             where = f"{found.tracker.capitalize()}'s priorities are {_names(own)}"
