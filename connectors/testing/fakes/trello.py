@@ -66,12 +66,8 @@ class FakeTrello(FakeServer, TrelloPriorities):
         self.tokens[self.token] = self._bot
         self.board: dict[str, Any] = {"id": self.new_id(), "name": board_name}
         self.lists: dict[str, dict[str, Any]] = {}
-        for pos, name in enumerate(STATUSES, 1):
-            list_id = self.new_id()
-            self.lists[list_id] = {"id": list_id, "name": name, "closed": False, "color": None,
-                                   "idBoard": self.board_id, "pos": 16384 * pos,
-                                   "subscribed": False, "softLimit": None, "type": None,
-                                   "datasource": {"filter": False}}
+        for name in STATUSES:
+            self.list_id(name)
         self.labels: dict[str, dict[str, Any]] = {}
         self.priority_names = list(PRIORITY_LABELS)
         self.cards: dict[str, dict[str, Any]] = {}
@@ -112,10 +108,16 @@ class FakeTrello(FakeServer, TrelloPriorities):
         return member_id
 
     def list_id(self, name: str) -> str:
+        """The id of list ``name``; a new list at the board's end if none (like Jira's fake)."""
         for list_id, lst in self.lists.items():
             if lst["name"] == name:
                 return list_id
-        raise KeyError(f"no list named {name!r}")
+        list_id = self.new_id()
+        self.lists[list_id] = {"id": list_id, "name": name, "closed": False, "color": None,
+                               "idBoard": self.board_id, "pos": 16384 * (len(self.lists) + 1),
+                               "subscribed": False, "softLimit": None, "type": None,
+                               "datasource": {"filter": False}}
+        return list_id
 
     def label_id(self, name: str) -> str:
         with self.lock:
