@@ -82,8 +82,9 @@ def test_demo_runs_the_story_without_an_account(tracker: str) -> None:
     text = proc.stdout
     assert f"a fake {tracker} tracker on http://127.0.0.1:" in text
     assert "Rounds used / included │ 3 / 2" in text
-    assert "Comments posted on the tracker (6)" in text
-    assert text.count("rb-") == 6
+    # the base story's 6 notices, the urgent fix's ack and 4 deliveries told back
+    assert "Comments posted on the tracker (11)" in text
+    assert text.count("rb-") == 11
 
     # the summary agrees with itself
     rounds = ROUNDS.search(text)
@@ -119,3 +120,14 @@ def test_demo_runs_the_story_without_an_account(tracker: str) -> None:
         markers.append(body[-1])
     assert len(set(markers)) == len(markers)
     assert re.search(r"Done in \d+\.\d s with [1-9]\d* HTTP requests", text)
+
+    # the showcase: the tracker's High priority named in the urgent fix's ack, every delivery
+    # told back with the time spent, and the button's weekend waiting on the client
+    texts = [(title, " ".join(" ".join(lines).split())) for title, lines in shown]
+    checkout = [body for title, body in texts if "Checkout: the pay button" in title]
+    assert len(checkout) == 2 and any("Priority High:" in body for body in checkout)
+    delivered = [body for _, body in texts if body.startswith("We have delivered this request")]
+    assert len(delivered) == 4 and all("Time spent on it:" in body for body in delivered)
+    late_rows = table_rows(text, "Late requests")
+    button = [row for row in late_rows if row[1] == "Change the colour of the contact button"]
+    assert button and "7.00 h" in button[0]  # Friday 12:00 to Monday 10:00, business hours

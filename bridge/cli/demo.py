@@ -64,7 +64,7 @@ def demo(
     fake = make_fake(tracker)
     fake.start()
     try:
-        story = play_story(fake)
+        story = play_story(fake, showcase=True)
         with tempfile.TemporaryDirectory(prefix="revbridge-demo-") as tmp:
             folder = Path(tmp)
             table = story.client_file(tracker_table(tracker, fake, f"env:{TOKEN_ENV}"))

@@ -4,10 +4,16 @@ Two rounds are included in the quote. Claire (the designated contact) files two 
 make round 1 (the second while the round is open), reopens one after delivery (round 2), asks
 for a new landing page (out of scope), and Oscar, who is not a designated contact, files a
 request that becomes round 3 — beyond the quote. The team logs time as it goes.
+
+The showcase (``revbridge demo``) adds what a provider does besides the ack: the team asks
+Oscar for the exact colour and the ticket waits on the client over a weekend (its due moment
+moves later), Claire files an urgent fix with the tracker's High priority (handled within
+4 business hours), and each delivered request is told back with the time spent on it.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -26,9 +32,22 @@ class Story:
     tickets: dict[str, str] = field(default_factory=dict)
     #: the story's day 0: its client file comments on every request made since
     start: datetime | None = None
+    #: played with the showcase: the client file maps its priority and waiting status
+    showcase: bool = False
 
     def client_file(self, tracker: dict[str, Any], *, slug: str = "demo") -> dict[str, Any]:
         """The client file (as a dict) for this story on a tracker table."""
+        if self.showcase:
+            statuses = {**tracker.get("statuses", {}), "waiting": [WAITING]}
+            return self._client_file({**tracker, "statuses": statuses}, slug,
+                                     sla={"priorities": {"High": "4h"},
+                                          "priority_labels": ["High"]},
+                                     comments={"on_delivery": True})
+        return self._client_file(tracker, slug)
+
+    def _client_file(self, tracker: dict[str, Any], slug: str, *,
+                     sla: dict[str, Any] | None = None,
+                     comments: dict[str, Any] | None = None) -> dict[str, Any]:
         return {
             "client": slug,
             "name": "Atelier Demo",
@@ -41,9 +60,10 @@ class Story:
             "scope": {"out_of_scope_labels": ["out-of-scope"], "excluded_labels": ["internal"]},
             "contacts": {"client": [self.client], "team": [self.team, self.bot],
                          "non_designated": "count"},
-            "sla": {"handle_within": "2d"},
+            "sla": {"handle_within": "2d", **(sla or {})},
             # the story is the client's history: a real first sync would comment on none of it
-            "comments": {"mode": "auto", **({"since": self.start} if self.start else {})},
+            "comments": {"mode": "auto", **({"since": self.start} if self.start else {}),
+                         **(comments or {})},
         }
 
 
@@ -55,8 +75,13 @@ def story_start(now: datetime | None = None) -> datetime:
     return monday
 
 
-def play_story(fake: FakeTracker, start: datetime | None = None) -> Story:
-    """Seed ``fake`` with the story; returns the people and tickets."""
+#: the status (list, section) where a ticket waits on the client in the showcase
+WAITING = "Waiting on client"
+
+
+def play_story(fake: FakeTracker, start: datetime | None = None, *,
+               showcase: bool = False) -> Story:
+    """Seed ``fake`` with the story (and the showcase); returns the people and tickets."""
     day0 = start or story_start()
 
     def at(day: int, hour: int, minute: int = 0) -> datetime:
@@ -65,7 +90,7 @@ def play_story(fake: FakeTracker, start: datetime | None = None) -> Story:
     story = Story(client=fake.add_person("Claire Dubois", "claire@acme.example"),
                   other=fake.add_person("Oscar Martin", "oscar@acme.example"),
                   team=fake.add_person("Tom Studio", "tom@studio.example"),
-                  bot=fake.bot_id, start=day0)
+                  bot=fake.bot_id, start=day0, showcase=showcase)
     t = story.tickets
     # round 1: two requests, the second while the first is being handled
     t["logo"] = fake.create_ticket("Homepage: make the logo bigger", story.client, at=at(0, 10))
@@ -93,4 +118,23 @@ def play_story(fake: FakeTracker, start: datetime | None = None) -> Story:
     # the team's own chore, not a request
     t["chore"] = fake.create_ticket("Update dependencies", story.team, labels=("internal",),
                                     at=at(4, 16))
+    if showcase:
+        _showcase(fake, story, at)
     return story
+
+
+def _showcase(fake: FakeTracker, story: Story, at: Callable[..., datetime]) -> None:
+    t = story.tickets
+    # the button waits on the client from Friday noon to Monday 10:00: 7 business hours
+    fake.add_comment(t["button"], "Which green exactly? Please send us the brand's hex code.",
+                     story.team, at=at(4, 12))
+    fake.move(t["button"], WAITING, story.team, at=at(4, 12))
+    fake.add_comment(t["button"], "#2E7D32, thanks!", story.other, at=at(7, 10))
+    fake.move(t["button"], "In Progress", story.other, at=at(7, 10))
+    # an urgent fix: the tracker's High priority, handled within 4 business hours
+    t["checkout"] = fake.create_ticket("Checkout: the pay button does nothing on Safari",
+                                       story.client, at=at(9, 10))
+    fake.set_priority(t["checkout"], "High", at=at(9, 10))
+    fake.move(t["checkout"], "In Progress", story.team, at=at(9, 10, 30))
+    fake.log_time(t["checkout"], 5400, story.team, at=at(9, 12))
+    fake.move(t["checkout"], "In Review", story.team, at=at(9, 12, 30))

@@ -21,7 +21,6 @@ pull on a connector that has run is one search.
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Callable, Iterator, Mapping
 from datetime import tzinfo
@@ -64,7 +63,7 @@ T = TypeVar("T")
 
 PAGE_SIZE = 100
 SEARCH_FIELDS = ("summary", "status", "labels", "reporter", "creator", "created", "updated",
-                 "comment", "worklog", "project")
+                 "comment", "worklog", "project", "priority")
 
 
 class JiraConnector:
@@ -83,9 +82,10 @@ class JiraConnector:
             raise CredentialsRefused("jira: no token was given", tracker="jira")
         self._policy = policy or RetryPolicy()
         self._jira: JIRA | None = None
+        self._unsettled: JIRA | None = None
         self._adapter: RetryingAdapter | None = None
         self._cloud = False
-        self._cloud_from_cursor: bool | None = None
+        self._cloud_hint: bool | None = None
         self._me: dict[str, Any] | None = None
 
     # -- plumbing ---------------------------------------------------------------------------
@@ -98,10 +98,10 @@ class JiraConnector:
         self._client()
         return self._cloud
 
-    def _client(self) -> JIRA:
-        """The library client, built once: our adapter mounted, deployment known."""
-        if self._jira is not None:
-            return self._jira
+    def _library(self) -> JIRA:
+        """The library client with our adapter mounted, its deployment maybe not known yet."""
+        if self._unsettled is not None:
+            return self._unsettled
         s = self.settings
         auth: dict[str, Any] = ({"basic_auth": (s.email, self._token)} if s.email
                                 else {"token_auth": self._token})
@@ -113,8 +113,17 @@ class JiraConnector:
         # the library asks /field (when its name → id cache is empty) to translate JQL field
         # names; ours are REST ids already, so the cache maps them onto themselves
         client._fields_cache_value = {name: name for name in SEARCH_FIELDS}
-        if s.deployment is None and self._cloud_from_cursor is not None:
-            client.deploymentType = "Cloud" if self._cloud_from_cursor else "Server"
+        self._unsettled = client
+        return client
+
+    def _client(self) -> JIRA:
+        """The library client, built once: our adapter mounted, deployment known."""
+        if self._jira is not None:
+            return self._jira
+        s = self.settings
+        client = self._library()
+        if s.deployment is None and self._cloud_hint is not None:
+            client.deploymentType = "Cloud" if self._cloud_hint else "Server"
         elif s.deployment is None:
             info = self._guard(client.server_info)
             if not isinstance(info, Mapping):
@@ -167,10 +176,9 @@ class JiraConnector:
         """The API user (``accountId`` on Cloud, user key on Data Center), cached."""
         return records.person(self._myself())
 
-    def _myself(self) -> dict[str, Any]:
+    def _myself(self, client: JIRA | None = None) -> dict[str, Any]:
         if self._me is None:
-            client = self._client()
-            me = self._guard(client.myself)
+            me = self._guard((client if client is not None else self._client()).myself)
             if not isinstance(me, dict):
                 raise RemoteFatalError("jira: /myself answered nonsense", tracker="jira")
             self._me = me
@@ -178,6 +186,13 @@ class JiraConnector:
 
     def raw_myself(self) -> dict[str, Any]:
         """``/myself`` as Jira sent it (cached)."""
+        return self._myself()
+
+    def myself_settling_deployment(self) -> dict[str, Any]:
+        """``/myself``; when nothing says Cloud or Data Center yet, its answer does (a Cloud
+        user has an ``accountId``, a Data Center one a ``key``), saving ``serverInfo``."""
+        if self._jira is None and self.settings.deployment is None and self._cloud_hint is None:
+            self._cloud_hint = bool(self._myself(self._library()).get("accountId"))
         return self._myself()
 
     def get_json(self, path: str, params: dict[str, Any]) -> Any:
@@ -224,7 +239,7 @@ class JiraConnector:
         except UnreadableCursor as exc:
             raise RemoteFatalError(f"jira: {exc}", tracker="jira") from None
         if self._jira is None:
-            self._cloud_from_cursor = state.cloud
+            self._cloud_hint = state.cloud
         state.cloud = self.is_cloud
         jql = self._project_jql()
         if state.updated is not None:
@@ -270,13 +285,13 @@ class JiraConnector:
         """Normalize one issue, fetching an embedded list only when Jira truncated it."""
         issue_id = str(raw["id"])
         fields = raw["fields"]
-        comments = _embedded(fields.get("comment"), "comments")
+        comments = records.embedded(fields.get("comment"), "comments")
         if comments is None:
             comments = self._all(f"issue/{issue_id}/comment", "comments", {"orderBy": "created"})
-        worklogs = _embedded(fields.get("worklog"), "worklogs")
+        worklogs = records.embedded(fields.get("worklog"), "worklogs")
         if worklogs is None:
             worklogs = self._all(f"issue/{issue_id}/worklog", "worklogs", {})
-        histories = _embedded(raw.get("changelog"), "histories")
+        histories = records.embedded(raw.get("changelog"), "histories")
         if histories is None:
             histories = self._histories(issue_id)
         return records.bundle(ticket, histories, comments, worklogs)
@@ -374,24 +389,7 @@ class JiraConnector:
         for chunk in self._chunks(f"issue/{ticket_id}/comment", "comments",
                                   {"orderBy": "-created"}):
             for raw in chunk:
-                if isinstance(raw, Mapping) and marker in _text(raw.get("body")):
+                if isinstance(raw, Mapping) and marker in records.searchable_text(raw.get("body")):
                     return str(raw.get("id"))
         return None
 
-
-def _embedded(container: Any, key: str) -> list[Any] | None:
-    """The list Jira embedded in a search hit, or ``None`` when it is truncated."""
-    if not isinstance(container, Mapping):
-        return []
-    items = container.get(key) or []
-    if not isinstance(items, list):
-        raise BadRecordError(f"embedded {key} is not a list")
-    total = container.get("total")
-    return None if isinstance(total, int) and total > len(items) else items
-
-
-def _text(body: Any) -> str:
-    try:
-        return records.adf_text(body)
-    except BadRecordError:
-        return json.dumps(body)

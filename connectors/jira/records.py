@@ -5,6 +5,7 @@ Pure functions: no HTTP here. A record that cannot be read raises :class:`BadRec
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterable, Mapping
 from datetime import datetime
@@ -75,7 +76,18 @@ def ticket(raw: Mapping[str, Any], server: str) -> Ticket:
         labels=tuple(str(label) for label in labels),
         created_at=parse_time(fields.get("created"), "created"),
         updated_at=parse_time(fields.get("updated"), "updated"),
-        requester=person(requester))
+        requester=person(requester), priority=priority(fields.get("priority"), _id(raw)))
+
+
+def priority(raw: Any, remote_id: str) -> str | None:
+    """The name of an issue's ``priority`` object; ``None`` when the issue has none (the field
+    is null, or hidden from the project's field configuration and so missing)."""
+    if raw is None:
+        return None
+    name = raw.get("name") if isinstance(raw, Mapping) else None
+    if not isinstance(name, str) or not name.strip():
+        raise BadRecordError("issue priority unreadable (no name)", remote_id=remote_id)
+    return name
 
 
 def check_project(raw: Mapping[str, Any], project: str) -> None:
@@ -192,3 +204,22 @@ def _id(raw: Mapping[str, Any]) -> str:
 
 def _num(value: str) -> tuple[int, str]:
     return (int(value), "") if value.isdigit() else (0, value)
+
+
+def embedded(container: Any, key: str) -> list[Any] | None:
+    """The list Jira embedded in a search hit, or ``None`` when it is truncated."""
+    if not isinstance(container, Mapping):
+        return []
+    items = container.get(key) or []
+    if not isinstance(items, list):
+        raise BadRecordError(f"embedded {key} is not a list")
+    total = container.get("total")
+    return None if isinstance(total, int) and total > len(items) else items
+
+
+def searchable_text(body: Any) -> str:
+    """A comment body as text to look for a marker in (its JSON when it is not ADF)."""
+    try:
+        return adf_text(body)
+    except BadRecordError:
+        return json.dumps(body)

@@ -19,27 +19,25 @@ boundaries and overlaps are exact.
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 
 import connectors
-from connectors.base import Connector, Page, TicketBundle
+from connectors.base import Connector, TicketBundle
 from connectors.errors import (
-    AnswerTooDeep,
     CredentialsRefused,
     RemoteError,
-    RemoteFatalError,
     RemoteRetriableError,
 )
+from connectors.testing.contract_hostile import HostileAnswers
 from connectors.testing.fakes.base import STATUSES, FakeTracker, Fault
 from connectors.testing.policy import fast_policy
+from connectors.testing.pulls import MakeConnector as MakeConnector
+from connectors.testing.pulls import drain as drain
 
 T0 = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)  # a Monday
-MakeConnector = Callable[..., Connector]
 
 
 def connector_maker(connector: str | type[Connector], fake: FakeTracker) -> MakeConnector:
@@ -57,20 +55,7 @@ def connector_maker(connector: str | type[Connector], fake: FakeTracker) -> Make
     return make
 
 
-def drain(pages: Iterator[Page]) -> tuple[dict[str, TicketBundle], str | None, list[Page]]:
-    """Every bundle of a pull by ticket id (the last one wins), the final cursor, the pages."""
-    bundles: dict[str, TicketBundle] = {}
-    cursor: str | None = None
-    seen: list[Page] = []
-    for page in pages:
-        seen.append(page)
-        for bundle in page.bundles:
-            bundles[bundle.ticket.remote_id] = bundle
-        cursor = page.next_cursor if page.next_cursor is not None else cursor
-    return bundles, cursor, seen
-
-
-class ConnectorContract:
+class ConnectorContract(HostileAnswers):
     """Behaviour every connector must show against its fake tracker."""
 
     #: more comments than one page of the tracker's comment listing holds
@@ -280,65 +265,30 @@ class ConnectorContract:
         got, _, _ = drain(make_connector().pull(None))
         assert set(got) >= set(seeded.values())
 
-    # -- hostile answers --------------------------------------------------------------------
-    def test_a_listing_whose_pages_never_end_stops_with_a_clear_error(
+    # -- priorities -------------------------------------------------------------------------
+    def test_a_priority_is_read_with_its_ticket_at_no_extra_request(
         self, fake: FakeTracker, make_connector: MakeConnector, seeded: dict[str, str]
     ) -> None:
+        if not hasattr(fake, "set_priority"):
+            pytest.skip("the fake has no set_priority (FakeTracker.priorities, set_priority)")
+        plain = make_connector()
+        drain(plain.pull(None))
+        high, low = fake.priorities[0], fake.priorities[-1]
+        fake.set_priority(seeded["a"], high, at=T0)
+        fake.set_priority(seeded["b"], low, at=T0)
         connector = make_connector()
-        connector.whoami()
-        before = connector.requests_made
-        # every GET now gets the first listing page again, naming the same next page
-        fake.inject(Fault("looping-page", times=10**6, method="GET"))
-        with pytest.raises(RemoteFatalError, match="twice"):
-            drain(connector.pull(None))
-        assert connector.requests_made - before <= 5
-
-    def test_a_server_trickling_its_answer_is_given_up_on_at_the_deadline(
-        self, fake: FakeTracker, make_connector: MakeConnector, seeded: dict[str, str]
-    ) -> None:
-        # each byte comes within the per-read timeout; the whole answer never does
-        connector = make_connector(policy=fast_policy(timeout=0.4, deadline=0.8))
-        connector.whoami()
-        fake.inject(Fault("slow-drip", times=10**6, method="GET", delay=0.2))
-        began = time.monotonic()
-        with pytest.raises(RemoteRetriableError):
-            drain(connector.pull(None))
-        # four attempts of 0.8 s at most, where reading the answers would take many minutes
-        assert time.monotonic() - began < 15
-        fake.clear_faults()
-        got, _, _ = drain(make_connector().pull(None))
-        assert set(got) >= set(seeded.values())
-
-    def test_a_record_of_another_project_or_board_is_refused(
-        self, fake: FakeTracker, make_connector: MakeConnector, seeded: dict[str, str]
-    ) -> None:
-        expected, _, _ = drain(make_connector().pull(None))
-        fake.inject(Fault("foreign", times=10**6, method="GET"))
-        got, _, pages = drain(make_connector().pull(None))
-        skipped = [s for p in pages for s in p.skipped]
-        assert len(skipped) == 1 and skipped[0].remote_id in expected
-        assert skipped[0].remote_id not in got
-        assert set(got) == set(expected) - {skipped[0].remote_id}
-
-    #: the connector reads a record alone when its listing page is too deep to read (else a
-    #: page nested too deeply fails the pull with :class:`AnswerTooDeep`)
-    reads_records_alone: bool = True
-
-    def test_a_record_nested_too_deeply_is_skipped_never_a_recursion_error(
-        self, fake: FakeTracker, make_connector: MakeConnector, seeded: dict[str, str]
-    ) -> None:
-        # ``b``'s rich field is nested 100,000 deep in every answer holding it
-        fake.inject(Fault("deeply-nested", times=10**6, victim=seeded["b"]))
-        if not self.reads_records_alone:
-            with pytest.raises(AnswerTooDeep, match="nested too deeply"):
-                drain(make_connector().pull(None))
-            return
-        got, cursor, pages = drain(make_connector().pull(None))
-        skipped = [s for p in pages for s in p.skipped]
-        assert [s.remote_id for s in skipped] == [seeded["b"]]
-        assert "nested too deeply" in skipped[0].reason
-        assert seeded["a"] in got and seeded["c"] in got and seeded["b"] not in got
-        assert cursor is not None  # the next pull starts after it
+        bundles, cursor, _ = drain(connector.pull(None))
+        assert priority_names(fake, bundles[seeded["a"]]) == {high}
+        assert priority_names(fake, bundles[seeded["b"]]) == {low}
+        assert priority_names(fake, bundles[seeded["c"]]) == set()
+        # the priority comes in the pages a pull reads anyway
+        assert connector.requests_made == plain.requests_made
+        # a new priority alone is a change the next incremental pull sees
+        fake.set_priority(seeded["a"], low, at=T0 + timedelta(hours=1))
+        fake.set_priority(seeded["b"], None, at=T0 + timedelta(hours=1))
+        again, _, _ = drain(connector.pull(cursor))
+        assert priority_names(fake, again[seeded["a"]]) == {low}
+        assert priority_names(fake, again[seeded["b"]]) == set()
 
     # -- discovery --------------------------------------------------------------------------
     def test_describe_shows_projects_statuses_people_and_labels_within_budget(
@@ -373,6 +323,15 @@ class ConnectorContract:
     def test_describe_with_a_refused_token(self, make_connector: MakeConnector) -> None:
         with pytest.raises(CredentialsRefused):
             make_connector(token="not-the-token").describe()
+
+
+def priority_names(fake: FakeTracker, bundle: TicketBundle) -> set[str]:
+    """Every priority a ticket carries, wherever its tracker keeps it: its own priority field,
+    a single-choice custom field, or a label that is one of the fake's priorities."""
+    ticket = bundle.ticket
+    own = {ticket.priority} if ticket.priority is not None else set()
+    return (own | {value for _, value in ticket.custom_fields}
+            | set(ticket.labels) & set(fake.priorities))
 
 
 def project_setting(connector: Connector) -> str:

@@ -233,7 +233,7 @@ class FakeServer:
             if self.rewrites and 200 <= response.status < 300:
                 response = self._rewritten(h.command, split.path, response)
             if fault is not None and fault.kind in ("looping-page", "foreign", "deeply-nested"):
-                response = self._hostile(fault, split.path, response)
+                response = hostile.answer(self, fault, split.path, response)
         if fault is not None and fault.kind == "slow-after-commit":
             time.sleep(fault.delay)
         payload = response.encoded()
@@ -258,27 +258,6 @@ class FakeServer:
                 h.wfile.write(payload)
         except (BrokenPipeError, ConnectionResetError):
             pass
-
-    def _hostile(self, fault: Fault, path: str, response: Response) -> Response:
-        """The answer of a ``looping-page``, ``foreign`` or ``deeply-nested`` fault (from the
-        normal one)."""
-        if fault.kind == "looping-page" and fault.replay is not None:
-            return Response(200, fault.replay, dict(response.headers))
-        if not 200 <= response.status < 300:
-            return response
-        body = response.body
-        if isinstance(body, bytes):
-            try:
-                body = json.loads(body)
-            except ValueError:
-                return response
-        if fault.kind == "looping-page":
-            body = fault.replay = self.looped(path, body)
-        elif fault.kind == "deeply-nested":
-            body = hostile.encode_nested(self.nested(path, body, fault))
-        else:
-            body = self.foreign(path, body)
-        return Response(response.status, body, dict(response.headers))
 
     def looped(self, path: str, body: Any) -> Any:
         """``body`` (a listing's page) naming a next page: each fake says how."""
@@ -371,6 +350,19 @@ class FakeTracker(Protocol):
     def set_labels(self, ticket_id: str, labels: tuple[str, ...],
                    at: datetime | None = None) -> None: ...
     def delete_ticket(self, ticket_id: str) -> None: ...
+
+    @property
+    def priorities(self) -> tuple[str, ...]:
+        """The priority names a ticket can be given (Jira's priorities, Asana's Priority
+        options, the Trello labels that are priorities)."""
+        ...
+
+    def set_priority(self, ticket_id: str, name: str | None,
+                     at: datetime | None = None) -> None:
+        """Give the ticket priority ``name`` (one of ``priorities``), or none, the tracker's
+        way: Jira's priority field, Asana's Priority enum field, a Trello priority label."""
+        ...
+
     def corrupt_ticket(self, ticket_id: str) -> None:
         """Make the ticket's representation invalid (e.g. a required field null)."""
         ...

@@ -6,7 +6,35 @@ than any JSON parser goes."""
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from connectors.testing.fakes.base import FakeServer, Fault, Response
+
+def answer(server: FakeServer, fault: Fault, path: str, response: Response) -> Response:
+    """The answer of a ``looping-page``, ``foreign`` or ``deeply-nested`` fault, made from the
+    normal one by the fake's :meth:`~FakeServer.looped`, :meth:`~FakeServer.foreign` or
+    :meth:`~FakeServer.nested`."""
+    from connectors.testing.fakes.base import Response  # base imports this module
+
+    if fault.kind == "looping-page" and fault.replay is not None:
+        return Response(200, fault.replay, dict(response.headers))
+    if not 200 <= response.status < 300:
+        return response
+    body = response.body
+    if isinstance(body, bytes):
+        try:
+            body = json.loads(body)
+        except ValueError:
+            return response
+    if fault.kind == "looping-page":
+        body = fault.replay = server.looped(path, body)
+    elif fault.kind == "deeply-nested":
+        body = encode_nested(server.nested(path, body, fault))
+    else:
+        body = server.foreign(path, body)
+    return Response(response.status, body, dict(response.headers))
+
 
 LOOP_TOKEN = "loop-token"
 FOREIGN_PROJECT = {"id": "66666", "key": "EVIL", "name": "Someone else's project"}

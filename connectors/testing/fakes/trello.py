@@ -19,6 +19,7 @@ from typing import Any
 from connectors.testing.fakes import hostile
 from connectors.testing.fakes.base import STATUSES, FakeServer, Response, iso
 from connectors.testing.fakes.trello_limits import RateLimitState, TrelloLimits
+from connectors.testing.fakes.trello_priority import PRIORITY_LABELS, TrelloPriorities
 from connectors.testing.fakes.trello_routes import (
     action_matches,
     card_json,
@@ -41,7 +42,7 @@ def format_spent(seconds: int) -> str:
     return f"{hours}h{minutes:02d}" if minutes else f"{hours}h"
 
 
-class FakeTrello(FakeServer):
+class FakeTrello(FakeServer, TrelloPriorities):
     """One board (the four ``STATUSES`` as lists), a bot member owning ``token``."""
 
     def tracker_table(self, token: str, **overrides: Any) -> dict[str, Any]:
@@ -65,20 +66,17 @@ class FakeTrello(FakeServer):
         self.tokens[self.token] = self._bot
         self.board: dict[str, Any] = {"id": self.new_id(), "name": board_name}
         self.lists: dict[str, dict[str, Any]] = {}
-        for pos, name in enumerate(STATUSES, 1):
-            list_id = self.new_id()
-            self.lists[list_id] = {"id": list_id, "name": name, "closed": False, "color": None,
-                                   "idBoard": self.board_id, "pos": 16384 * pos,
-                                   "subscribed": False, "softLimit": None, "type": None,
-                                   "datasource": {"filter": False}}
+        for name in STATUSES:
+            self.list_id(name)
         self.labels: dict[str, dict[str, Any]] = {}
+        self.priority_names = list(PRIORITY_LABELS)
         self.cards: dict[str, dict[str, Any]] = {}
         self._actions: list[dict[str, Any]] = []
         self._keys: list[tuple[datetime, str]] = []
         self._by_id: dict[str, dict[str, Any]] = {}
         self._encoded: dict[str, dict[tuple[str, str], bytes]] = {}  # action id -> JSON
         self._sorted = True
-        self._routes_setup()
+        install_routes(self)
 
     # -- ids, people, lookups ------------------------------------------------------------------
     def new_id(self, at: datetime | None = None) -> str:
@@ -110,10 +108,16 @@ class FakeTrello(FakeServer):
         return member_id
 
     def list_id(self, name: str) -> str:
+        """The id of list ``name``; a new list at the board's end if none (like Jira's fake)."""
         for list_id, lst in self.lists.items():
             if lst["name"] == name:
                 return list_id
-        raise KeyError(f"no list named {name!r}")
+        list_id = self.new_id()
+        self.lists[list_id] = {"id": list_id, "name": name, "closed": False, "color": None,
+                               "idBoard": self.board_id, "pos": 16384 * (len(self.lists) + 1),
+                               "subscribed": False, "softLimit": None, "type": None,
+                               "datasource": {"filter": False}}
+        return list_id
 
     def label_id(self, name: str) -> str:
         with self.lock:
@@ -382,9 +386,6 @@ class FakeTrello(FakeServer):
             return Response(429, {"error": refused[0], "message": refused[1]})
         with self.lock:
             return super()._dispatch(method, path, query, headers, body)
-
-    def _routes_setup(self) -> None:
-        install_routes(self)
 
 
 def settings_for(fake: FakeTrello, **overrides: Any) -> dict[str, Any]:
