@@ -179,7 +179,8 @@ def main() -> None:
     parser.add_argument("--sample", type=int, default=100, help="cycles between two samples")
     parser.add_argument("--warmup", type=int, default=20, help="cycles before the first sample")
     parser.add_argument("--workers", type=int, default=4)
-    parser.add_argument("--frames", type=int, default=1, help="tracemalloc traceback depth (0: no tracemalloc, RSS only)")
+    parser.add_argument("--frames", type=int, default=1,
+                        help="tracemalloc traceback depth (0: no tracemalloc, RSS only)")
     parser.add_argument("--top", type=int, default=10)
     parser.add_argument("--everything", action="store_true",
                         help="list the fakes' and the bench's own allocations too")
