@@ -110,30 +110,32 @@ def start_clients(folder: Path, clients: int) -> tuple[list[Fake], dict[str, str
     return fakes, env
 
 
-def take(cycle: int, began: float, fakes: list[Fake]) -> Sample:
+def take(cycle: int, began: float, fakes: list[Fake], everything: bool,
+         snapshots: list[tracemalloc.Snapshot]) -> Sample:
+    """A sample; ``snapshots`` keeps the first snapshot and this one (each is megabytes:
+    keeping them all would be growth of the bench's own)."""
     for fake in fakes:
         with fake.lock:
             fake.log.clear()
+    del snapshots[1:]
     gc.collect()
     with open("/proc/self/statm") as statm:
         rss = int(statm.read().split()[1]) * PAGE
-    return Sample(cycle, time.perf_counter() - began, rss / 2**20,
-                  tracemalloc.get_traced_memory()[0] / 2**20, len(gc.get_objects()),
-                  threading.active_count(), len(os.listdir("/proc/self/fd")))
-
-
-def snapshot(everything: bool) -> tracemalloc.Snapshot | None:
-    """What tracemalloc traces now (the daemon's part unless ``everything``)."""
-    if not tracemalloc.is_tracing():
-        return None
-    taken = tracemalloc.take_snapshot()
-    return taken if everything else taken.filter_traces(
-        [tracemalloc.Filter(False, pattern) for pattern in NOT_THE_DAEMON])
+    traced = 0
+    if tracemalloc.is_tracing():
+        taken = tracemalloc.take_snapshot()
+        if not everything:
+            taken = taken.filter_traces(
+                [tracemalloc.Filter(False, pattern) for pattern in NOT_THE_DAEMON])
+        traced = sum(trace.size for trace in taken.traces)  # the daemon's, not the snapshots'
+        snapshots.append(taken)
+    return Sample(cycle, time.perf_counter() - began, rss / 2**20, traced / 2**20,
+                  len(gc.get_objects()), threading.active_count(),
+                  len(os.listdir("/proc/self/fd")))
 
 
 def sample_until_done(counter: SyncCounter, args: argparse.Namespace, fakes: list[Fake],
-                      samples: list[Sample], snapshots: list[tracemalloc.Snapshot | None]
-                      ) -> None:
+                      samples: list[Sample], snapshots: list[tracemalloc.Snapshot]) -> None:
     """The sampler thread: a sample at each mark, then SIGTERM to the daemon (this process)."""
     began = time.perf_counter()
     marks = [args.warmup, *range(args.sample, args.cycles + 1, args.sample)]
@@ -141,11 +143,7 @@ def sample_until_done(counter: SyncCounter, args: argparse.Namespace, fakes: lis
         with counter.changed:
             while counter.cycles(args.clients) < mark:
                 counter.changed.wait(5)
-        samples.append(take(mark, began, fakes))
-        # the first and the latest only: a snapshot is megabytes, kept ones would be growth
-        snapshots[1:] = [snapshot(args.everything)]
-        if len(snapshots) == 1:
-            snapshots.insert(0, snapshots[0])
+        samples.append(take(mark, began, fakes, args.everything, snapshots))
         s = samples[-1]
         print(f"cycle {s.cycle:5d}  {s.seconds:7.1f} s  RSS {s.rss_mb:6.1f} MB  traced "
               f"{s.traced_mb:6.2f} MB  objects {s.objects:7d}  threads {s.threads:3d}  "
@@ -154,8 +152,7 @@ def sample_until_done(counter: SyncCounter, args: argparse.Namespace, fakes: lis
     os.kill(os.getpid(), signal.SIGTERM)
 
 
-def report(samples: list[Sample], snapshots: list[tracemalloc.Snapshot | None],
-           top: int) -> None:
+def report(samples: list[Sample], snapshots: list[tracemalloc.Snapshot], top: int) -> None:
     first, last = samples[0], samples[-1]
     cycles = max(1, last.cycle - first.cycle)
     print(f"\ngrowth from cycle {first.cycle} to cycle {last.cycle}: "
@@ -164,7 +161,7 @@ def report(samples: list[Sample], snapshots: list[tracemalloc.Snapshot | None],
           f"({(last.traced_mb - first.traced_mb) * 2**20 / cycles:+.0f} bytes a cycle), "
           f"objects {last.objects - first.objects:+d}, threads {last.threads - first.threads:+d}, "
           f"fds {last.fds - first.fds:+d}")
-    if not snapshots or snapshots[0] is None or snapshots[-1] is None:
+    if len(snapshots) < 2:
         return
     print(f"the {top} lines whose traced memory grew most:")
     for stat in snapshots[-1].compare_to(snapshots[0], "lineno")[:top]:
@@ -204,7 +201,7 @@ def main() -> None:
         daemon = Daemon(DaemonOptions(config_dir=folder, db=args.db or f"sqlite:///{tmp}/rb.db",
                                       watch_interval=0, workers=args.workers))
         samples: list[Sample] = []
-        snapshots: list[tracemalloc.Snapshot | None] = []
+        snapshots: list[tracemalloc.Snapshot] = []
         sampler = threading.Thread(target=sample_until_done,
                                    args=(counter, args, fakes, samples, snapshots), daemon=True)
         sampler.start()
