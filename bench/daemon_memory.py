@@ -3,16 +3,17 @@
 A real :class:`bridge.daemon.daemon.Daemon`, run in this process as ``revbridge daemon`` runs
 it (its scheduler, worker threads, per-client lock, budgets per credential), over ``--clients``
 client files scheduled ``every = "1s"`` (the shortest schedule) on the fakes: Jira, Trello,
-Asana in turn, several clients sharing each fake's token. Comments are in ``review`` mode, so
-after the first cycle every sync is a quiet one, as most of an agency's are.
+Asana in turn, several clients sharing each fake's token. The fakes run in a child process
+(this one's memory is the daemon's only). Comments are in ``review`` mode, so after the first
+cycle every sync is a quiet one, as most of an agency's are.
 
 A sampler thread counts the daemon's ``synced`` log records; a *cycle* is every client synced
 once more. After ``--warmup`` cycles, then every ``--sample`` cycles, it records the process's
-resident memory (``/proc/self/statm``), the memory ``tracemalloc`` traces, the objects the
-garbage collector tracks, the threads and the open file descriptors. The fakes live in this
-process too: their request logs are emptied before each sample (they are the fakes' memory,
-not the daemon's) and their files are left out of the growth listing. At the end: the growth
-from the first sample to the last, and the source lines whose memory grew most.
+resident memory (``/proc/self/statm``), the memory ``tracemalloc`` traces (the bench's own
+left out), the objects the garbage collector tracks, the threads and the open file
+descriptors. At the end: the growth from the first sample to the last, and the source lines
+whose memory grew most. tracemalloc costs memory of its own (RSS grows with its snapshots):
+read RSS from a run with ``--frames 0``.
 
     python bench/daemon_memory.py [--clients 4] [--cycles 1000] [--sample 100] [--warmup 20]
 
@@ -24,9 +25,11 @@ from __future__ import annotations
 
 import argparse
 import gc
+import json
 import logging
 import os
 import signal
+import subprocess
 import sys
 import tempfile
 import threading
@@ -41,15 +44,12 @@ sys.path.insert(0, str(ROOT))
 
 import tomli_w  # noqa: E402
 
-from bridge.cli.story import play_story  # noqa: E402
 from bridge.daemon.daemon import Daemon, DaemonOptions  # noqa: E402
-from connectors.testing.fakes import Fake, make_fake, tracker_table  # noqa: E402
 
 TRACKERS = ("jira", "trello", "asana")
 PAGE = os.sysconf("SC_PAGE_SIZE")
-#: files whose allocations are the bench's or the fakes', not the daemon's
-NOT_THE_DAEMON = ("*/connectors/testing/fakes/*", "*/tracemalloc.py", "*/bench/*",
-                  "*/http/server.py", "*/socketserver.py")
+#: files whose allocations are the bench's (its snapshots), not the daemon's
+NOT_THE_DAEMON = ("*/tracemalloc.py", "*/bench/*")
 
 
 @dataclass
@@ -87,8 +87,13 @@ class SyncCounter(logging.Handler):
         return min(self.synced.values()) if len(self.synced) == clients else 0
 
 
-def start_clients(folder: Path, clients: int) -> tuple[list[Fake], dict[str, str]]:
-    """One fake per tracker, seeded with the demo story; ``clients`` files spread over them."""
+def serve_fakes(folder: Path, clients: int) -> None:
+    """The child process: one fake per tracker, seeded with the demo story, ``clients`` files
+    spread over them in ``folder``; prints the tokens' variables (a JSON line), then serves
+    until its standard input closes."""
+    from bridge.cli.story import play_story
+    from connectors.testing.fakes import Fake, make_fake, tracker_table
+
     fakes: list[Fake] = []
     env: dict[str, str] = {}
     tables = []
@@ -107,26 +112,23 @@ def start_clients(folder: Path, clients: int) -> tuple[list[Fake], dict[str, str
         table["comments"] = {**table.get("comments", {}), "mode": "review"}
         table["schedule"] = {"every": "1s"}
         (folder / f"{slug}.toml").write_bytes(tomli_w.dumps(table).encode())
-    return fakes, env
+    print(json.dumps(env), flush=True)
+    sys.stdin.read()
+    for fake in fakes:
+        fake.stop()
 
 
-def take(cycle: int, began: float, fakes: list[Fake], everything: bool,
-         snapshots: list[tracemalloc.Snapshot]) -> Sample:
+def take(cycle: int, began: float, snapshots: list[tracemalloc.Snapshot]) -> Sample:
     """A sample; ``snapshots`` keeps the first snapshot and this one (each is megabytes:
     keeping them all would be growth of the bench's own)."""
-    for fake in fakes:
-        with fake.lock:
-            fake.log.clear()
     del snapshots[1:]
     gc.collect()
     with open("/proc/self/statm") as statm:
         rss = int(statm.read().split()[1]) * PAGE
     traced = 0
     if tracemalloc.is_tracing():
-        taken = tracemalloc.take_snapshot()
-        if not everything:
-            taken = taken.filter_traces(
-                [tracemalloc.Filter(False, pattern) for pattern in NOT_THE_DAEMON])
+        taken = tracemalloc.take_snapshot().filter_traces(
+            [tracemalloc.Filter(False, pattern) for pattern in NOT_THE_DAEMON])
         traced = sum(trace.size for trace in taken.traces)  # the daemon's, not the snapshots'
         snapshots.append(taken)
     return Sample(cycle, time.perf_counter() - began, rss / 2**20, traced / 2**20,
@@ -134,8 +136,8 @@ def take(cycle: int, began: float, fakes: list[Fake], everything: bool,
                   len(os.listdir("/proc/self/fd")))
 
 
-def sample_until_done(counter: SyncCounter, args: argparse.Namespace, fakes: list[Fake],
-                      samples: list[Sample], snapshots: list[tracemalloc.Snapshot]) -> None:
+def sample_until_done(counter: SyncCounter, args: argparse.Namespace, samples: list[Sample],
+                      snapshots: list[tracemalloc.Snapshot]) -> None:
     """The sampler thread: a sample at each mark, then SIGTERM to the daemon (this process)."""
     began = time.perf_counter()
     marks = [args.warmup, *range(args.sample, args.cycles + 1, args.sample)]
@@ -143,7 +145,7 @@ def sample_until_done(counter: SyncCounter, args: argparse.Namespace, fakes: lis
         with counter.changed:
             while counter.cycles(args.clients) < mark:
                 counter.changed.wait(5)
-        samples.append(take(mark, began, fakes, args.everything, snapshots))
+        samples.append(take(mark, began, snapshots))
         s = samples[-1]
         print(f"cycle {s.cycle:5d}  {s.seconds:7.1f} s  RSS {s.rss_mb:6.1f} MB  traced "
               f"{s.traced_mb:6.2f} MB  objects {s.objects:7d}  threads {s.threads:3d}  "
@@ -179,10 +181,12 @@ def main() -> None:
     parser.add_argument("--frames", type=int, default=1,
                         help="tracemalloc traceback depth (0: no tracemalloc, RSS only)")
     parser.add_argument("--top", type=int, default=10)
-    parser.add_argument("--everything", action="store_true",
-                        help="list the fakes' and the bench's own allocations too")
+    parser.add_argument("--serve", help=argparse.SUPPRESS)
     parser.add_argument("--db", help="database URL (default: a SQLite file in a temp dir)")
     args = parser.parse_args()
+    if args.serve:
+        serve_fakes(Path(args.serve), args.clients)
+        return
     print(f"load average before: {os.getloadavg()}")
     if args.frames:
         tracemalloc.start(args.frames)
@@ -195,19 +199,22 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp) / "clients"
         folder.mkdir()
-        fakes, env = start_clients(folder, args.clients)
-        os.environ.update(env)
+        fakes = subprocess.Popen([sys.executable, __file__, "--serve", str(folder),
+                                  "--clients", str(args.clients)], stdin=subprocess.PIPE,
+                                 stdout=subprocess.PIPE, text=True)
+        assert fakes.stdout is not None and fakes.stdin is not None
+        os.environ.update(json.loads(fakes.stdout.readline()))
         print(f"{args.clients} clients every 1s, {args.workers} workers, {args.cycles} cycles")
         daemon = Daemon(DaemonOptions(config_dir=folder, db=args.db or f"sqlite:///{tmp}/rb.db",
                                       watch_interval=0, workers=args.workers))
         samples: list[Sample] = []
         snapshots: list[tracemalloc.Snapshot] = []
         sampler = threading.Thread(target=sample_until_done,
-                                   args=(counter, args, fakes, samples, snapshots), daemon=True)
+                                   args=(counter, args, samples, snapshots), daemon=True)
         sampler.start()
         daemon.run()  # until the sampler's SIGTERM
-        for fake in fakes:
-            fake.stop()
+        fakes.stdin.close()
+        fakes.wait()
     report(samples, snapshots, args.top)
     print(f"warnings and errors the daemon logged: {counter.problems}")
     print(f"load average after: {os.getloadavg()}")
