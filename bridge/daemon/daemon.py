@@ -324,7 +324,7 @@ class Daemon:
         """Sync unless the client's tracker already holds its share of the workers."""
         age = synced_lately(self.store, slug, period(job.config.schedule, job.config.zone))
         if age is not None:
-            log.debug("%s: skipped: another process began syncing it %.1fs ago", slug, age,
+            log.debug("%s: skipped: its last sync began %.1fs ago, under half a period", slug, age,
                       extra={"client": slug, "event": "skipped"})
             return
         endpoint = endpoint_of(job.config)
