@@ -139,6 +139,7 @@ def test_a_daemon_with_a_full_queue_leaves_the_other_clients_to_the_second_daemo
             slow.fake.inject(Fault("timeout", times=10**6, delay=120))
             wait_for(lambda: len(slow.fake.log) > mark, timeout=60,
                      what="the first daemon stuck on the slow tracker", daemon=first)
+            [stuck] = [r for r in world.runs("slow") if r.outcome == "running"]
             second = world.daemon("--lock-timeout", "0.2", "--watch", "0", "--workers", "2",
                                   "--log-format", "json")
             with second:
@@ -147,7 +148,6 @@ def test_a_daemon_with_a_full_queue_leaves_the_other_clients_to_the_second_daemo
                                      for s in slugs), timeout=90,
                          what="the second daemon syncing every free client twice",
                          daemon=second)
-                [stuck] = [r for r in world.runs("slow") if r.outcome == "running"]
                 second.stop()
             before, after = synced(first), synced(second)
             first.kill()
