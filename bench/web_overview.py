@@ -3,14 +3,17 @@
 Fills a SQLite store (in a temporary folder) with ``--clients`` clients of ``--requests``
 tickets each (every ticket a client's request, moved to In Progress and In Review, with a time
 entry; rounds of ten), a finished run and a few held notices per client, writes their client
-files, then asks the dashboard for ``/`` over HTTP (Starlette's test client, no network):
+files, then asks the dashboard for ``/`` over HTTP (Starlette's test client, no network), as
+``revbridge web`` runs it (figures derived in the background from start-up, saved in a file):
 
-* first view: a fresh app, every ledger derived from the store (what a start-up pays once, in
-  the background: ``revbridge web`` derives them as soon as it starts);
-* later views (best of ``--repeat``): ledgers kept, the store asked only what changed;
-* the view after one client's sync: that client's ledger derived again.
+* first view after the first start (nothing known): the view derives figures for its budget
+  and leaves the other rows "computing" (the page refreshes itself); then how long the
+  background worker takes to derive every client's figures;
+* later views (best of ``--repeat``): every figure known, the store asked only what changed;
+* the view after one client's sync: that client's figures derived again;
+* first view after a restart: the figures read back from the file, none derived.
 
-Target: a later view under 300 ms.
+Target: every view under 300 ms.
 
     python bench/web_overview.py [--clients 50] [--requests 500] [--repeat 5]
 """
@@ -85,6 +88,14 @@ def fill(store: Store, folder: Path, clients: int, requests: int) -> None:
                                      body="text", state="held") for i in range(3)])
 
 
+def timed_view(http: TestClient) -> tuple[float, str]:
+    began = time.perf_counter()
+    page = http.get("/")
+    took = time.perf_counter() - began
+    assert page.status_code == 200, page.text[:500]
+    return took, page.text
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--clients", type=int, default=50)
@@ -94,36 +105,42 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="revbridge-bench-web-") as tmp:
         folder = Path(tmp) / "clients"
         folder.mkdir()
+        saved = Path(tmp) / "figures.json"
         with Store.open(f"sqlite:///{tmp}/bench.db") as store:
             began = time.perf_counter()
             fill(store, folder, args.clients, args.requests)
             print(f"store filled: {args.clients} clients x {args.requests} requests in "
                   f"{time.perf_counter() - began:.1f} s")
-            app = create_app(store, folder, warm=False)
+            began = time.perf_counter()
+            app = create_app(store, folder, figures_file=saved)
+            start = time.perf_counter() - began
             with TestClient(app, base_url="http://127.0.0.1") as http:
                 began = time.perf_counter()
-                page = http.get("/")
-                first = time.perf_counter() - began
-                assert page.status_code == 200, page.text[:500]
-                rows = page.text.count('<tr class="client')
+                first, page = timed_view(http)
+                rows = page.count('<tr class="client')
                 assert rows == args.clients, rows
-                later = []
-                for _ in range(args.repeat):
-                    began = time.perf_counter()
-                    assert http.get("/").status_code == 200
-                    later.append(time.perf_counter() - began)
-                run = store.start_run("c000")  # a sync of one client: its ledger only again
+                computing = page.count(" pending\"")
+                app.state.dashboard.board.figures.wait()
+                every = time.perf_counter() - began
+                later = [timed_view(http)[0] for _ in range(args.repeat)]
+                assert " pending\"" not in timed_view(http)[1]
+                run = store.start_run("c000")  # a sync of one client: its figures only again
                 store.finish_run(run.id, "ok")
-                began = time.perf_counter()
-                assert http.get("/").status_code == 200
-                one = time.perf_counter() - began
-    print(f"overview of {rows} clients: first view {first * 1000:.0f} ms (every ledger "
-          f"derived); later views best {min(later) * 1000:.0f} ms, worst "
+                one = timed_view(http)[0]
+            app = create_app(store, folder, figures_file=saved)  # a restart
+            with TestClient(app, base_url="http://127.0.0.1") as http:
+                restart, page = timed_view(http)
+                assert " pending\"" not in page
+    print(f"overview of {rows} clients: start-up work before serving {start * 1000:.0f} ms; "
+          f"first view after the first start {first * 1000:.0f} ms "
+          f"({rows - computing} rows with figures, {computing} computing); every figure "
+          f"derived {every:.1f} s after it; later views best {min(later) * 1000:.0f} ms, worst "
           f"{max(later) * 1000:.0f} ms (of {args.repeat}); after one client synced "
-          f"{one * 1000:.0f} ms; target < 300 ms; "
-          f"load average {os.getloadavg()[0]:.2f}")
-    if min(later) >= 0.3:
-        raise SystemExit("over the 300 ms target")
+          f"{one * 1000:.0f} ms; first view after a restart {restart * 1000:.0f} ms (figures "
+          f"read back); target < 300 ms; load average {os.getloadavg()[0]:.2f}")
+    slowest = max(first, max(later), one, restart)
+    if slowest >= 0.3:
+        raise SystemExit(f"over the 300 ms target: {slowest * 1000:.0f} ms")
 
 
 if __name__ == "__main__":

@@ -186,9 +186,15 @@ class TrackerMap:
     statuses: tuple[TrackerStatus, ...] = ()
     people: tuple[TrackerPerson, ...] = ()
     labels: tuple[str, ...] = ()
+    #: the tracker's own priorities (Jira's, highest first); ``None`` where it has no priority
+    #: field (Trello: a priority is one of ``labels``; Asana: an option of ``custom_fields``)
+    priorities: tuple[str, ...] | None = None
+    #: the project's single-choice custom fields, (field name, its option names), where the
+    #: connector reads them (Asana enum fields); ``None`` where it reads none
+    custom_fields: tuple[tuple[str, tuple[str, ...]], ...] | None = None
 
     def as_json(self) -> dict[str, Any]:
-        """The stable ``discover --json`` shape."""
+        """The stable ``discover --json`` shape (docs/connectors.md, "discover --json")."""
         def person(p: TrackerPerson) -> dict[str, Any]:
             return {"id": p.remote_id, "name": p.name, "email": p.email, "username": p.username}
 
@@ -199,7 +205,11 @@ class TrackerMap:
                 "projects": [project(p) for p in self.projects],
                 "project": project(self.project),
                 "statuses": [{"name": s.name, "category": s.category} for s in self.statuses],
-                "people": [person(p) for p in self.people], "labels": list(self.labels)}
+                "people": [person(p) for p in self.people], "labels": list(self.labels),
+                "priorities": None if self.priorities is None else list(self.priorities),
+                "custom_fields": None if self.custom_fields is None else [
+                    {"name": name, "options": list(options)}
+                    for name, options in self.custom_fields]}
 
 
 class StatusMap(BaseModel):

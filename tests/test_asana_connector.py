@@ -256,3 +256,95 @@ def test_an_entry_says_when_it_was_made_only_in_its_own_record(
     assert [r.status for r in fake.requests_to("/time_tracking_entries/")] == [200, 404]
     assert [(e.remote_id, e.at, e.seconds) for e in bundles[a].time_entries] == [
         (kept, T0 + timedelta(hours=1), 600)]
+
+
+# -- priorities (enum custom fields) ------------------------------------------------------------
+def test_enum_custom_fields_come_with_the_task_listing_at_no_extra_request(
+    fake: FakeAsana, make_connector: MakeConnector, people: dict[str, str]
+) -> None:
+    effort = fake.add_custom_field("Effort", ("S", "M", "L"))
+    fake.add_custom_field("Budget code", (), subtype="text")
+    urgent = fake.create_ticket("Site down", people["client"], at=T0)
+    sized = fake.create_ticket("Resize", people["client"], at=T0)
+    plain = fake.create_ticket("Typo", people["client"], at=T0)
+    before = make_connector()
+    drain(before.pull(None))
+    fake.set_priority(urgent, "High", at=T0 + timedelta(minutes=1))
+    fake.set_choice(sized, "Effort", "L", at=T0 + timedelta(minutes=1))
+    fake.set_choice(sized, "Priority", "Low", at=T0 + timedelta(minutes=2))
+    fake.set_choice(sized, "Priority", None, at=T0 + timedelta(minutes=3))  # cleared again
+    connector = make_connector()
+    bundles, _, _ = drain(connector.pull(None))
+    assert bundles[urgent].ticket.custom_fields == (("Priority", "High"),)
+    assert bundles[sized].ticket.custom_fields == (("Effort", "L"),)
+    assert bundles[plain].ticket.custom_fields == ()
+    assert all(b.ticket.priority is None for b in bundles.values())
+    assert connector.requests_made == before.requests_made
+    [listing] = fake.requests_to(f"/projects/{fake.project_gid}/tasks")[-1:]
+    assert "custom_fields.enum_value.name" in listing.query["opt_fields"][0]
+    # the story Asana writes for the change is neither a comment nor a move
+    assert len(bundles[sized].comments) == 0 and bundles[sized].changes == ()
+    assert effort in {f.gid for f in fake.fields}
+
+
+def test_custom_fields_are_served_only_as_opt_fields_ask(fake: FakeAsana,
+                                                         people: dict[str, str]) -> None:
+    task = fake.create_ticket("Site down", people["client"], at=T0)
+    fake.set_priority(task, "Medium", at=T0)
+    import requests
+
+    def get(opt_fields: str) -> dict[str, object]:
+        answer = requests.get(f"{fake.base_url}/tasks/{task}", timeout=5,
+                              params={"opt_fields": opt_fields},
+                              headers={"Authorization": f"Bearer {fake.token}"})
+        data: dict[str, object] = answer.json()["data"]
+        return data
+
+    assert "custom_fields" not in get("name")
+    [field] = get("custom_fields.name,custom_fields.enum_value.name")["custom_fields"]  # type: ignore[misc]
+    gid = fake.fields[0].gid
+    assert field == {"gid": gid, "resource_type": "custom_field", "name": "Priority",
+                     "enum_value": {"gid": field["enum_value"]["gid"],
+                                    "resource_type": "enum_option", "name": "Medium"}}
+    [compact] = get("custom_fields")["custom_fields"]  # type: ignore[misc]
+    assert compact["type"] == "enum" and compact["display_value"] == "Medium"
+    assert [o["name"] for o in compact["enum_options"]] == ["High", "Medium", "Low"]
+    with pytest.raises(ValueError, match="no option 'Urgent'"):
+        fake.set_priority(task, "Urgent")
+
+
+@pytest.mark.parametrize("broken", ["High", [{"resource_subtype": "enum", "enum_value": {}}],
+                                    [{"resource_subtype": "enum", "name": "Priority",
+                                      "enum_value": {"gid": "1"}}], [7]])
+def test_an_unreadable_custom_field_is_one_skipped_task(
+    fake: FakeAsana, make_connector: MakeConnector, people: dict[str, str], broken: object
+) -> None:
+    bad = fake.create_ticket("Broken", people["client"], at=T0)
+    good = fake.create_ticket("Fine", people["client"], at=T0)
+
+    def corrupt(method: str, path: str, body: object) -> object:
+        for task in body.get("data", []) if isinstance(body, dict) else []:
+            if isinstance(task, dict) and task.get("gid") == bad:
+                task["custom_fields"] = broken
+        return body
+
+    fake.rewrites.append(corrupt)
+    bundles, _, pages = drain(make_connector().pull(None))
+    assert [s.remote_id for p in pages for s in p.skipped] == [bad]
+    assert set(bundles) == {good}
+
+
+def test_describe_lists_the_enum_fields_and_their_options_at_no_extra_request(
+    fake: FakeAsana, make_connector: MakeConnector
+) -> None:
+    fake.add_custom_field("Effort", ("S", "M", "L"))
+    fake.add_custom_field("Notes", (), subtype="text")
+    connector = make_connector()
+    found = connector.describe()
+    assert found.custom_fields == (("Priority", ("High", "Medium", "Low")),
+                                   ("Effort", ("S", "M", "L")))
+    assert found.priorities is None
+    assert connector.requests_made <= 6
+    with FakeAsana(priority_field=None) as bare:
+        assert connector_maker("asana", bare)().describe().custom_fields == ()
+        assert bare.priorities == ()  # type: ignore[attr-defined]

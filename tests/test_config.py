@@ -115,6 +115,7 @@ def test_every_key_of_design_section_9_is_documented() -> None:
         "business_days",
         "mode",
         "since",
+        "on_delivery",
         "every",
         "cron",
         "reconcile_every",

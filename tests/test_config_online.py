@@ -73,6 +73,17 @@ def test_a_misspelt_status_names_the_closest(client: Client) -> None:
     assert "'In Progress' is not mapped; tickets there count as open" in result.output
 
 
+def test_waiting_statuses_are_checked_and_count_as_mapped(client: Client) -> None:
+    path = client.write(tracker={**client.table["tracker"], "statuses": {
+        "open": ["To Do"], "delivered": ["In Review"], "done": ["Done"],
+        "waiting": ["In Progress", "Waiting for clent"]}})
+    result = client.run("config", "check", str(path), "--online")
+    assert result.exit_code == 2, result.output
+    assert (f"{path}: [tracker.statuses] waiting: 'Waiting for clent' is not a status"
+            in result.output)
+    assert "'In Progress' is not mapped" not in result.output
+
+
 def test_an_unknown_contact_names_the_closest_person(client: Client) -> None:
     path = client.write(contacts={"client": ["Claire Dubios"]})
     result = client.run("config", "check", str(path), "--online")
@@ -127,6 +138,64 @@ def test_email_contacts_per_tracker(client: Client) -> None:
         assert online.exit_code == 0, online.output
 
 
+def _priority_sla(client: Client, **sla: Any) -> dict[str, Any]:
+    """``[sla]`` naming priorities; on Trello they are labels, so ``priority_labels`` too."""
+    ticket = next(iter(client.story.tickets.values()))
+    client.fake.set_priority(ticket, "High")  # on Trello, the label is on the board now
+    if client.table["tracker"]["type"] == "trello":
+        sla.setdefault("priority_labels", ["High"])
+    return sla
+
+
+def test_priority_names_the_tracker_has_pass(client: Client) -> None:
+    path = client.write(sla=_priority_sla(client, priorities={"High": "1d"}))
+    result = client.run("config", "check", str(path), "--online")
+    assert result.exit_code == 0, result.output
+    assert "[sla" not in result.output
+    # in another case: the engine matches them case-insensitively, and so does the check
+    trello = client.table["tracker"]["type"] == "trello"
+    path = client.write(sla=_priority_sla(client, priorities={"high": "1d"},
+                                          priority_field="priority",
+                                          **({"priority_labels": ["HIGH"]} if trello else {})))
+    result = client.run("config", "check", str(path), "--online")
+    assert result.exit_code == 0, result.output
+    assert "[sla" not in result.output
+
+
+def test_a_misspelt_priority_is_a_warning_naming_what_the_tracker_has(client: Client) -> None:
+    path = client.write(sla=_priority_sla(client, priorities={"Hihg": "4h", "High": "1d"}))
+    result = client.run("config", "check", str(path), "--online")
+    assert result.exit_code == 0, result.output
+    line = next(x for x in result.output.splitlines() if "[sla.priorities]" in x)
+    assert line.startswith(f"warning: {path}: [sla.priorities] 'Hihg' is no priority a ticket")
+    assert "did you mean 'High'?" in line and "its requests get handle_within (2d)" in line
+    expected = {"jira": "Jira's priorities are 'Highest', 'High', 'Medium', 'Low', 'Lowest'",
+                "asana": "the options of 'Priority' are 'High', 'Medium', 'Low'",
+                "trello": "a priority here is a label listed in [sla] priority_labels "
+                          "('High')"}
+    assert expected[client.table["tracker"]["type"]] in line
+    assert "'High' is no priority" not in result.output
+
+
+def test_priority_labels_and_field_the_project_lacks_are_warnings(client: Client) -> None:
+    kind = client.table["tracker"]["type"]
+    path = client.write(sla=_priority_sla(client, priorities={"High": "1d"},
+                                          priority_labels=["High", "Urgnet"],
+                                          priority_field="Priorité"))
+    result = client.run("config", "check", str(path), "--online")
+    assert result.exit_code == 0, result.output
+    labels = f"warning: {path}: [sla] priority_labels: 'Urgnet' is not a label of"
+    assert labels in result.output
+    field = (f"warning: {path}: [sla] priority_field: 'Priorité' is not a single-choice custom "
+             "field of 'Website relaunch' (its fields: 'Priority'); did you mean 'Priority'?")
+    assert (field in result.output) == (kind == "asana"), result.output
+    if kind == "trello":  # 'High' is a label on the board: a priority a card can have
+        assert "[sla.priorities]" not in result.output
+    if kind == "jira":  # 'High' is one of Jira's priorities
+        assert "[sla.priorities]" not in result.output
+        assert "'High' is not a label" in result.output  # no Jira issue carries that label
+
+
 def test_french_jira_workflow_left_in_english(tmp_path: Path) -> None:
     with make_fake("jira") as fake:
         story = play_story(fake)
@@ -152,7 +221,12 @@ def test_discover_json_is_stable_and_matches_the_tracker(client: Client) -> None
     result = client.run("discover", str(path), "--json")
     assert result.exit_code == 0, result.output
     found = json.loads(result.stdout)
-    assert set(found) == {"tracker", "me", "projects", "project", "statuses", "people", "labels"}
+    assert set(found) == {"tracker", "me", "projects", "project", "statuses", "people", "labels",
+                          "priorities", "custom_fields"}
+    kind = client.table["tracker"]["type"]
+    assert (found["priorities"] is None) == (kind != "jira")
+    assert found["custom_fields"] == ([{"name": "Priority", "options": ["High", "Medium", "Low"]}]
+                                      if kind == "asana" else None)
     assert found["me"]["id"] == client.fake.bot_id
     assert [s["name"] for s in found["statuses"]][:4] == ["To Do", "In Progress", "In Review",
                                                           "Done"]

@@ -198,3 +198,85 @@ def test_registered_and_shaped_as_a_connector(fake: FakeJira,
     assert make_connector().requests_made == 0  # nothing is sent before the first call
     with pytest.raises(ValueError):
         JiraSettings.model_validate(settings_for(fake, deployment="server"))
+
+
+# -- priorities ---------------------------------------------------------------------------------
+def test_the_priority_comes_with_the_search_page_and_costs_no_request(
+        fake: FakeJira, make_connector: MakeConnector) -> None:
+    urgent = fake.create_ticket("Site down", fake.bot_id, at=T0)
+    plain = fake.create_ticket("Typo", fake.bot_id, at=T0)
+    before = make_connector()
+    drain(before.pull(None))
+    fake.set_priority(urgent, "Highest", at=T0 + timedelta(minutes=1))
+    connector = make_connector()
+    bundles, _, _ = drain(connector.pull(None))
+    assert bundles[urgent].ticket.priority == "Highest"
+    assert bundles[plain].ticket.priority is None
+    assert connector.requests_made == before.requests_made
+    assert all("priority" in ",".join(r.query.get("fields", [])) for r in searches(fake))
+    assert not fake.requests_to("/priority")  # the search carries it: no priority listing
+
+
+def test_the_fake_serves_the_priority_object_only_when_asked(fake: FakeJira) -> None:
+    issue = fake.create_ticket("Site down", fake.bot_id, at=T0)
+    fake.set_priority(issue, "High", at=T0)
+    with fake.lock:
+        asked = fake.issue_json(fake.issues[int(issue)], ["summary", "priority"], False)
+        not_asked = fake.issue_json(fake.issues[int(issue)], ["summary"], False)
+    assert asked["fields"]["priority"] == {
+        "self": f"{fake.root_url}/rest/api/2/priority/2",
+        "iconUrl": f"{fake.root_url}/images/icons/priorities/high.svg", "name": "High",
+        "id": "2"}
+    assert "priority" not in not_asked["fields"]
+    items = [i for h in fake.issues[int(issue)].histories for i in h["items"]]
+    assert items[-1] == {"field": "priority", "fieldtype": "jira", "fieldId": "priority",
+                         "from": None, "fromString": None, "to": "2", "toString": "High"}
+    with pytest.raises(ValueError, match="no priority 'Urgente'"):
+        fake.set_priority(issue, "Urgente")
+    client = fake.add_person("Claire Client", "claire@client.example")
+    fake.set_priority(issue, None, at=T0, by=client)  # the client clears it
+    last = fake.issues[int(issue)].histories[-1]
+    assert last["author"] == client and last["items"][0]["fromString"] == "High"
+    assert last["items"][0]["toString"] is None and fake.issues[int(issue)].priority is None
+
+
+@pytest.mark.parametrize("broken", [{"id": "3"}, "High", {"name": ""}])
+def test_an_unreadable_priority_is_one_skipped_issue(
+        fake: FakeJira, make_connector: MakeConnector, broken: Any) -> None:
+    bad = fake.create_ticket("Broken", fake.bot_id, at=T0)
+    good = fake.create_ticket("Fine", fake.bot_id, at=T0)
+
+    def corrupt(method: str, path: str, body: Any) -> Any:
+        for issue in body.get("issues", []) if isinstance(body, dict) else []:
+            if issue.get("id") == bad:
+                issue["fields"]["priority"] = broken
+        return body
+
+    fake.rewrites.append(corrupt)
+    bundles, _, pages = drain(make_connector().pull(None))
+    skipped = [s for p in pages for s in p.skipped]
+    assert [(s.remote_id, s.reason) for s in skipped] == [
+        (bad, "issue priority unreadable (no name)")]
+    assert set(bundles) == {good}
+
+
+def test_describe_lists_the_priorities_without_server_info(
+        fake: FakeJira, make_connector: MakeConnector) -> None:
+    fake.add_priority("Bloquant")
+    connector = make_connector()
+    found = connector.describe()
+    assert found.priorities == ("Highest", "High", "Medium", "Low", "Lowest", "Bloquant")
+    assert found.custom_fields is None
+    assert fake.requests_to("/serverInfo") == []  # myself told Cloud or Data Center
+    assert connector.requests_made <= 6
+    if fake.deployment == "cloud":
+        [listing] = fake.requests_to("/priority/search")
+        assert listing.query["projectId"] == [fake.project_id]
+    else:
+        assert [r.path for r in fake.requests_to("/priority")] == ["/rest/api/2/priority"]
+    # what myself told is right: the pull afterwards uses the deployment's own search
+    fake.create_ticket("One", fake.bot_id, at=T0)
+    assert len(drain(connector.pull(None))[0]) == 1
+    assert {r.path for r in searches(fake)} >= {
+        "/rest/api/2/search/jql" if fake.deployment == "cloud" else "/rest/api/2/search"}
+    assert fake.requests_to("/serverInfo") == []

@@ -18,7 +18,8 @@ QUOTE = {"reference", "rounds_included", "hours_included", "hourly_rate", "round
 OVERAGE = {"rounds", "hours", "amount", "currency"}
 ROUND = {"number", "opened_at", "closed_at", "requests", "extra", "hours"}
 REQUEST = {"ticket", "remote_id", "url", "at", "by", "by_name", "kind", "status", "designated",
-           "round", "due_at", "delivered_at", "late", "hours", "notices"}
+           "round", "due_at", "delivered_at", "late", "hours", "notices", "priority",
+           "waiting_hours"}
 
 
 def sample():  # type: ignore[no-untyped-def]
@@ -62,7 +63,7 @@ def test_json_has_exactly_the_documented_keys_and_types() -> None:
                      "by": "c1", "by_name": "Claire Client", "kind": "new", "status": "counted",
                      "designated": True, "round": 1, "due_at": "2026-03-03T18:00:00Z",
                      "delivered_at": "2026-03-03T09:00:00Z", "late": False, "hours": 1.5,
-                     "notices": ["ack"]}
+                     "notices": ["ack"], "priority": None, "waiting_hours": 0.0}
     scope = data["requests"][-1]
     assert (scope["status"], scope["round"], scope["due_at"], scope["late"], scope["hours"]) == (
         "out_of_scope", None, None, None, 1.0)

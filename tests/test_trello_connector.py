@@ -279,3 +279,28 @@ def test_describe_knows_the_board_by_its_short_link(
     assert found.project is not None and found.project.key == fake.board_id
     assert found.me.username == "revisionbridge" and found.me.email is None
     assert [s.name for s in found.statuses] == ["To Do", "In Progress", "In Review", "Done"]
+
+
+# -- priorities (labels) ------------------------------------------------------------------------
+def test_a_priority_label_replaces_the_other_and_shows_on_the_board(
+    fake: FakeTrello, make_connector: MakeConnector, team: dict[str, str]
+) -> None:
+    card = fake.create_ticket("Site down", team["client"], labels=("round-1",), at=T0)
+    fake.set_priority(card, "High", at=T0 + timedelta(minutes=1))
+    fake.set_priority(card, "Urgent", at=T0 + timedelta(minutes=2), by=team["client"])
+    fake.set_priority(card, "Bloquant", at=T0 + timedelta(minutes=3))  # a new priority label
+    connector = make_connector()
+    bundles, _, _ = drain(connector.pull(None))
+    assert bundles[card].ticket.labels == ("round-1", "Bloquant")
+    assert bundles[card].ticket.priority is None and bundles[card].ticket.custom_fields == ()
+    assert fake.priorities == ("Urgent", "High", "Low", "Bloquant")
+    kinds = [(a["type"], a["data"]["label"]["name"]) for a in fake._actions
+             if a["type"].endswith("LabelToCard") or a["type"].endswith("LabelFromCard")]
+    assert kinds == [("addLabelToCard", "round-1"), ("addLabelToCard", "High"),
+                     ("removeLabelFromCard", "High"), ("addLabelToCard", "Urgent"),
+                     ("removeLabelFromCard", "Urgent"), ("addLabelToCard", "Bloquant")]
+    found = make_connector().describe()
+    assert {"High", "Urgent", "Bloquant"} <= set(found.labels)  # the board's labels
+    assert found.priorities is None and found.custom_fields is None
+    fake.set_priority(card, None, at=T0 + timedelta(minutes=4))
+    assert drain(make_connector().pull(None))[0][card].ticket.labels == ("round-1",)

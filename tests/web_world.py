@@ -56,9 +56,10 @@ class WebWorld:
 
 @contextmanager
 def web_world(tmp_path: Path, tracker: str = "jira", store_url: str | None = None,
-              mode: str = "review") -> Iterator[WebWorld]:
-    """The demo story (plus a ticket titled :data:`XSS_TITLE`) synced once, comments held."""
-    with story_world(tracker, tmp_path, comments={"mode": mode}) as world:
+              mode: str = "review", **comments: Any) -> Iterator[WebWorld]:
+    """The demo story (plus a ticket titled :data:`XSS_TITLE`) synced once, comments held
+    (``comments``: more of the client file's ``[comments]``)."""
+    with story_world(tracker, tmp_path, comments={"mode": mode, **comments}) as world:
         previous = os.environ.get(TOKEN_ENV)
         os.environ[TOKEN_ENV] = world.fake.token
         xss = world.fake.create_ticket(XSS_TITLE, world.story.client)

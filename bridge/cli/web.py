@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from bridge.cli.app import ConfigDirOption, DbOption, app, out
+from bridge.cli.app import ConfigDirOption, DbOption, SettingsOption, app, out
 from connectors.errors import ConfigError
 
 
@@ -27,11 +27,12 @@ def web(
         "~/.config/revbridge/web-token) and exit.")] = False,
     config_dir: ConfigDirOption = None,
     db: DbOption = None,
+    settings: SettingsOption = None,
 ) -> None:
     """The dashboard: every client at a glance, each ledger, held notices to review."""
     from bridge.web.guard import is_loopback, read_token
     from bridge.web.guard import new_token as write_token
-    from bridge.web.serve import default_token_file, listen, serve, url_for
+    from bridge.web.serve import default_token_file, figures_file, listen, serve, url_for
 
     if new_token:
         target = (token_file or default_token_file()).expanduser()
@@ -45,6 +46,10 @@ def web(
                            "reach the dashboard, so it needs a token. Make one with `revbridge "
                            "web --new-token` and pass --token-file FILE (see docs/web.md)"])
     token = read_token(token_file) if token_file is not None else None
+    if settings is not None:  # a wrong --settings is said now, not at the first download
+        from bridge.clientfile.settings import load_settings
+
+        load_settings(settings)
     if not 0 < port < 65536:
         raise ConfigError([f"--port {port}: choose a port between 1 and 65535"])
 
@@ -55,7 +60,9 @@ def web(
     sock = listen(host, port)
     folder = resolve_config_dir(config_dir)
     with Store.open(db) as store:
-        application = create_app(store, folder, token=token, loopback_only=is_loopback(host))
+        saved = figures_file(store.engine.url.render_as_string(hide_password=True))
+        application = create_app(store, folder, token=token, loopback_only=is_loopback(host),
+                                 figures_file=saved, settings=settings)
 
         def announce(url: str) -> None:
             out.print(f"revbridge web: {url} (client files in {folder}); Ctrl+C to stop.",

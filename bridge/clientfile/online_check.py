@@ -12,6 +12,7 @@ import difflib
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from bridge.clientfile.online_priorities import check_priorities
 from bridge.clientfile.schema import ClientConfig
 from connectors.base import COMPLETED_STATUS, TrackerMap, TrackerPerson
 
@@ -91,6 +92,7 @@ def check_against(path: Path, config: ClientConfig, found: TrackerMap) -> Online
     _statuses(path, config, found, report)
     _contacts(path, config, found, report)
     _labels(path, config, found, report)
+    check_priorities(path, config, found, report)
     me = found.me
     if not any(matches(entry, me) for entry in config.contacts.team):
         report.warnings.append(
@@ -105,7 +107,7 @@ def _statuses(path: Path, config: ClientConfig, found: TrackerMap, report: Onlin
                 for i, s in enumerate(found.statuses)}
     mapped: set[str] = set()
     project = found.project.name if found.project else ""
-    for state in ("open", "in_progress", "delivered", "done"):
+    for state in ("open", "in_progress", "delivered", "done", "waiting"):
         for name in getattr(config.tracker.statuses, state):
             mapped.add(name)
             if name in real or name == COMPLETED_STATUS:

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import re
 from datetime import date, datetime, time, timedelta
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from connectors.base import TrackerSettings
 
@@ -28,6 +28,17 @@ def parse_duration(text: str) -> timedelta:
     if not match or int(match.group(1)) == 0:
         raise ValueError(f"{text!r} is not a duration like 30s, 15m, 2h or 2d")
     return timedelta(seconds=int(match.group(1)) * UNIT_SECONDS[match.group(2)])
+
+
+def business_duration(value: Any) -> str:
+    """``4h`` (business hours) or ``2d`` (business days), stripped; ValueError otherwise."""
+    if not isinstance(value, str) or not re.fullmatch(r"\s*[1-9]\d*\s*[hd]\s*", value):
+        raise ValueError(f"{value!r} is not a business duration like 4h or 2d")
+    return value.strip()
+
+
+#: a duration of the SLA; an error in ``[sla.priorities]`` names its key (``High``)
+BusinessDuration = Annotated[str, AfterValidator(business_duration)]
 
 
 def check_cron(expr: str) -> str:
@@ -128,14 +139,25 @@ class Sla(Model):
     #: Asana: the enum custom field that holds the priority
     priority_field: str = "Priority"
     #: priority name -> business duration (``High = "1d"``); unmapped: ``handle_within``
-    priorities: dict[str, str] = Field(default_factory=dict)
+    priorities: dict[str, BusinessDuration] = Field(default_factory=dict)
 
     @field_validator("handle_within")
     @classmethod
     def _within(cls, value: str) -> str:
-        if not re.fullmatch(r"\s*[1-9]\d*\s*[hd]\s*", value):
-            raise ValueError(f"{value!r} is not a business duration like 4h or 2d")
-        return value.strip()
+        return business_duration(value)
+
+    def within(self, priority: str | None) -> str:
+        """The business duration a request of this priority is handled within: its
+        ``[sla.priorities]`` entry (names compared case-insensitively), else ``handle_within``."""
+        if priority is not None and self.priorities:
+            found = self.priorities.get(priority)
+            if found is not None:
+                return found
+            wanted = priority.casefold()
+            for name, duration in self.priorities.items():
+                if name.casefold() == wanted:
+                    return duration
+        return self.handle_within
 
     @field_validator("business_hours")
     @classmethod
@@ -264,6 +286,23 @@ class ClientConfig(Model):
         except (ZoneInfoNotFoundError, ValueError):
             raise ValueError(f"{value!r} is not an IANA time zone like Europe/Paris") from None
         return value
+
+    @model_validator(mode="after")
+    def _waiting_alone(self) -> ClientConfig:
+        """A waiting status stops the SLA clock; the same name under another state would make
+        the same move a delivery (or a reopen) and a wait at once."""
+        statuses = self.tracker.statuses
+        clashes = [
+            f"{name!r} is listed under waiting and under {state}"
+            for name in dict.fromkeys(statuses.waiting)
+            for state in ("open", "in_progress", "delivered", "done")
+            if name in getattr(statuses, state)
+        ]
+        if clashes:
+            raise ValueError(
+                "[tracker.statuses] waiting: " + "; ".join(clashes) + ": a status means one "
+                "thing; keep it in one list (waiting: the ticket waits on the client)")
+        return self
 
     @property
     def zone(self) -> ZoneInfo:

@@ -88,6 +88,22 @@ class BusinessClock:
             append(fromtimestamp((opens[found] + target - before[found]) / 1e6, UTC))
         return result
 
+    def elapsed(self, start: datetime, end: datetime) -> int:
+        """Business microseconds between ``start`` and ``end`` (0 when ``end`` is not later)."""
+        if end <= start:
+            return 0
+        self._cover_from(start)
+        latest = _micros(end)
+        while not self._closes or self._closes[-1] <= latest:
+            self._extend()
+        return self._position(latest) - self._position(_micros(start))
+
+    def _position(self, moment: int) -> int:
+        """Business time from the first window built to ``moment`` (UTC microseconds)."""
+        index = bisect_right(self._closes, moment)
+        opened = self._opens[index]
+        return self._before[index] + (moment - opened if moment > opened else 0)
+
     def _cover_from(self, start: datetime) -> None:
         # A window never spans midnight, so a moment's window is on its local date or later.
         day = start.astimezone(self.zone).date()

@@ -20,14 +20,15 @@ from bridge.clientfile.schema import ClientConfig
 from bridge.engine.ledger import Canonical, RequestKind, RequestStatus
 from connectors.base import COMPLETED_STATUS, Person, StatusChange, StatusMap, Ticket, TimeEntry
 
-CANONICAL: tuple[Canonical, ...] = ("open", "in_progress", "delivered", "done")
+CANONICAL: tuple[Canonical, ...] = ("open", "in_progress", "delivered", "done", "waiting")
 FINISHED = frozenset({"delivered", "done"})
 NO_CHANGES: tuple[StatusChange, ...] = ()
 
 
 def status_mapping(statuses: StatusMap) -> dict[str, Canonical]:
     """Tracker status name → canonical state. A name listed twice keeps its first state in
-    the order open, in_progress, delivered, done; :data:`COMPLETED_STATUS` is always ``done``."""
+    the order open, in_progress, delivered, done (a ``waiting`` name listed elsewhere is a
+    config error); :data:`COMPLETED_STATUS` is always ``done``."""
     mapping: dict[str, Canonical] = {}
     for state in CANONICAL:
         for name in getattr(statuses, state):
@@ -122,12 +123,18 @@ class Draft:
         "entries",
         "kind",
         "label_round",
+        "paused_micros",
+        "priority",
+        "priority_labels",
         "reason",
         "round",
         "seconds",
         "source",
         "status",
         "ticket",
+        "waiting_micros",
+        "waits",
+        "within",
     )
 
     def __init__(self, ticket: Ticket, at: datetime, by: Person, kind: RequestKind,
@@ -147,6 +154,15 @@ class Draft:
         self.seconds = 0
         self.round: int | None = None
         self.due_at: datetime | None = None
+        self.priority: str | None = None
+        #: the priority labels on the ticket when it has several (the first one won)
+        self.priority_labels: tuple[str, ...] = ()
+        #: the handling time of a counted request (its priority's, else handle_within)
+        self.within: str | None = None
+        self.waits: tuple[tuple[datetime, datetime | None], ...] = ()
+        #: business time waited, and the part of it that moved ``due_at``
+        self.waiting_micros = 0
+        self.paused_micros = 0
 
 
 class Classifier:

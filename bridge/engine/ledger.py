@@ -16,7 +16,7 @@ from typing import Literal, NamedTuple
 from bridge.clientfile.schema import Quote
 from connectors.base import StatusChange, Ticket, TimeEntry
 
-Canonical = Literal["open", "in_progress", "delivered", "done"]
+Canonical = Literal["open", "in_progress", "delivered", "done", "waiting"]
 RequestKind = Literal["new", "reopen"]
 RequestStatus = Literal["counted", "out_of_scope", "excluded", "not_designated", "unassigned"]
 NoticeKind = Literal["ack", "extra", "not_designated", "out_of_scope", "delivered"]
@@ -66,6 +66,15 @@ class Request(NamedTuple):
     waiting_hours: float = 0.0
     #: those waits, (from, to) with ``to`` ``None`` while it still waits
     waits: tuple[tuple[datetime, datetime | None], ...] = ()
+    #: the business time a counted request is handled within: its priority's
+    #: ``[sla.priorities]`` entry, else ``handle_within``; ``None`` for the others
+    within: str | None = None
+    #: the priority labels on its ticket when it carries several (``priority`` is the one with
+    #: the shortest handling time); empty otherwise
+    priority_labels: tuple[str, ...] = ()
+    #: the part of ``waiting_hours`` that moved ``due_at`` later (waits that began before the
+    #: request was due; a wait that begins once it is late does not stop its clock)
+    paused_hours: float = 0.0
 
     @property
     def hours(self) -> float:

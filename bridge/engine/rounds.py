@@ -20,11 +20,11 @@ from itertools import groupby
 from operator import attrgetter
 
 from bridge.clientfile.schema import ClientConfig, Quote
-from bridge.engine.business_time import BusinessClock
 from bridge.engine.classify import Classifier, Draft, Moves, id_order
 from bridge.engine.grouping import RoundDraft, group
 from bridge.engine.ledger import Ledger, NoticeKind, Overage, Request, RequestStatus, Round, hours
 from bridge.engine.moments import Moments
+from bridge.engine.sla import apply_sla, micros_to_hours
 from connectors.base import StatusChange, Ticket, TimeEntry, utc
 
 __all__ = ["Ledger", "LedgerInput", "compute_ledger", "notice_kinds"]
@@ -39,11 +39,17 @@ class LedgerInput:
     time_entries: Sequence[TimeEntry]
 
 
-def notice_kinds(status: RequestStatus, extra: bool, designated: bool) -> tuple[NoticeKind, ...]:
-    """The notices a request's current status calls for (docs/architecture.md §6)."""
+def notice_kinds(status: RequestStatus, extra: bool, designated: bool,
+                 delivered: bool = False) -> tuple[NoticeKind, ...]:
+    """The notices a request's current status calls for (docs/architecture.md §6).
+
+    ``delivered``: the request has reached ``delivered`` and the client file asks for a
+    ``delivered`` notice (``[comments] on_delivery``); it counts for counted requests only.
+    """
     if status == "counted":
         first: NoticeKind = "extra" if extra else "ack"
-        return (first,) if designated else (first, "not_designated")
+        kinds: tuple[NoticeKind, ...] = (first,) if designated else (first, "not_designated")
+        return (*kinds, "delivered") if delivered else kinds
     if status == "not_designated":
         return ("not_designated",)
     if status == "out_of_scope":
@@ -81,8 +87,8 @@ def _compute(records: LedgerInput, config: ClientConfig, now: datetime) -> Ledge
     round_drafts = group(counted, config.rounds, config.zone)
     included = config.quote.rounds_included
     extra_numbers = {r.number for r in round_drafts[included:]}
-    _due_dates(counted, config)
-    requests = _build_requests(drafts, now, extra_numbers)
+    apply_sla(drafts, counted, config, records.changes, now)
+    requests = _build_requests(drafts, now, extra_numbers, config.comments.on_delivery)
     rounds = tuple(_round(r, r.number in extra_numbers, requests) for r in round_drafts)
     used = len(rounds)
     return Ledger(
@@ -188,24 +194,17 @@ def _attribute_time(by_ticket: dict[str, list[Draft]], entries: Iterable[TimeEnt
             draft.entries.append(entry)
 
 
-def _due_dates(counted: Sequence[Draft], config: ClientConfig) -> None:
-    clock = BusinessClock(config.sla, config.zone)
-    amount = clock.duration_micros(config.sla.handle_within)
-    dues = clock.add_many([d.at for d in counted], amount)
-    for draft, due in zip(counted, dues, strict=True):
-        draft.due_at = due
-
-
 _NOTICES = {
-    (status, extra, designated): notice_kinds(status, extra, designated)
+    (status, extra, designated, delivered): notice_kinds(status, extra, designated, delivered)
     for status in ("counted", "out_of_scope", "excluded", "not_designated", "unassigned")
     for extra in (False, True)
     for designated in (False, True)
+    for delivered in (False, True)
 }
 
 
-def _build_requests(drafts: Sequence[Draft], now: datetime,
-                    extra_numbers: set[int]) -> dict[Draft, Request]:
+def _build_requests(drafts: Sequence[Draft], now: datetime, extra_numbers: set[int],
+                    on_delivery: bool) -> dict[Draft, Request]:
     result: dict[Draft, Request] = {}
     for d in drafts:
         ticket = d.ticket
@@ -216,14 +215,21 @@ def _build_requests(drafts: Sequence[Draft], now: datetime,
             if len(d.entries) > 1:
                 d.entries.sort(key=_ENTRY_ORDER)
             entries = tuple(d.entries)
-        result[d] = Request(
+        request = Request(
             ticket=ticket.key, remote_id=ticket.remote_id, url=ticket.url, title=ticket.title,
             at=d.at, by=d.by.remote_id, by_name=d.by.name, kind=d.kind, status=d.status,
             designated=d.designated, round=d.round, due_at=due, delivered_at=delivered,
             late=late, seconds=d.seconds,
-            notices=_NOTICES[d.status, d.round in extra_numbers, d.designated],
+            notices=_NOTICES[d.status, d.round in extra_numbers, d.designated,
+                             on_delivery and delivered is not None],
             reason=d.reason, source=d.source, delivery=d.delivery, entries=entries,
+            priority=d.priority, within=d.within,
         )
+        if d.waits or d.priority_labels:  # rare: not worth the keywords on every request
+            request = request._replace(
+                waiting_hours=micros_to_hours(d.waiting_micros), waits=d.waits,
+                priority_labels=d.priority_labels, paused_hours=micros_to_hours(d.paused_micros))
+        result[d] = request
     return result
 
 

@@ -12,8 +12,8 @@ from datetime import date, datetime
 from typing import Literal
 from zoneinfo import ZoneInfo
 
-from bridge.present import notices
-from bridge.present.notices import format_moment
+from bridge.present import notice_texts
+from bridge.present.notice_texts import format_moment
 
 Language = Literal["fr", "en"]
 LANGUAGES: tuple[Language, ...] = ("fr", "en")
@@ -30,7 +30,7 @@ def number(value: float, decimals: int, language: Language) -> str:
 
 
 def money(amount: float, currency: str, language: Language) -> str:
-    return notices.money(amount, currency, language, cents=True)
+    return notice_texts.money(amount, currency, language, cents=True)
 
 
 def hours(value: float, language: Language) -> str:
@@ -120,6 +120,8 @@ WORDS: dict[Language, dict[str, str]] = {
         "col.closed": "Closed",
         "col.requests": "Requests",
         "col.extra": "Beyond the quote",
+        "col.priority": "Priority",
+        "col.waiting": "Waiting on the client",
         "kind.new": "new",
         "kind.reopen": "reopened",
         "yes": "yes",
@@ -139,6 +141,18 @@ WORDS: dict[Language, dict[str, str]] = {
         "chart.limit": "included: {value}",
         "chart.period": "period",
         "chart.empty": "Nothing to chart yet.",
+        "priority": "priority {priority}: handled within {within} ([sla.priorities], else "
+                    "handle_within)",
+        "priority.none": "no priority: handled within {within} ([sla] handle_within)",
+        "priority.labels": "labels {labels} are all priorities: the shortest handling time "
+                           "wins",
+        "due.moved": "due moved by {hours}: waited for the client {waits}",
+        "due.part": "of {hours} waited, only the time before it was due counts",
+        "waited": "waited for the client {waits} ({hours}), once already due: the due date "
+                  "stays",
+        "wait": "from {start} to {end}",
+        "wait.open": "from {start} (still waiting)",
+        "and": "and",
     },
     "fr": {
         "title": "Rapport des allers-retours",
@@ -204,6 +218,8 @@ WORDS: dict[Language, dict[str, str]] = {
         "col.closed": "Clos le",
         "col.requests": "Demandes",
         "col.extra": "Hors devis",
+        "col.priority": "Priorité",
+        "col.waiting": "Attente du client",
         "kind.new": "nouvelle",
         "kind.reopen": "réouverture",
         "yes": "oui",
@@ -223,9 +239,73 @@ WORDS: dict[Language, dict[str, str]] = {
         "chart.limit": "inclus : {value}",
         "chart.period": "période",
         "chart.empty": "Rien à représenter pour l'instant.",
+        "priority": "priorité {priority} : traitée sous {within} ([sla.priorities], sinon "
+                    "handle_within)",
+        "priority.none": "sans priorité : traitée sous {within} ([sla] handle_within)",
+        "priority.labels": "les étiquettes {labels} sont toutes des priorités : le délai le "
+                           "plus court l'emporte",
+        "due.moved": "échéance repoussée de {hours} : en attente du client {waits}",
+        "due.part": "sur {hours} d'attente, seul le temps avant l'échéance compte",
+        "waited": "en attente du client {waits} ({hours}), alors que la demande était déjà "
+                  "échue : l'échéance ne bouge pas",
+        "wait": "du {start} au {end}",
+        "wait.open": "depuis le {start} (toujours en attente)",
+        "and": "et",
     },
 }
 
 
 def words(language: Language) -> dict[str, str]:
     return WORDS[language]
+
+
+def business_time(value: str, language: Language) -> str:
+    """A handling time as written in ``[sla]`` (``4h``, ``2d``) in words: ``4 business hours``
+    / ``4 heures ouvrées``."""
+    count, unit = int(value[:-1]), value[-1]
+    plural = "s" if count > 1 else ""
+    if language == "fr":
+        noun = "heure" if unit == "h" else "jour"
+        agreed = "ouvrée" if unit == "h" else "ouvré"
+        return f"{count} {noun}{plural} {agreed}{plural}"
+    return f"{count} business {'hour' if unit == 'h' else 'day'}{plural}"
+
+
+def priority_line(priority: str | None, within: str, labels: tuple[str, ...],
+                  language: Language) -> str:
+    """Which priority a request has and the handling time it gives; ``priority`` and
+    ``labels`` are the tracker's text: the caller escapes the result for its medium."""
+    w, within_words = WORDS[language], business_time(within, language)
+    if priority is None:
+        text = w["priority.none"].format(within=within_words)
+    else:
+        text = w["priority"].format(priority=priority, within=within_words)
+    if len(labels) > 1:
+        text += f" ({w['priority.labels'].format(labels=', '.join(labels))})"
+    return text
+
+
+def waiting_line(waits: tuple[tuple[datetime, datetime | None], ...], waiting_hours: float,
+                 paused_hours: float, zone: ZoneInfo, language: Language) -> str:
+    """How waiting on the client moved a request's due date (empty when it never waited):
+    ``due moved by 6.00 h: waited for the client from … to …``."""
+    if not waits:
+        return ""
+    w, spans = WORDS[language], waits_text(waits, zone, language)
+    if not paused_hours:
+        return w["waited"].format(waits=spans, hours=hours(waiting_hours, language))
+    text = w["due.moved"].format(hours=hours(paused_hours, language), waits=spans)
+    if paused_hours < waiting_hours:
+        text += f" ({w['due.part'].format(hours=hours(waiting_hours, language))})"
+    return text
+
+
+def waits_text(waits: tuple[tuple[datetime, datetime | None], ...], zone: ZoneInfo,
+               language: Language) -> str:
+    """``from 2 Mar 2026 12:00 to 3 Mar 2026 12:00 and from …``."""
+    w = WORDS[language]
+    parts = [w["wait.open"].format(start=moment(start, zone, language)) if end is None else
+             w["wait"].format(start=moment(start, zone, language),
+                              end=moment(end, zone, language))
+             for start, end in waits]
+    return f" {w['and']} ".join(parts)

@@ -95,6 +95,8 @@ def ledger_to_json(ledger: Ledger, last_sync: datetime | None) -> dict[str, Any]
                 "late": request.late,
                 "hours": request.hours,
                 "notices": list(request.notices),
+                "priority": request.priority,
+                "waiting_hours": request.waiting_hours,
             }
             for request in ledger.requests
         ],
@@ -142,6 +144,9 @@ def render_status(ledger: Ledger, last_sync: datetime | None = None,
         summary.add_row(label, value)
     late = ledger.late_requests
     summary.add_row("Late requests", Text(str(len(late)), style="bold red" if late else ""))
+    waiting = [r for r in ledger.requests if r.waits and r.waits[-1][1] is None]
+    if waiting:
+        summary.add_row("Waiting on the client", str(len(waiting)))
     summary.add_row("Last sync", _local(last_sync, zone) if last_sync else "never")
     if held:
         summary.add_row("Notices held", Text(held_text(ledger.client, held), style="bold yellow"))
@@ -158,13 +163,33 @@ def render_status(ledger: Ledger, last_sync: datetime | None = None,
         parts.append(rounds)
     if late:
         table = Table(title="Late requests", title_justify="left")
-        for name in ("ticket", "title", "round", "due", "delivered"):
+        for name in ("ticket", "title", "priority", "round", "due", "waited", "delivered"):
             table.add_column(name)
         for request in late:
-            table.add_row(plain(request.ticket), plain(request.title), str(request.round or "—"),
-                          _local(request.due_at, zone), _local(request.delivered_at, zone))
+            table.add_row(plain(request.ticket), plain(request.title),
+                          plain(request.priority or "—"), str(request.round or "—"),
+                          _local(request.due_at, zone), _waited(request),
+                          _local(request.delivered_at, zone))
         parts.append(table)
+    if waiting:
+        parts.append(_waiting_table(waiting, zone))
     return Group(*parts)
+
+
+def _waiting_table(waiting: Sequence[Request], zone: ZoneInfo) -> Table:
+    """The requests whose ticket waits on the client now: their SLA clock is stopped."""
+    table = Table(title="Waiting on the client (SLA clock stopped)", title_justify="left")
+    for name in ("ticket", "title", "priority", "waiting since", "waited", "due"):
+        table.add_column(name)
+    for request in waiting:
+        table.add_row(plain(request.ticket), plain(request.title), plain(request.priority or "—"),
+                      _local(request.waits[-1][0], zone), _waited(request),
+                      _local(request.due_at, zone))
+    return table
+
+
+def _waited(request: Request) -> str:
+    return _hours(request.waiting_hours) if request.waits else "—"
 
 
 def explain(ledger: Ledger, ticket: str) -> str:
@@ -193,6 +218,14 @@ def _explain_one(ledger: Ledger, request: Request, zone: ZoneInfo) -> str:
             state = "late" if request.late else "on time"
             lines.append(f"  due: {_local(request.due_at, zone)} ({state}); delivered: "
                          f"{_local(request.delivered_at, zone)}")
+        if request.within is not None:
+            lines.append("  " + l10n.priority_line(request.priority, request.within,
+                                                   request.priority_labels, "en"))
+        if request.waits:
+            lines.append("  " + l10n.waiting_line(request.waits, request.waiting_hours,
+                                                  request.paused_hours, zone, "en"))
+    elif request.priority is not None:
+        lines.append(f"  priority: {request.priority} (no due date: not counted)")
     lines.append(f"  cost: {_cost(ledger, request)}")
     lines.append(f"  notices: {', '.join(request.notices) or 'none'}")
     return "\n".join(lines)

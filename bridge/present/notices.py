@@ -9,9 +9,10 @@ Texts exist in English and French; a client file overrides them per kind in
 ``[comments.texts]`` with ``str.format`` templates. The placeholders are listed in
 :data:`PLACEHOLDERS`. A template with an unknown placeholder or a bad format is reported by
 :func:`validate_texts` and, at posting time, replaced by the default text (never a crash).
-Values taken from a ticket (key, title, requester) are flattened to one line, and the marker is
-always appended after the text on a line of its own, so nothing a client types can change the
-structure of the comment.
+Values taken from a ticket (key, title, requester, priority) are flattened to one line, and the
+marker is always appended after the text on a line of its own, so nothing a client types can
+change the structure of the comment. The default texts themselves are in
+:mod:`bridge.present.notice_texts`.
 """
 
 from __future__ import annotations
@@ -22,12 +23,27 @@ import string
 from collections.abc import Container, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from zoneinfo import ZoneInfo
 
-from bridge.clientfile.schema import ClientConfig, Quote
+from bridge.clientfile.schema import ClientConfig
 from bridge.engine.ledger import Ledger, NoticeKind, Request
+from bridge.present.notice_texts import (
+    DEFAULT_TEXTS,
+    OVERDUE_TEXTS,
+    billing,
+    default_text,
+    duration,
+    format_moment,
+    money,
+    quote_left,
+    quote_name,
+    rounds_left,
+)
 
-KINDS: tuple[NoticeKind, ...] = ("ack", "extra", "not_designated", "out_of_scope")
+__all__ = ["DEFAULT_TEXTS", "KINDS", "OVERDUE_TEXTS", "PLACEHOLDERS", "Notice", "NoticeContext",
+           "find_marker", "format_moment", "marker_for", "money", "notice_for", "notice_key",
+           "notices_for", "validate_texts"]
+
+KINDS: tuple[NoticeKind, ...] = ("ack", "extra", "not_designated", "out_of_scope", "delivered")
 MARKER = re.compile(r"rb-[0-9a-f]{10}")
 MARKER_LENGTH = 13
 #: one HTML tag (``</p>``, ``</body>``, ``<br/>``...), as trackers wrap comment text in them
@@ -47,72 +63,21 @@ PLACEHOLDERS: dict[str, str] = {
     "rounds_left_text": "the same in words: '2 rounds left after this one'",
     "quote": "'quote DEV-2026-014' / 'le devis DEV-2026-014' ('the quote' without reference)",
     "reference": "the quote reference alone",
-    "due": "when it will be handled, in the client's time zone and language (a text using it "
-           "is replaced by the default one once that moment has passed: no date in the past)",
+    "due": "when it will be handled, in the client's time zone and language (an ack or extra "
+           "using it is replaced by the default one once that moment has passed: no date in "
+           "the past)",
     "billing": "how an extra round is billed: 'at the round price of €300'",
     "round_price": "the round price with its currency (empty without one)",
     "hourly_rate": "the hourly rate with its currency",
+    "priority": "the ticket's priority as the tracker names it, on one line (empty without one)",
+    "delivered": "when it was first delivered, written like {due} (empty before)",
+    "time_spent": "the time logged on it: '2 h 30 min' / '2 h 30'",
+    "hours_included": "the hours the quote includes: '6 h' (empty without hours_included)",
+    "hours_left": "those hours not used yet by the included rounds, as the notice is written "
+                  "(empty without hours_included)",
+    "quote_left": "what is left on the quote, in sentences: the request's round and the rounds "
+                  "after it (or that it is beyond them), then the hours left",
 }
-
-DEFAULT_TEXTS: dict[str, dict[NoticeKind, str]] = {
-    "en": {
-        "ack": "Thank you, we have received this request. It is part of revision round {round} "
-               "of {rounds_included} in {quote} ({rounds_left_text}). We will handle it by {due}.",
-        "extra": "Thank you, we have received this request. It falls in revision round {round}, "
-                 "beyond the {rounds_included} rounds included in {quote}, so it will be billed "
-                 "{billing}. We will handle it by {due}.",
-        "not_designated": "Thank you for this request. As it does not come from a contact "
-                          "designated for this project, could a designated contact please "
-                          "confirm it here?",
-        "out_of_scope": "Thank you for this request. It is not covered by {quote}: we will send "
-                        "you a new quote for it before starting the work.",
-    },
-    "fr": {
-        "ack": "Merci, nous avons bien reçu cette demande. Elle fait partie de l'aller-retour "
-               "{round} sur {rounds_included} prévus dans {quote} ({rounds_left_text}). Nous la "
-               "traiterons d'ici le {due}.",
-        "extra": "Merci, nous avons bien reçu cette demande. Elle relève de l'aller-retour "
-                 "{round}, au-delà des {rounds_included} prévus dans {quote} : elle sera donc "
-                 "facturée {billing}. Nous la traiterons d'ici le {due}.",
-        "not_designated": "Merci pour cette demande. Comme elle ne vient pas d'un interlocuteur "
-                          "désigné pour ce projet, pourriez-vous la faire confirmer ici par l'un "
-                          "d'eux ?",
-        "out_of_scope": "Merci pour cette demande. Elle n'est pas couverte par {quote} : nous vous "
-                        "adresserons un nouveau devis avant de commencer.",
-    },
-}
-
-#: ``ack`` and ``extra`` written after the request's due moment (a daemon that was down, a late
-#: approval): the request is being handled, and no date in the past is promised
-OVERDUE_TEXTS: dict[str, dict[NoticeKind, str]] = {
-    "en": {
-        "ack": "Thank you, we have received this request. It is part of revision round {round} "
-               "of {rounds_included} in {quote} ({rounds_left_text}). It is being handled.",
-        "extra": "Thank you, we have received this request. It falls in revision round {round}, "
-                 "beyond the {rounds_included} rounds included in {quote}, so it will be billed "
-                 "{billing}. It is being handled.",
-    },
-    "fr": {
-        "ack": "Merci, nous avons bien reçu cette demande. Elle fait partie de l'aller-retour "
-               "{round} sur {rounds_included} prévus dans {quote} ({rounds_left_text}). Elle est "
-               "en cours de traitement.",
-        "extra": "Merci, nous avons bien reçu cette demande. Elle relève de l'aller-retour "
-                 "{round}, au-delà des {rounds_included} prévus dans {quote} : elle sera donc "
-                 "facturée {billing}. Elle est en cours de traitement.",
-    },
-}
-
-_DAYS = {
-    "en": ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"),
-    "fr": ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche"),
-}
-_MONTHS = {
-    "en": ("January", "February", "March", "April", "May", "June", "July", "August",
-           "September", "October", "November", "December"),
-    "fr": ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre",
-           "octobre", "novembre", "décembre"),
-}
-SYMBOLS = {"EUR": "€", "USD": "$", "GBP": "£"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -174,26 +139,52 @@ def _skip_blank(text: str, end: int) -> int:
     return end
 
 
+@dataclass(frozen=True, slots=True)
+class NoticeContext:
+    """What the whole ledger tells the text of each of its notices."""
+
+    #: when the texts are written (the ledger's ``computed_at``)
+    now: datetime
+    #: the numbers of the rounds beyond the quote
+    extra_rounds: frozenset[int]
+    #: seconds of ``[quote] hours_included`` the included rounds have not used (``None``
+    #: without ``hours_included``)
+    hours_left: int | None
+
+    @classmethod
+    def of(cls, ledger: Ledger) -> NoticeContext:
+        hours_included = ledger.quote.hours_included
+        left = None
+        if hours_included is not None:
+            used = sum(found.seconds for found in ledger.rounds if not found.extra)
+            left = max(0, round(hours_included * 3600) - used)
+        return cls(ledger.computed_at,
+                   frozenset(found.number for found in ledger.rounds if found.extra), left)
+
+
 def notices_for(ledger: Ledger, config: ClientConfig,
                 skip: Container[str] = frozenset()) -> list[Notice]:
     """Every notice the ledger's requests call for now, in request order, but those whose key
     is in ``skip`` (left out before their text is written: a sync skips the outbox's keys)."""
     notices: list[Notice] = []
+    context: NoticeContext | None = None
     for request in ledger.requests:
         for kind in request.notices:
             key = notice_key(ledger.client, request.remote_id, request.at, kind)
             if key not in skip:
-                notices.append(notice_for(request, kind, config, ledger.computed_at, key))
+                context = context or NoticeContext.of(ledger)
+                notices.append(notice_for(request, kind, config, context, key))
     return notices
 
 
-def notice_for(request: Request, kind: NoticeKind, config: ClientConfig, now: datetime,
-               key: str | None = None) -> Notice:
-    """The notice of ``kind`` on ``request``, its text written at ``now``."""
+def notice_for(request: Request, kind: NoticeKind, config: ClientConfig,
+               context: NoticeContext, key: str | None = None) -> Notice:
+    """The notice of ``kind`` on ``request``, its text written at ``context.now``."""
     key = key or notice_key(config.client, request.remote_id, request.at, kind)
     marker = marker_for(key)
-    overdue = request.due_at is not None and request.due_at <= now
-    text = notice_text(kind, placeholder_values(request, config), config, overdue=overdue)
+    overdue = request.due_at is not None and request.due_at <= context.now
+    values = placeholder_values(request, config, context)
+    text = notice_text(kind, values, config, overdue=overdue)
     return Notice(key, marker, kind, request.remote_id, with_marker(text, marker), request.at)
 
 
@@ -206,8 +197,10 @@ def notice_text(kind: NoticeKind, values: Mapping[str, str], config: ClientConfi
                 overdue: bool = False) -> str:
     """The client's template for ``kind`` filled with ``values``; the default text when the
     template is missing or unusable. ``overdue``: the request's due moment has passed, so a
-    text that would write it (``{due}``) gives way to one that says it is being handled."""
-    late = OVERDUE_TEXTS[config.language].get(kind) if overdue else None
+    text that would write it (``{due}``) gives way to one that says it is being handled. The
+    default ``ack`` and ``extra`` name the priority when ``values`` has one."""
+    language = config.language
+    late = OVERDUE_TEXTS[language].get(kind) if overdue else None
     template = config.comments.texts.get(kind)
     if template is not None and not _template_problems(template) and not (
             late is not None and _uses_due(template)):
@@ -215,7 +208,9 @@ def notice_text(kind: NoticeKind, values: Mapping[str, str], config: ClientConfi
             return template.format_map(values).strip()
         except (ValueError, TypeError, KeyError, IndexError, AttributeError):
             pass  # reported by validate_texts; fall back to the default text
-    return (late or DEFAULT_TEXTS[config.language][kind]).format_map(values)
+    fallback = default_text(kind, language, priority=bool(values.get("priority")),
+                            overdue=overdue)
+    return fallback.format_map(values).strip()
 
 
 def _uses_due(template: str) -> bool:
@@ -252,10 +247,11 @@ def _template_problems(template: str) -> list[str]:
             for field in fields if field not in PLACEHOLDERS]
 
 
-def placeholder_values(request: Request, config: ClientConfig) -> dict[str, str]:
-    quote, language = config.quote, config.language
+def placeholder_values(request: Request, config: ClientConfig,
+                       context: NoticeContext) -> dict[str, str]:
+    quote, language, zone = config.quote, config.language, config.zone
     left = None if request.round is None else max(0, quote.rounds_included - request.round)
-    return {
+    values = {
         "client": config.name or config.client,
         "ticket": _one_line(request.ticket),
         "title": _one_line(request.title),
@@ -263,68 +259,28 @@ def placeholder_values(request: Request, config: ClientConfig) -> dict[str, str]
         "round": "" if request.round is None else str(request.round),
         "rounds_included": str(quote.rounds_included),
         "rounds_left": "" if left is None else str(left),
-        "rounds_left_text": _rounds_left(left, language),
-        "quote": _quote(quote, language),
+        "rounds_left_text": rounds_left(left, language),
+        "quote": quote_name(quote, language),
         "reference": quote.reference,
-        "due": "" if request.due_at is None else format_moment(request.due_at, config.zone,
-                                                               language),
-        "billing": _billing(quote, language),
+        "due": "" if request.due_at is None else format_moment(request.due_at, zone, language),
+        "billing": billing(quote, language),
         "round_price": "" if quote.round_price is None else money(quote.round_price,
                                                                    quote.currency, language),
         "hourly_rate": money(quote.hourly_rate, quote.currency, language),
+        "priority": _one_line(request.priority or "", 60),
+        "delivered": "" if request.delivered_at is None else format_moment(
+            request.delivered_at, zone, language),
+        "time_spent": duration(request.seconds, language),
+        "hours_included": "" if quote.hours_included is None else duration(
+            round(quote.hours_included * 3600), language),
+        "hours_left": "" if context.hours_left is None else duration(context.hours_left,
+                                                                     language),
     }
-
-
-def format_moment(moment: datetime, zone: ZoneInfo, language: str) -> str:
-    """``Tuesday 3 March 2026 at 18:00 (CET)`` / ``mardi 3 mars 2026 à 18h00 (CET)``."""
-    local = moment.astimezone(zone)
-    day, month = _DAYS[language][local.weekday()], _MONTHS[language][local.month - 1]
-    if language == "fr":
-        return f"{day} {local.day} {month} {local.year} à {local:%H}h{local:%M} ({local:%Z})"
-    return f"{day} {local.day} {month} {local.year} at {local:%H:%M} ({local:%Z})"
+    values["quote_left"] = quote_left(values, request.round in context.extra_rounds,
+                                      context.hours_left, language)
+    return values
 
 
 def _one_line(text: str, limit: int = 120) -> str:
     flat = " ".join(text.split())
     return flat if len(flat) <= limit else flat[: limit - 1] + "…"
-
-
-def _rounds_left(left: int | None, language: str) -> str:
-    if left is None:
-        return ""
-    if language == "fr":
-        if left == 0:
-            return "c'est le dernier prévu"
-        return f"il en restera {left} ensuite"
-    if left == 0:
-        return "the last one included"
-    return f"{left} round{'s' if left > 1 else ''} left after this one"
-
-
-def _quote(quote: Quote, language: str) -> str:
-    if language == "fr":
-        return f"le devis {quote.reference}" if quote.reference else "le devis"
-    return f"quote {quote.reference}" if quote.reference else "the quote"
-
-
-def _billing(quote: Quote, language: str) -> str:
-    if quote.round_price is not None:
-        price = money(quote.round_price, quote.currency, language)
-        if language == "fr":
-            return f"au forfait de {price} par aller-retour"
-        return f"at the round price of {price}"
-    rate = money(quote.hourly_rate, quote.currency, language)
-    if language == "fr":
-        return f"au temps passé, au taux horaire de {rate}"
-    return f"for the time spent, at the hourly rate of {rate}"
-
-
-def money(amount: float, currency: str, language: str, *, cents: bool = False) -> str:
-    """``€80`` / ``80 €`` (``1,234.50`` / ``1 234,50``); whole amounts without cents unless
-    ``cents``. Known currencies by their symbol, others by their code."""
-    number = f"{amount:,.0f}" if amount == int(amount) and not cents else f"{amount:,.2f}"
-    if language == "fr":
-        number = number.replace(",", "\u202f").replace(".", ",")
-        return f"{number} {SYMBOLS.get(currency, currency)}"
-    symbol = SYMBOLS.get(currency)
-    return f"{symbol}{number}" if symbol else f"{number} {currency}"

@@ -60,6 +60,11 @@ class TicketRow(SQLModel, table=True):
     requester_name: str
     requester_email: str | None = None
     deleted: bool = False
+    #: the tracker's own priority (``Ticket.priority``), ``None`` where it has none
+    priority: str | None = None
+    #: ``Ticket.custom_fields`` as ``[[field name, option name], ...]``
+    custom_fields: list[list[str]] = Field(default_factory=list,
+                                           sa_column=Column(JSON, nullable=False))
 
 
 class TicketHistoryRow(SQLModel):

@@ -40,6 +40,8 @@ def ticket_row(client: str, t: Ticket) -> dict[str, Any]:
         "created_at": t.created_at,
         "updated_at": t.updated_at,
         "deleted": t.deleted,
+        "priority": t.priority,
+        "custom_fields": [[name, value] for name, value in t.custom_fields],
         **_person("requester", t.requester),
     }
 
@@ -99,6 +101,8 @@ def to_ticket(r: Any) -> Ticket:
         updated_at=r.updated_at,
         requester=Person(r.requester_id, r.requester_name, r.requester_email),
         deleted=r.deleted,
+        priority=r.priority,
+        custom_fields=tuple((str(name), str(value)) for name, value in r.custom_fields or ()),
     )
 
 

@@ -1,5 +1,5 @@
 """Every client's figures the dashboard's overview needs, each read in one query for all
-clients (not one query per client): the latest run and the outbox counted by state."""
+clients (not one query per client): the latest run, the outbox counted by state, the invoices."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from sqlmodel import col
 
 from bridge.store import Store
-from bridge.store.models import OutboxRow, RunRow
+from bridge.store.models import InvoiceRow, OutboxRow, RunRow
 
 
 def latest_runs(store: Store) -> dict[str, RunRow]:
@@ -40,3 +40,14 @@ def outbox_counts(store: Store) -> dict[str, dict[str, int]]:
         for client, state, count in s.execute(query):
             counts[client][state] = int(count)
     return dict(counts)
+
+
+def invoice_stamps(store: Store) -> dict[str, tuple[int, int, int]]:
+    """Each client's invoices as ``(count, void ones, newest id)``: any issue or void changes
+    it (what the dashboard's due figure depends on)."""
+    query = (select(col(InvoiceRow.client), func.count(), func.count(col(InvoiceRow.voided_at)),
+                    func.max(col(InvoiceRow.id)))
+             .group_by(col(InvoiceRow.client)))
+    with store.session() as s:
+        return {client: (int(count), int(void), int(newest or 0))
+                for client, count, void, newest in s.execute(query)}

@@ -24,6 +24,7 @@ from bridge.engine.ledger import Ledger
 from bridge.present.notices import (
     OVERDUE_TEXTS,
     Notice,
+    NoticeContext,
     find_marker,
     marker_lookalike,
     notice_for,
@@ -82,7 +83,8 @@ def refresh_overdue(store: Store, config: ClientConfig, ledger: Ledger) -> int:
                if row.kind in OVERDUE_TEXTS[config.language] and row.edited_at is None}
     if not waiting:
         return 0
-    now, count = ledger.computed_at, 0
+    context = NoticeContext.of(ledger)
+    now, count = context.now, 0
     for request in ledger.requests:
         if request.due_at is None or request.due_at > now:
             continue
@@ -91,7 +93,7 @@ def refresh_overdue(store: Store, config: ClientConfig, ledger: Ledger) -> int:
             row = waiting.get(key)
             if row is None or row.id is None:
                 continue
-            body = notice_for(request, kind, config, now, key).body
+            body = notice_for(request, kind, config, context, key).body
             if body != row.body:
                 store.update_notice(row.id, body=body)
                 count += 1

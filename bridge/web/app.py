@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import threading
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,9 +28,10 @@ from starlette.staticfiles import StaticFiles
 from bridge.clientfile.secrets import REDACTOR
 from bridge.present.l10n import LANGUAGES, Language
 from bridge.store import Store
-from bridge.web.board import LEDGER_MAX_AGE, Board
+from bridge.web.board import Board
 from bridge.web.guard import AUTH_COOKIE, CSRF_FIELD, Guard, Refused
 from bridge.web.jobs import Syncer, SyncJobs
+from bridge.web.ledgers import LEDGER_MAX_AGE
 from bridge.web.words import words
 from connectors.errors import RevbridgeError
 
@@ -54,6 +54,8 @@ class Dashboard:
     jobs: SyncJobs
     guard: Guard
     env: Environment
+    #: the settings file the statements read (``--settings``; None: the default one)
+    settings: Path | None = None
 
 
 @dataclass
@@ -126,18 +128,21 @@ def make_env() -> Environment:
 
 def create_app(store: Store, config_dir: Path, *, token: str | None = None,
                loopback_only: bool = True, syncer: Syncer | None = None,
-               max_age: float = LEDGER_MAX_AGE, warm: bool = True) -> Starlette:
+               max_age: float = LEDGER_MAX_AGE, warm: bool = True,
+               figures_file: Path | None = None, settings: Path | None = None) -> Starlette:
     """The dashboard over ``store`` and the client files of ``config_dir``.
 
     ``token``: required on every request when given. ``loopback_only``: answer only requests
-    addressed to a loopback host name (ignored with a token). ``warm``: derive every ledger in
-    the background at once, so the first overview is quick too.
+    addressed to a loopback host name (ignored with a token). ``warm``: derive every missing
+    overview figure in the background at once. ``figures_file``: where those figures are saved
+    between runs (:mod:`bridge.web.figures`; None: not saved). ``settings``: the settings file
+    the downloaded statements read (None: ``$REVBRIDGE_SETTINGS``, else the default one).
     """
     from bridge.web import pages  # the routes' handlers
 
-    board = Board(store, config_dir, max_age)
+    board = Board(store, config_dir, max_age, figures_file)
     jobs = SyncJobs(store, syncer) if syncer is not None else SyncJobs(store)
-    dash = Dashboard(store, board, jobs, Guard(token, loopback_only), make_env())
+    dash = Dashboard(store, board, jobs, Guard(token, loopback_only), make_env(), settings)
 
     def guarded(handler: Handler) -> Callable[[Request], Awaitable[Response]]:
         return _guarded(dash, handler)
@@ -159,6 +164,7 @@ def create_app(store: Store, config_dir: Path, *, token: str | None = None,
     @contextlib.asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
         yield
+        board.figures.save()
         # stopping: a running "sync now" ends at its next committed page or post
         unfinished = await run_in_threadpool(jobs.stop_all, SHUTDOWN_WAIT)
         for client in unfinished:
@@ -167,14 +173,18 @@ def create_app(store: Store, config_dir: Path, *, token: str | None = None,
     app = Starlette(routes=routes, lifespan=lifespan)
     app.state.dashboard = dash
     if warm:
-        threading.Thread(target=_warm, args=(board,), name="revbridge-web-warm",
-                         daemon=True).start()
+        _warm(dash)
     return app
 
 
-def _warm(board: Board) -> None:
-    with contextlib.suppress(Exception):  # the first page view derives them again
-        board.warm()
+def _warm(dash: Dashboard) -> None:
+    """What the first view would otherwise pay: compiling the templates, reading the client
+    files and the figures saved by the last run; the missing figures are left to the background
+    worker. A few hundred milliseconds, once, before the server answers."""
+    for name in dash.env.list_templates(extensions=["html"]):
+        dash.env.get_template(name)
+    with contextlib.suppress(Exception):  # the first page view says what is wrong
+        dash.board.warm()
 
 
 def _error_page(request: Request, dash: Dashboard, status: int, message: str) -> Response:
@@ -196,7 +206,8 @@ def _guarded(dash: Dashboard, handler: Handler) -> Callable[[Request], Awaitable
             if request.method == "POST":
                 form = await request.form(max_files=0, max_fields=5000)
                 guard.check_post(request, form)
-            response = await run_in_threadpool(handler, Ctx(request, form, dash))
+            with dash.board.figures.serving():
+                response = await run_in_threadpool(handler, Ctx(request, form, dash))
         except Refused as refused:
             response = _error_page(request, dash, refused.status, refused.message)
         except RevbridgeError as error:  # the store is unreachable, a migration is needed...

@@ -1,31 +1,32 @@
 """What the dashboard's pages show, read from the client files and the store (never from a
 tracker): one :class:`ClientLine` per client for the overview, sorted by what needs attention.
 
-Deriving a ledger means loading every record of a client, so ledgers are kept in memory
-(:class:`LedgerCache`) and derived again only when something they depend on changed: the
-client's latest run (every sync records one, failed or not), its posted notices (their comment
-ids are left out of the time entries), its client file; a ledger older than ``max_age`` (the
-clock makes requests late) is derived again in the background.
+The overview shows each client's :class:`~bridge.web.figures.Figures`, kept under a stamp of
+what they are made of (:mod:`bridge.web.ledgers`); a view derives the missing ones for at most
+its ``budget`` of seconds and leaves the rest to a background worker, so the first view after
+start-up answers quickly even when no figure is known yet (its rows then say "computing" and
+the page refreshes itself). A client page derives (or reuses) its client's ledger.
 """
 
 from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Hashable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from bridge.clientfile.load import client_files, read_client
 from bridge.clientfile.schema import ClientConfig
 from bridge.engine.ledger import Ledger
 from bridge.store import Store
-from bridge.store.derive import ledger_for
 from bridge.store.models import DaemonStateRow, RunRow
-from bridge.store.summary import last_ok_runs, latest_runs, outbox_counts
+from bridge.store.summary import invoice_stamps, last_ok_runs, latest_runs, outbox_counts
+from bridge.web.figures import Figures, FiguresFile, figures_stamp
+from bridge.web.ledgers import LEDGER_MAX_AGE, FiguresCache, LedgerCache, Wanted, store_stamp
 
-#: seconds a derived ledger is shown before it is derived again, even with nothing new stored
-LEDGER_MAX_AGE = 60.0
+#: seconds an overview view may spend deriving missing figures before it leaves the rest to the
+#: background worker (the whole view's target is 300 ms)
+OVERVIEW_BUDGET = 0.1
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,73 +71,23 @@ class ClientFiles:
         return next((f for f in self.all() if f.slug == slug), None)
 
 
-@dataclass
-class _Cached:
-    config: ClientConfig
-    stamp: Hashable
-    ledger: Ledger
-    made: float
-
-
-@dataclass
-class LedgerCache:
-    """Ledgers derived from the store, kept while nothing they depend on changed.
-
-    A ledger whose records did not change but that is older than ``max_age`` is still shown
-    once more while a background thread derives it again (the clock only moves "late").
-    """
-
-    store: Store
-    max_age: float = LEDGER_MAX_AGE
-    _cached: dict[str, _Cached] = field(default_factory=dict)
-    _refreshing: set[str] = field(default_factory=set)
-    _mutex: threading.Lock = field(default_factory=threading.Lock)
-
-    def get(self, config: ClientConfig, stamp: Hashable) -> Ledger:
-        """``config``'s ledger; derived again at once when ``stamp`` (what the store holds for
-        the client, see :func:`store_stamp`) or the config changed."""
-        with self._mutex:
-            hit = self._cached.get(config.client)
-            fresh = hit is not None and hit.stamp == stamp and hit.config == config
-            stale = fresh and hit is not None and time.monotonic() - hit.made >= self.max_age
-            if stale and config.client not in self._refreshing:
-                self._refreshing.add(config.client)
-                threading.Thread(target=self._derive, args=(config, stamp), daemon=True,
-                                 name=f"revbridge-web-ledger-{config.client}").start()
-        if fresh and hit is not None:
-            return hit.ledger
-        return self._derive(config, stamp)
-
-    def _derive(self, config: ClientConfig, stamp: Hashable) -> Ledger:
-        made = time.monotonic()
-        try:
-            ledger = ledger_for(self.store, config)
-        finally:
-            with self._mutex:
-                self._refreshing.discard(config.client)
-        with self._mutex:
-            self._cached[config.client] = _Cached(config, stamp, ledger, made)
-        return ledger
-
-
-def store_stamp(run: RunRow | None, counts: dict[str, int]) -> Hashable:
-    """What changes in the store whenever a client's ledger may change: its latest run (a sync
-    records one before and after it writes) and how many of its notices are posted."""
-    run_part = None if run is None else (run.id, run.outcome, run.finished_at)
-    return (run_part, counts.get("posted", 0))
-
-
 @dataclass(frozen=True, slots=True)
 class ClientLine:
-    """One client as the overview shows it."""
+    """One client as the overview (``ledger`` None) or its client page shows it."""
 
     file: ClientFile
-    ledger: Ledger | None
-    #: notices by state (held, pending, sending, posted, discarded...)
+    #: the overview's figures; None for a broken client file, or while they are computed
+    figures: Figures | None
+    #: the figures are being derived in the background (the view did not wait for them)
+    pending: bool
+    #: notices by state (held, pending, sending, posted, discarded, skipped...)
     outbox: dict[str, int]
     last_run: RunRow | None
     last_ok: RunRow | None
     plan: DaemonStateRow | None
+    ledger: Ledger | None = None
+    #: why its figures could not be derived (a bug: the error is in the log too)
+    figures_error: str | None = None
 
     @property
     def slug(self) -> str:
@@ -151,8 +102,14 @@ class ClientLine:
         return self.outbox.get("held", 0)
 
     @property
+    def skipped(self) -> int:
+        """Notices the first sync recorded without posting them (requests made before
+        ``[comments] since``)."""
+        return self.outbox.get("skipped", 0)
+
+    @property
     def late(self) -> int:
-        return 0 if self.ledger is None else len(self.ledger.late_requests)
+        return 0 if self.figures is None else self.figures.late()
 
     @property
     def failed(self) -> bool:
@@ -160,55 +117,94 @@ class ClientLine:
 
     def attention(self) -> tuple[int, ...]:
         """Larger first: a broken file, a paused or failing client, held notices, late
-        requests, money beyond the quote, rounds used up."""
-        ledger = self.ledger
+        requests, money due (to invoice), money beyond the quote, rounds used up."""
+        figures = self.figures
         return (
-            1 if self.file.problems else 0,
+            1 if self.file.problems or self.figures_error else 0,
             1 if self.plan is not None and self.plan.paused else 0,
             1 if self.failed else 0,
             self.held,
             self.late,
-            1 if ledger is not None and ledger.overage.amount > 0 else 0,
-            1 if ledger is not None and ledger.rounds_remaining == 0 else 0,
+            1 if figures is not None and figures.due_cents > 0 else 0,
+            1 if figures is not None and figures.overage_amount > 0 else 0,
+            1 if figures is not None and figures.rounds_remaining == 0 else 0,
         )
 
 
 class Board:
-    """The dashboard's view of the client files and the store."""
+    """The dashboard's view of the client files and the store.
 
-    def __init__(self, store: Store, folder: Path, max_age: float = LEDGER_MAX_AGE) -> None:
+    ``figures_file``: where the overview's figures are saved between runs (None: kept in
+    memory only).
+    """
+
+    def __init__(self, store: Store, folder: Path, max_age: float = LEDGER_MAX_AGE,
+                 figures_file: Path | None = None) -> None:
         self.store = store
         self.files = ClientFiles(folder)
         self.ledgers = LedgerCache(store, max_age)
+        self.figures = FiguresCache(store, self.ledgers, FiguresFile(figures_file))
 
-    def overview(self) -> list[ClientLine]:
-        """Every client, those needing attention first (then by name)."""
+    def overview(self, budget: float | None = None) -> list[ClientLine]:
+        """Every client, those needing attention first (then by name).
+
+        Missing figures are derived while they fit in ``budget`` seconds (None: all of them,
+        however long), the others by the background worker: their lines are ``pending``.
+        """
+        deadline = None if budget is None else time.monotonic() + budget
         runs, oks = latest_runs(self.store), last_ok_runs(self.store)
         counts, daemon = outbox_counts(self.store), self.store.plans.all()
+        invoices = invoice_stamps(self.store)
         lines = []
         for file in self.files.all():
             outbox = counts.get(file.slug, {})
-            ledger = None
+            run = runs.get(file.slug)
+            figures, pending, failed = None, False, None
             if file.config is not None:
-                ledger = self.ledgers.get(file.config, store_stamp(runs.get(file.slug), outbox))
-            lines.append(ClientLine(file, ledger, outbox, runs.get(file.slug),
-                                    oks.get(file.slug), daemon.get(file.slug)))
+                wanted = Wanted(file.config,
+                                figures_stamp(file.config, run, outbox.get("posted", 0),
+                                              invoices.get(file.slug, (0, 0, 0))),
+                                store_stamp(run, outbox))
+                figures = self.figures.known(file.slug, wanted.stamp)
+                failed = self.figures.failure(file.slug, wanted.stamp)
+                if figures is None and failed is None and deadline is None:
+                    figures = self.figures.derive(wanted)
+                elif (figures is None and failed is None and deadline is not None
+                      and not self.figures.busy
+                      and time.monotonic() + self.figures.typical < deadline):
+                    # a client or two changed: derived now. Many (start-up): the worker's
+                    figures = self.figures.derive(wanted, timeout=0.0)
+                if figures is None and failed is None:
+                    self.figures.later(wanted)
+                    pending = True
+            lines.append(ClientLine(file, figures, pending, outbox, run, oks.get(file.slug),
+                                    daemon.get(file.slug), figures_error=failed))
+        if not any(line.pending for line in lines):
+            self.figures.save()
         lines.sort(key=lambda line: (tuple(-v for v in line.attention()), line.name.casefold()))
         return lines
 
     def client(self, slug: str) -> ClientLine | None:
-        """One client's line, or None when no client file has that slug."""
+        """One client's line with its ledger, or None when no client file has that slug."""
         file = self.files.get(slug)
         if file is None:
             return None
         outbox = outbox_counts(self.store).get(slug, {})
         run = latest_runs(self.store).get(slug)
-        ledger = None
+        ledger, figures = None, None
         if file.config is not None:
-            ledger = self.ledgers.get(file.config, store_stamp(run, outbox))
-        return ClientLine(file, ledger, outbox, run, last_ok_runs(self.store).get(slug),
-                          self.store.plans.all().get(slug))
+            wanted = Wanted(file.config,
+                            figures_stamp(file.config, run, outbox.get("posted", 0),
+                                          invoice_stamps(self.store).get(slug, (0, 0, 0))),
+                            store_stamp(run, outbox))
+            ledger = self.ledgers.get(file.config, wanted.ledger_stamp)
+            figures = self.figures.derive(wanted)
+        return ClientLine(file, figures, False, outbox, run, last_ok_runs(self.store).get(slug),
+                          self.store.plans.all().get(slug), ledger)
 
     def warm(self) -> None:
-        """Derive every ledger now (called at start-up, in the background)."""
-        self.overview()
+        """Have the background worker derive every missing figure (at start-up)."""
+        lines = self.overview(budget=0.0)
+        first = next((line for line in lines if line.pending), None)
+        if first is not None and first.file.config is not None:
+            self.client(first.slug)

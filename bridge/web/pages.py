@@ -3,6 +3,8 @@ and returning a response. Blocking work (the store) is fine here: they run in a 
 
 from __future__ import annotations
 
+import importlib.util
+import sys
 from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
@@ -11,15 +13,17 @@ from zoneinfo import ZoneInfo
 from markupsafe import Markup
 from starlette.responses import Response
 
+from bridge.billing.invoices import summary
+from bridge.clientfile.settings import load_settings
 from bridge.engine.ledger import Ledger
-from bridge.present import l10n
+from bridge.present import invoice_view, l10n
 from bridge.present.l10n import Language
 from bridge.present.ledger_view import explain
-from bridge.present.report import FORMATS, build_report, render
+from bridge.present.report import FORMATS, build_report, render_bytes
 from bridge.present.report.svg_chart import render_chart
 from bridge.sync import outbox as outbox_ops
 from bridge.web.app import AUTH_COOKIE, Ctx, client_path, redirect
-from bridge.web.board import ClientLine
+from bridge.web.board import OVERVIEW_BUDGET, ClientLine
 from bridge.web.guard import Refused
 from bridge.web.jobs import ALREADY
 from bridge.web.words import words
@@ -28,6 +32,8 @@ from connectors.errors import ConfigError
 #: notes a redirect may ask a page to show (``?note=``): only these words, never free text
 NOTES = frozenset({"approved", "discarded", "saved", "nothing", "sync_started", "sync_already"})
 OUTBOX_SHOWN = ("held", "pending", "sending")
+#: notices the first sync recorded without posting them: listed, read-only
+SKIPPED = ("skipped",)
 MEDIA_TYPES = {"md": "text/markdown; charset=utf-8", "csv": "text/csv; charset=utf-8",
                "html": "text/html; charset=utf-8", "pdf": "application/pdf"}
 
@@ -40,6 +46,10 @@ class Fmt:
 
     def money(self, amount: float, currency: str) -> str:
         return l10n.money(amount, currency, self.lang)
+
+    def cents(self, cents: int, currency: str) -> str:
+        """Whole cents, as invoices and "due" are kept (a credit shows as ``-€40.00``)."""
+        return invoice_view.money(cents, currency, self.lang)
 
     def hours(self, value: float) -> str:
         return l10n.hours(value, self.lang)
@@ -108,10 +118,11 @@ def daemon_text(line: ClientLine, lang: Language) -> str:
 # pages ----------------------------------------------------------------------------------------
 
 def overview(ctx: Ctx) -> Response:
-    lines = ctx.app.board.overview()
+    lines = ctx.app.board.overview(OVERVIEW_BUDGET)
     spoken = Counter(line.file.config.language for line in lines if line.file.config)
     lang = ctx.language(spoken.most_common(1)[0][0] if spoken else "en")
     return ctx.render("overview.html", lang, lines=lines, fmt=Fmt(lang),
+                      refresh=any(line.pending for line in lines),
                       daemon={line.slug: daemon_text(line, lang) for line in lines},
                       last={line.slug: last_sync_text(line, lang) for line in lines},
                       folder=str(ctx.app.board.files.folder), client=None)
@@ -123,14 +134,29 @@ def client(ctx: Ctx) -> Response:
     if line.ledger is None:
         return ctx.render("client.html", lang, line=line, client=line, ledger=None,
                           fmt=Fmt(lang), chart="", job=None, note=None, count=0, formats=(),
-                          daemon=daemon_text(line, lang))
+                          daemon=daemon_text(line, lang), figures=None, pdf_missing=False)
     ledger = line.ledger
     chart = Markup(render_chart(build_report(ledger, lang)))  # the chart escapes its text
+    missing = pdf_missing()
+    formats = tuple(f for f in FORMATS if f != "pdf" or missing is None)
     return ctx.render("client.html", lang, line=line, client=line, ledger=ledger,
                       zone=ZoneInfo(ledger.timezone), fmt=Fmt(lang), chart=chart,
                       job=ctx.app.jobs.job(line.slug), note=_note(ctx), count=_count(ctx),
-                      formats=FORMATS, daemon=daemon_text(line, lang),
-                      refresh=_running(ctx, line.slug))
+                      formats=formats, daemon=daemon_text(line, lang), figures=line.figures,
+                      pdf_missing=missing is not None, refresh=_running(ctx, line.slug))
+
+
+def pdf_missing() -> str | None:
+    """Why no PDF can be made here (WeasyPrint, an extra, is not installed), or None.
+
+    Looked up without importing WeasyPrint (a second's work): when it is installed but cannot
+    load (the system's Pango missing), the download itself says so.
+    """
+    from bridge.present.report.pdf import INSTALL_HINT
+
+    if "weasyprint" in sys.modules:  # imported already, or known missing (None)
+        return None if sys.modules["weasyprint"] is not None else INSTALL_HINT
+    return None if importlib.util.find_spec("weasyprint") is not None else INSTALL_HINT
 
 
 def _running(ctx: Ctx, slug: str) -> bool:
@@ -150,11 +176,22 @@ def explanation(ctx: Ctx) -> Response:
 
 
 def report(ctx: Ctx) -> Response:
+    """The statement ``revbridge report`` writes (with what was invoiced and what is due, and
+    the settings file's freelancer), in one of :data:`FORMATS`."""
     line = _line(ctx)
     ledger, lang, fmt = _ledger(line), _language(ctx, line), ctx.param("fmt")
     if fmt not in FORMATS:
         raise Refused(404, f"No {fmt!r} report: choose one of {', '.join(FORMATS)}.")
-    body: str | bytes = render(build_report(ledger, lang), fmt)
+    config = line.file.config
+    assert config is not None  # a ledger was derived from it
+    try:
+        settings = load_settings(ctx.app.settings)
+        built = build_report(ledger, lang, billing=summary(ctx.app.store, ledger),
+                             freelancer=settings.freelancer,
+                             client_details=config.client_details)
+        body = render_bytes(built, fmt, excel=settings.report.csv == "excel-fr")
+    except ConfigError as exc:  # the settings file has problems; no WeasyPrint for a PDF
+        raise Refused(409, "; ".join(exc.problems)) from None
     filename = f"{line.slug}-report.{fmt}"
     return Response(body, media_type=MEDIA_TYPES.get(fmt, "application/octet-stream"),
                     headers={"Content-Disposition": f'attachment; filename="{filename}"'})
@@ -167,7 +204,10 @@ def outbox(ctx: Ctx) -> Response:
     requests = {r.remote_id: r for r in (line.ledger.requests if line.ledger else ())}
     notices = [(row, requests.get(row.ticket_id), outbox_ops.editable_text(row.body, row.marker))
                for row in rows]
+    skipped = [(row, requests.get(row.ticket_id)) for row in ctx.app.store.outbox(line.slug,
+                                                                                  SKIPPED)]
     return ctx.render("outbox.html", lang, line=line, client=line, notices=notices,
+                      skipped=skipped,
                       note=_note(ctx), count=_count(ctx), fmt=Fmt(lang),
                       zone=_zone(line))
 

@@ -3,6 +3,7 @@ port is a clear error), uvicorn, and opening the browser when asked."""
 
 from __future__ import annotations
 
+import hashlib
 import socket
 import threading
 import webbrowser
@@ -20,6 +21,13 @@ from connectors.errors import ConfigError
 def default_token_file() -> Path:
     """Where ``--new-token`` writes when no ``--token-file`` is given."""
     return platformdirs.user_config_path(APP) / "web-token"
+
+
+def figures_file(store_url: str) -> Path:
+    """Where the dashboard saves the overview's figures of the store at ``store_url`` between
+    runs (the user's cache folder: deleting it only makes the next start derive them again)."""
+    digest = hashlib.sha256(store_url.encode()).hexdigest()[:16]
+    return platformdirs.user_cache_path(APP) / "web" / f"figures-{digest}.json"
 
 
 def listen(host: str, port: int) -> socket.socket:

@@ -3,6 +3,7 @@ come from :mod:`bridge.present.l10n`, the one source shared with notices and rep
 
 from __future__ import annotations
 
+from bridge.present import invoice_view
 from bridge.present.l10n import WORDS as REPORT_WORDS
 from bridge.present.l10n import Language
 
@@ -18,6 +19,9 @@ WEB_WORDS: dict[Language, dict[str, str]] = {
         "col.overage": "Beyond the quote",
         "col.late": "Late",
         "col.held": "Held notices",
+        "ov.computing": "computing the figures… (this page refreshes itself)",
+        "ov.failed": "the figures could not be derived ({error}): please report this bug, with "
+                     "the dashboard's log; the next sync of this client tries again",
         "col.last_sync": "Last sync",
         "col.daemon": "Daemon",
         "explain": "explain",
@@ -58,6 +62,16 @@ WEB_WORDS: dict[Language, dict[str, str]] = {
         "outbox.approve_selected": "Approve the selected notices",
         "outbox.discard_selected": "Discard the selected notices",
         "outbox.select_all": "all",
+        "skipped.count": "{count} notice(s) never posted: the first sync recorded them as "
+                         "skipped",
+        "skipped.title": "Not posted: recorded as skipped by the first sync",
+        "skipped.intro": "The first sync wrote a notice for each request made before "
+                         "[comments] since without posting it, so the client did not get a "
+                         "comment on every old ticket at once. They are listed to read only: "
+                         "none will be posted. To post one anyway: revbridge outbox approve "
+                         "{client} --id N.",
+        "pdf.missing": "PDF: needs WeasyPrint. Install it with pip install 'revbridge[pdf]' "
+                       "(and the system's Pango library), then restart revbridge web.",
         "kind.ack": "acknowledgement",
         "kind.extra": "beyond the quote",
         "kind.not_designated": "confirmation asked",
@@ -94,6 +108,10 @@ WEB_WORDS: dict[Language, dict[str, str]] = {
         "col.overage": "Hors devis",
         "col.late": "En retard",
         "col.held": "Commentaires en attente",
+        "ov.computing": "calcul des chiffres en cours… (la page se met à jour toute seule)",
+        "ov.failed": "impossible de calculer les chiffres ({error}) : merci de signaler ce "
+                     "bogue, avec le journal du tableau de bord ; la prochaine synchro de ce "
+                     "client réessaie",
         "col.last_sync": "Dernière synchro",
         "col.daemon": "Démon",
         "explain": "expliquer",
@@ -135,6 +153,17 @@ WEB_WORDS: dict[Language, dict[str, str]] = {
         "outbox.approve_selected": "Valider la sélection",
         "outbox.discard_selected": "Écarter la sélection",
         "outbox.select_all": "tous",
+        "skipped.count": "{count} commentaire(s) jamais publié(s) : la première synchro les a "
+                         "mis de côté",
+        "skipped.title": "Non publiés : mis de côté par la première synchro",
+        "skipped.intro": "La première synchro a rédigé un commentaire pour chaque demande "
+                         "antérieure à [comments] since sans le publier, pour que le client ne "
+                         "reçoive pas d'un coup un commentaire sur chaque ancien ticket. Ils "
+                         "sont affichés pour lecture seulement : aucun ne sera publié. Pour en "
+                         "publier un malgré tout : revbridge outbox approve {client} --id N.",
+        "pdf.missing": "PDF : il faut WeasyPrint. Installez-le avec pip install "
+                       "'revbridge[pdf]' (et la bibliothèque Pango du système), puis relancez "
+                       "revbridge web.",
         "kind.ack": "accusé de réception",
         "kind.extra": "hors devis",
         "kind.not_designated": "confirmation demandée",
@@ -164,6 +193,14 @@ WEB_WORDS: dict[Language, dict[str, str]] = {
 }
 
 
+def billing_words(language: Language) -> dict[str, str]:
+    """What was invoiced and what is due, in the statement's words."""
+    said = invoice_view.words(language)
+    return {"col.billing_due": said["due"], "billing.due": said["due"],
+            "billing.invoiced": said["invoiced"], "billing.invoiced.none": said["invoiced.none"],
+            "billing.invoiced.through": said["invoiced.through"]}
+
+
 def words(language: Language) -> dict[str, str]:
     """The dashboard's words and the report's, in one table (the dashboard's win a clash)."""
-    return {**REPORT_WORDS[language], **WEB_WORDS[language]}
+    return {**REPORT_WORDS[language], **billing_words(language), **WEB_WORDS[language]}

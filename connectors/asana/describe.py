@@ -1,6 +1,7 @@
 """``describe()`` for Asana, through the SDK: 6 requests when the project is visible.
 
-``/users/me`` (name, e-mail, workspaces), the configured project (its workspace), the
+``/users/me`` (name, e-mail, workspaces), the configured project (its workspace and its custom
+field settings: the enum fields and their options, where a priority field is), the
 workspace's unarchived projects, the project's sections (board order), the workspace's users
 (name, e-mail) and its tags. Without a visible project: the projects of each of the token
 owner's workspaces.
@@ -20,6 +21,9 @@ if TYPE_CHECKING:
     from connectors.asana.connector import AsanaConnector
 
 Fetch = Callable[[dict[str, Any]], Any]
+_SETTING = "custom_field_settings.custom_field."
+PROJECT_FIELDS = ",".join(["name", "workspace.name", *(_SETTING + f for f in (
+    "name", "resource_subtype", "enum_options.name", "enum_options.enabled"))])
 
 
 def describe(connector: AsanaConnector) -> TrackerMap:
@@ -33,7 +37,7 @@ def describe(connector: AsanaConnector) -> TrackerMap:
     if gid:
         try:
             project = connector.fetch_one(lambda: projects_api.get_project(
-                gid, {"opt_fields": "name,workspace.name"}, full_payload=True),
+                gid, {"opt_fields": PROJECT_FIELDS}, full_payload=True),
                 f"GET /projects/{gid}")
         except RemoteFatalError as exc:
             if exc.status not in (403, 404):
@@ -60,7 +64,24 @@ def describe(connector: AsanaConnector) -> TrackerMap:
         "asana", me, projects, chosen,
         tuple(TrackerStatus(str(s["name"])) for s in sections if isinstance(s.get("name"), str)),
         tuple(_person(u) for u in users if u.get("gid")),
-        tuple(sorted({str(t["name"]) for t in tags if t.get("name")}, key=str.casefold)))
+        tuple(sorted({str(t["name"]) for t in tags if t.get("name")}, key=str.casefold)),
+        custom_fields=_enum_fields(project.get("custom_field_settings")))
+
+
+def _enum_fields(settings: Any) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """The project's enum custom fields with their enabled options, in the project's order."""
+    out: dict[str, tuple[str, ...]] = {}
+    for setting in settings if isinstance(settings, list) else ():
+        custom = setting.get("custom_field") if isinstance(setting, Mapping) else None
+        if not isinstance(custom, Mapping) or custom.get("resource_subtype") != "enum":
+            continue
+        name = custom.get("name")
+        options = custom.get("enum_options")
+        if isinstance(name, str) and name and name not in out:
+            out[name] = tuple(str(o["name"]) for o in options if isinstance(o, Mapping)
+                              and o.get("name") and o.get("enabled") is not False) \
+                if isinstance(options, list) else ()
+    return tuple(out.items())
 
 
 def _projects(connector: AsanaConnector, api: Any,

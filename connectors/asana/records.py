@@ -27,7 +27,8 @@ from connectors.errors import BadRecordError
 TASK_FIELDS = ",".join((
     "name", "created_by", "created_at", "modified_at", "completed", "assignee.name",
     "memberships.project", "memberships.section.name", "tags.name", "actual_time_minutes",
-    "permalink_url",
+    "permalink_url", "custom_fields.name", "custom_fields.resource_subtype",
+    "custom_fields.enum_value.name",
 ))
 STORY_FIELDS = ",".join((
     "created_at", "created_by.name", "resource_subtype", "type", "text", "old_section.name",
@@ -81,8 +82,35 @@ def ticket(raw: Mapping[str, Any], project_gid: str) -> Ticket:
         status=status, labels=labels,
         created_at=parse_time(raw.get("created_at"), "created_at", gid),
         updated_at=parse_time(raw.get("modified_at"), "modified_at", gid),
-        requester=person(raw.get("created_by")),
+        requester=person(raw.get("created_by")), custom_fields=choices(raw, gid),
     )
+
+
+def choices(raw: Mapping[str, Any], gid: str) -> tuple[tuple[str, str], ...]:
+    """The task's enum custom fields that have a value: (field name, option name) pairs.
+
+    Other kinds (text, number, multi_enum...) and fields left empty are not choices; an enum
+    field or option without a name is a malformed task."""
+    fields = raw.get("custom_fields")
+    if fields is None:
+        return ()
+    if not isinstance(fields, list):
+        raise BadRecordError("custom_fields is not a list", remote_id=gid)
+    out: list[tuple[str, str]] = []
+    for custom in fields:
+        if not isinstance(custom, Mapping):
+            raise BadRecordError("a custom field is not an object", remote_id=gid)
+        if custom.get("resource_subtype", custom.get("type")) != "enum":
+            continue
+        value = custom.get("enum_value")
+        if value is None:
+            continue
+        name, option = custom.get("name"), _name(value)
+        if not isinstance(name, str) or not name or option is None:
+            raise BadRecordError("an enum custom field without its name or its option's",
+                                 remote_id=gid)
+        out.append((name, option))
+    return tuple(out)
 
 
 def name_requester(task: Ticket, stories: Iterable[Mapping[str, Any]],

@@ -61,7 +61,7 @@ T = TypeVar("T")
 
 PAGE_SIZE = 100
 SEARCH_FIELDS = ("summary", "status", "labels", "reporter", "creator", "created", "updated",
-                 "comment", "worklog", "project")
+                 "comment", "worklog", "project", "priority")
 
 
 class JiraConnector:
@@ -80,9 +80,10 @@ class JiraConnector:
             raise CredentialsRefused("jira: no token was given", tracker="jira")
         self._policy = policy or RetryPolicy()
         self._jira: JIRA | None = None
+        self._unsettled: JIRA | None = None
         self._adapter: RetryingAdapter | None = None
         self._cloud = False
-        self._cloud_from_cursor: bool | None = None
+        self._cloud_hint: bool | None = None
         self._me: dict[str, Any] | None = None
 
     # -- plumbing ---------------------------------------------------------------------------
@@ -95,10 +96,10 @@ class JiraConnector:
         self._client()
         return self._cloud
 
-    def _client(self) -> JIRA:
-        """The library client, built once: our adapter mounted, deployment known."""
-        if self._jira is not None:
-            return self._jira
+    def _library(self) -> JIRA:
+        """The library client with our adapter mounted, its deployment maybe not known yet."""
+        if self._unsettled is not None:
+            return self._unsettled
         s = self.settings
         auth: dict[str, Any] = ({"basic_auth": (s.email, self._token)} if s.email
                                 else {"token_auth": self._token})
@@ -110,8 +111,17 @@ class JiraConnector:
         # the library asks /field (when its name → id cache is empty) to translate JQL field
         # names; ours are REST ids already, so the cache maps them onto themselves
         client._fields_cache_value = {name: name for name in SEARCH_FIELDS}
-        if s.deployment is None and self._cloud_from_cursor is not None:
-            client.deploymentType = "Cloud" if self._cloud_from_cursor else "Server"
+        self._unsettled = client
+        return client
+
+    def _client(self) -> JIRA:
+        """The library client, built once: our adapter mounted, deployment known."""
+        if self._jira is not None:
+            return self._jira
+        s = self.settings
+        client = self._library()
+        if s.deployment is None and self._cloud_hint is not None:
+            client.deploymentType = "Cloud" if self._cloud_hint else "Server"
         elif s.deployment is None:
             info = self._guard(client.server_info)
             if not isinstance(info, Mapping):
@@ -165,10 +175,9 @@ class JiraConnector:
         """The API user (``accountId`` on Cloud, user key on Data Center), cached."""
         return records.person(self._myself())
 
-    def _myself(self) -> dict[str, Any]:
+    def _myself(self, client: JIRA | None = None) -> dict[str, Any]:
         if self._me is None:
-            client = self._client()
-            me = self._guard(client.myself)
+            me = self._guard((client if client is not None else self._client()).myself)
             if not isinstance(me, dict):
                 raise RemoteFatalError("jira: /myself answered nonsense", tracker="jira")
             self._me = me
@@ -176,6 +185,13 @@ class JiraConnector:
 
     def raw_myself(self) -> dict[str, Any]:
         """``/myself`` as Jira sent it (cached)."""
+        return self._myself()
+
+    def myself_settling_deployment(self) -> dict[str, Any]:
+        """``/myself``; when nothing says Cloud or Data Center yet, its answer does (a Cloud
+        user has an ``accountId``, a Data Center one a ``key``), saving ``serverInfo``."""
+        if self._jira is None and self.settings.deployment is None and self._cloud_hint is None:
+            self._cloud_hint = bool(self._myself(self._library()).get("accountId"))
         return self._myself()
 
     def get_json(self, path: str, params: dict[str, Any]) -> Any:
@@ -222,7 +238,7 @@ class JiraConnector:
         except UnreadableCursor as exc:
             raise RemoteFatalError(f"jira: {exc}", tracker="jira") from None
         if self._jira is None:
-            self._cloud_from_cursor = state.cloud
+            self._cloud_hint = state.cloud
         state.cloud = self.is_cloud
         jql = self._project_jql()
         if state.updated is not None:

@@ -1,12 +1,14 @@
 """``describe()`` for Jira: what the token sees, in at most 6 requests.
 
-serverInfo (unless ``deployment`` is set), ``myself``, the projects (Cloud: ``/project/search``,
+``myself`` (its ``accountId`` or ``key`` says Cloud or Data Center, so no serverInfo is asked
+unless a cursor or ``deployment`` already said it), the projects (Cloud: ``/project/search``,
 one page of 100; Data Center has only ``/project``), the project's workflow statuses with their
 category (``/project/{key}/statuses``, per issue type, merged in first-seen order), the users
-who can be assigned in the project (``/user/assignable/search``) and one search page of the
+who can be assigned in the project (``/user/assignable/search``), one search page of the
 project's 100 most recently updated issues: Jira keeps no per-project label list, so labels are
 those in use there, and the reporters found there join the people (a client who only files
-issues is often not assignable).
+issues is often not assignable), and the priorities: Cloud ``/priority/search`` for the
+project (its priority scheme's, one page of 100), Data Center ``/priority`` (the site's).
 """
 
 from __future__ import annotations
@@ -26,13 +28,15 @@ RECENT_ISSUES = 100
 
 
 def describe(connector: JiraConnector) -> TrackerMap:
-    me = _person(connector.raw_myself())
+    me = _person(connector.myself_settling_deployment())
     cloud = connector.is_cloud
-    projects = _projects(connector, cloud)
+    rows = _project_rows(connector, cloud)
+    projects = tuple(TrackerProject(str(r["key"]), str(r.get("name") or r["key"])) for r in rows)
     key = connector.settings.project
     chosen = next((p for p in projects if p.key == key), None) if key else None
     if chosen is None:
         return TrackerMap("jira", me, projects)
+    project_id = next((str(r.get("id")) for r in rows if r["key"] == key), "")
     statuses = _statuses(connector.get_json(f"project/{key}/statuses", {}))
     people: dict[str, TrackerPerson] = {}
     for raw in _list(connector.get_json("user/assignable/search",
@@ -50,7 +54,19 @@ def describe(connector: JiraConnector) -> TrackerMap:
             if isinstance(label, str):
                 labels.setdefault(label)
     return TrackerMap("jira", me, projects, chosen, statuses, tuple(people.values()),
-                      tuple(sorted(labels, key=str.casefold)))
+                      tuple(sorted(labels, key=str.casefold)),
+                      priorities=_priorities(connector, cloud, project_id))
+
+
+def _priorities(connector: JiraConnector, cloud: bool, project_id: str) -> tuple[str, ...]:
+    if cloud:
+        page = connector.get_json("priority/search", {"projectId": project_id,
+                                                      "maxResults": 100})
+        rows = page.get("values") if isinstance(page, Mapping) else None
+    else:
+        rows = connector.get_json("priority", {})
+    names = (r.get("name") for r in _list(rows))
+    return tuple(dict.fromkeys(n for n in names if isinstance(n, str) and n))
 
 
 def _person(raw: Any) -> TrackerPerson:
@@ -68,14 +84,13 @@ def _add(people: dict[str, TrackerPerson], raw: Any) -> None:
         people[person.remote_id] = person
 
 
-def _projects(connector: JiraConnector, cloud: bool) -> tuple[TrackerProject, ...]:
+def _project_rows(connector: JiraConnector, cloud: bool) -> list[dict[str, Any]]:
     if cloud:
         page = connector.get_json("project/search", {"maxResults": 100, "orderBy": "key"})
         rows = page.get("values") if isinstance(page, Mapping) else None
     else:
         rows = connector.get_json("project", {})
-    return tuple(TrackerProject(str(r["key"]), str(r.get("name") or r["key"]))
-                 for r in _list(rows) if isinstance(r.get("key"), str))
+    return [r for r in _list(rows) if isinstance(r.get("key"), str)]
 
 
 def _statuses(raw: Any) -> tuple[TrackerStatus, ...]:

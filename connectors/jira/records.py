@@ -75,7 +75,18 @@ def ticket(raw: Mapping[str, Any], server: str) -> Ticket:
         labels=tuple(str(label) for label in labels),
         created_at=parse_time(fields.get("created"), "created"),
         updated_at=parse_time(fields.get("updated"), "updated"),
-        requester=person(requester))
+        requester=person(requester), priority=priority(fields.get("priority"), _id(raw)))
+
+
+def priority(raw: Any, remote_id: str) -> str | None:
+    """The name of an issue's ``priority`` object; ``None`` when the issue has none (the field
+    is null, or hidden from the project's field configuration and so missing)."""
+    if raw is None:
+        return None
+    name = raw.get("name") if isinstance(raw, Mapping) else None
+    if not isinstance(name, str) or not name.strip():
+        raise BadRecordError("issue priority unreadable (no name)", remote_id=remote_id)
+    return name
 
 
 def check_project(raw: Mapping[str, Any], project: str) -> None:

@@ -318,6 +318,31 @@ class ConnectorContract:
         assert len(skipped) == 1 and skipped[0].remote_id in expected
         assert skipped[0].remote_id not in got
         assert set(got) == set(expected) - {skipped[0].remote_id}
+    # -- priorities -------------------------------------------------------------------------
+    def test_a_priority_is_read_with_its_ticket_at_no_extra_request(
+        self, fake: FakeTracker, make_connector: MakeConnector, seeded: dict[str, str]
+    ) -> None:
+        if not hasattr(fake, "set_priority"):
+            pytest.skip("the fake has no set_priority (FakeTracker.priorities, set_priority)")
+        plain = make_connector()
+        drain(plain.pull(None))
+        high, low = fake.priorities[0], fake.priorities[-1]
+        fake.set_priority(seeded["a"], high, at=T0)
+        fake.set_priority(seeded["b"], low, at=T0)
+        connector = make_connector()
+        bundles, cursor, _ = drain(connector.pull(None))
+        assert priority_names(fake, bundles[seeded["a"]]) == {high}
+        assert priority_names(fake, bundles[seeded["b"]]) == {low}
+        assert priority_names(fake, bundles[seeded["c"]]) == set()
+        # the priority comes in the pages a pull reads anyway
+        assert connector.requests_made == plain.requests_made
+        # a new priority alone is a change the next incremental pull sees
+        fake.set_priority(seeded["a"], low, at=T0 + timedelta(hours=1))
+        fake.set_priority(seeded["b"], None, at=T0 + timedelta(hours=1))
+        again, _, _ = drain(connector.pull(cursor))
+        assert priority_names(fake, again[seeded["a"]]) == {low}
+        assert priority_names(fake, again[seeded["b"]]) == set()
+
     # -- discovery --------------------------------------------------------------------------
     def test_describe_shows_projects_statuses_people_and_labels_within_budget(
         self, fake: FakeTracker, make_connector: MakeConnector, people: dict[str, str],
@@ -351,6 +376,15 @@ class ConnectorContract:
     def test_describe_with_a_refused_token(self, make_connector: MakeConnector) -> None:
         with pytest.raises(CredentialsRefused):
             make_connector(token="not-the-token").describe()
+
+
+def priority_names(fake: FakeTracker, bundle: TicketBundle) -> set[str]:
+    """Every priority a ticket carries, wherever its tracker keeps it: its own priority field,
+    a single-choice custom field, or a label that is one of the fake's priorities."""
+    ticket = bundle.ticket
+    own = {ticket.priority} if ticket.priority is not None else set()
+    return (own | {value for _, value in ticket.custom_fields}
+            | set(ticket.labels) & set(fake.priorities))
 
 
 def project_setting(connector: Connector) -> str:

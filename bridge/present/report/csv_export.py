@@ -1,9 +1,11 @@
 """A report as CSV: one row per listed request, for a spreadsheet or an invoicing tool.
 
 Machine-readable on purpose, whatever the report's language: the columns have fixed English
-names (:data:`COLUMNS`), numbers use a dot, times are ISO 8601 in the client's time zone with
-their offset, booleans are ``true``/``false`` (empty when the ledger has no value). The hours
-are the ledger's per-request figure, with its exact ``seconds`` alongside.
+names (:data:`COLUMNS`; new ones are only added at the end), numbers use a dot, times are ISO
+8601 in the client's time zone with their offset, booleans are ``true``/``false`` (empty when
+the ledger has no value). The hours are the ledger's per-request figure, with its exact
+``seconds`` alongside; ``priority`` is the tracker's text (guarded like every ticket text),
+``waiting_hours`` the business hours the request waited on the client.
 
 Quoting is the :mod:`csv` module's. Text from a ticket is flattened to one line, and a cell that
 a spreadsheet would read as a formula (starting with ``=``, ``+``, ``-``, ``@``) gets a leading
@@ -24,7 +26,7 @@ from bridge.present.report.sections import one_line
 COLUMNS = (
     "client", "quote_reference", "ticket", "remote_id", "title", "url", "kind", "status",
     "round", "round_extra", "requested_by", "requested_by_id", "designated", "requested_at",
-    "due_at", "delivered_at", "late", "hours", "seconds",
+    "due_at", "delivered_at", "late", "hours", "seconds", "priority", "waiting_hours",
 )
 _FORMULA_STARTS = ("=", "+", "-", "@")
 
@@ -43,11 +45,12 @@ def render_csv(report: Report, *, excel: bool = False) -> str:
     writer.writerow(COLUMNS)
     zone = report.zone
     extra = {r.number: r.extra for r in report.ledger.rounds}
-    hours_at = COLUMNS.index("hours")
+    decimals = (COLUMNS.index("hours"), COLUMNS.index("waiting_hours"))
     for request in report.requests:
         row = _row(report, request, zone, extra)
         if excel:
-            row[hours_at] = row[hours_at].replace(".", ",")
+            for at in decimals:
+                row[at] = row[at].replace(".", ",")
         writer.writerow(row)
     return ("\ufeff" if excel else "") + buffer.getvalue()
 
@@ -75,6 +78,8 @@ def _row(report: Report, request: Request, zone: ZoneInfo,
         _bool(request.late),
         repr(request.hours),
         str(request.seconds),
+        text_cell(request.priority or ""),
+        repr(request.waiting_hours),
     ]
 
 

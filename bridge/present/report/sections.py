@@ -87,7 +87,8 @@ def sections(report: Report) -> list[Section]:
         found.append(_request_section(report, "not_counted", report.not_counted,
                                       ("ticket", "title", "by", "at", "status", "hours")))
     found.append(_request_section(report, "late", report.late,
-                                  ("ticket", "title", "round", "at", "due", "delivered")))
+                                  ("ticket", "title", "priority", "round", "at", "due",
+                                   "waiting", "delivered")))
     return found
 
 
@@ -234,7 +235,7 @@ def _round_section(report: Report, found: Round) -> Section:
              w["round.closed"].format(moment=l10n.moment(found.closed_at, zone, lang))
              if found.closed_at else w["round.open"],
              w["round.extra"] if found.extra else w["round.included"]]
-    columns = ("ticket", "title", "by", "at", "kind", "delivered", "hours")
+    columns = ("ticket", "title", "by", "at", "kind", "priority", "delivered", "waiting", "hours")
     table = _requests_table(report, f"round-{found.number}", found.requests, columns)
     footer_cells = [Cell(w["total"])] + [Cell("") for _ in columns[1:-1]]
     footer = (*footer_cells, Cell(l10n.hours(found.hours, lang), numeric=True))
@@ -279,4 +280,9 @@ def _cell(report: Report, request: Request, column: str) -> Cell:
         return Cell("" if request.round is None else str(request.round), numeric=True)
     if column == "status":
         return Cell(w.get(f"status.{request.status}", request.status))
+    if column == "priority":
+        return Cell(request.priority or w["none"])
+    if column == "waiting":
+        waited = request.waiting_hours
+        return Cell(l10n.hours(waited, lang) if request.waits else w["none"], numeric=True)
     return Cell(l10n.hours(request.hours, lang), numeric=True)

@@ -35,9 +35,11 @@ class FakeAsana(AsanaState, FakeServer):
         """The ``[tracker]`` table of a client file pointing at this fake."""
         return settings_for(self, token=token, **overrides)
 
-    def __init__(self, token: str | None = None, *, time_tracking: bool = True) -> None:
+    def __init__(self, token: str | None = None, *, time_tracking: bool = True,
+                 priority_field: str | None = "Priority") -> None:
         FakeServer.__init__(self)
-        AsanaState.__init__(self, token, time_tracking=time_tracking)
+        AsanaState.__init__(self, token, time_tracking=time_tracking,
+                            priority_field=priority_field)
         self._routes_setup()
 
     @property
@@ -133,7 +135,8 @@ class FakeAsana(AsanaState, FakeServer):
         if request.params["gid"] != self.project_gid:
             return errors(f"project: Unknown object: {request.params['gid']}", 404)
         project = {**self._ref("project", self.project_gid, self.project_name),
-                   "workspace": self.workspace, "archived": False}
+                   "workspace": self.workspace, "archived": False,
+                   "custom_field_settings": self.field_settings_json()}
         return self._single(request, project, "project")
 
     def _get_sections(self, request: Request) -> Response:

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
 
+from connectors.testing.fakes.asana_fields import PRIORITY_OPTIONS, AsanaCustomFields, FakeField
 from connectors.testing.fakes.base import STATUSES, iso
 
 
@@ -33,17 +34,20 @@ class FakeTask:
     entries: list[dict[str, Any]] = field(default_factory=list)
     corrupt: bool = False
     elsewhere: str | None = None  # section gid in the other project (multi-homed task)
+    choices: dict[str, str | None] = field(default_factory=dict)  # custom field -> option gid
 
     def touch(self, at: datetime) -> None:
         self.modified_at = max(self.modified_at, at)
 
 
-class AsanaState:
-    """One workspace, one project (sections = ``STATUSES``), a bot user, tasks and stories."""
+class AsanaState(AsanaCustomFields):
+    """One workspace, one project (sections = ``STATUSES``, a Priority enum field), a bot user,
+    tasks and stories."""
 
     lock: threading.RLock
 
-    def __init__(self, token: str | None = None, *, time_tracking: bool = True) -> None:
+    def __init__(self, token: str | None = None, *, time_tracking: bool = True,
+                 priority_field: str | None = "Priority") -> None:
         self.token = token or "2/" + secrets.token_hex(16)
         #: False: the time-tracking endpoints answer 402, as on a plan without time tracking.
         self.time_tracking = time_tracking
@@ -61,6 +65,10 @@ class AsanaState:
         self.tasks: dict[str, FakeTask] = {}
         self.other_project_gid = self._gid()
         self._other_sections: dict[str, str] = {}  # name -> gid, in the other project
+        self.fields: list[FakeField] = []
+        self.priority_field = priority_field or "Priority"
+        if priority_field is not None:
+            self.add_custom_field(priority_field, PRIORITY_OPTIONS)
 
     # -- identity ------------------------------------------------------------------------------
     def _gid(self) -> str:
@@ -272,6 +280,7 @@ class AsanaState:
                 "section": self._ref("section", task.section, self.sections[task.section])},
                 *self._elsewhere(task)],
             "tags": [self._ref("tag", gid, self.tags[gid]) for gid in task.tags],
+            "custom_fields": self.task_fields_json(task.choices),
             "actual_time_minutes": minutes or None, "num_subtasks": 0, "parent": None,
             "due_on": None,
             "permalink_url": f"https://app.asana.com/1/{self.workspace['gid']}/project/"

@@ -23,6 +23,10 @@ COMPACT: dict[str, tuple[str, ...]] = {
     "section": ("name",),
     "tag": ("name",),
     "time_tracking_entry": ("duration_minutes", "entered_on", "attributable_to", "created_by"),
+    "custom_field": ("name", "type", "enum_options", "enum_value", "enabled",
+                     "representation_type", "id_prefix", "is_formula_field", "display_value"),
+    "enum_option": ("name", "enabled", "color"),
+    "custom_field_setting": (),
 }
 
 Tree = dict[str, "Tree"]

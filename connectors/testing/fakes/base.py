@@ -360,6 +360,19 @@ class FakeTracker(Protocol):
     def set_labels(self, ticket_id: str, labels: tuple[str, ...],
                    at: datetime | None = None) -> None: ...
     def delete_ticket(self, ticket_id: str) -> None: ...
+
+    @property
+    def priorities(self) -> tuple[str, ...]:
+        """The priority names a ticket can be given (Jira's priorities, Asana's Priority
+        options, the Trello labels that are priorities)."""
+        ...
+
+    def set_priority(self, ticket_id: str, name: str | None,
+                     at: datetime | None = None) -> None:
+        """Give the ticket priority ``name`` (one of ``priorities``), or none, the tracker's
+        way: Jira's priority field, Asana's Priority enum field, a Trello priority label."""
+        ...
+
     def corrupt_ticket(self, ticket_id: str) -> None:
         """Make the ticket's representation invalid (e.g. a required field null)."""
         ...

@@ -2,8 +2,8 @@
 
 Serves the REST v2 endpoints the connector and the ``jira`` library use, shaped like Jira's
 payloads: serverInfo, myself, field, both searches with their own paging, issue comments (GET
-paged, POST 201), changelog, worklogs, issue. Search embeds at most 20 comments, 20 worklogs and
-100 changelog histories, and says so with ``total``."""
+paged, POST 201), changelog, worklogs, issue, priorities (``jira_priority``). Search embeds at
+most 20 comments, 20 worklogs and 100 changelog histories, and says so with ``total``."""
 
 from __future__ import annotations
 
@@ -11,13 +11,17 @@ import base64
 import json
 import uuid
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from connectors.testing.fakes import hostile, jira_jql
 from connectors.testing.fakes.base import STATUSES, FakeServer, Request, Response
 from connectors.testing.fakes.jira_describe import install_describe_routes
+from connectors.testing.fakes.jira_priority import (
+    DEFAULT_PRIORITIES,
+    JiraPriorities,
+    install_priority_routes,
+)
 from connectors.testing.fakes.jira_views import (
     EMBEDDED_COMMENTS,
     EMBEDDED_HISTORIES,
@@ -30,7 +34,6 @@ from connectors.testing.fakes.jira_views import (
     JiraViews,
     User,
     at_or_now,
-    jira_time,
     settings_for,
 )
 
@@ -38,7 +41,7 @@ __all__ = ["EMBEDDED_COMMENTS", "EMBEDDED_HISTORIES", "EMBEDDED_WORKLOGS", "Fake
            "settings_for"]
 
 
-class FakeJira(FakeServer, JiraViews):
+class FakeJira(FakeServer, JiraPriorities, JiraViews):
     """Fake Jira with one project (``WEB``), a bot account owning the token, and people."""
 
     def tracker_table(self, token: str, **overrides: Any) -> dict[str, Any]:
@@ -62,6 +65,7 @@ class FakeJira(FakeServer, JiraViews):
         self.statuses: dict[str, str] = {}
         self.status_categories: dict[str, str] = {}  # beyond the defaults (``add_status``)
         self.other_projects: dict[str, str] = {"OPS": "Operations"}  # key -> name, also seen
+        self.priority_list = list(DEFAULT_PRIORITIES)
         for i, name in enumerate(STATUSES):
             self.statuses[name] = str(10000 + i)
         self._bot = self.add_person("Revision Bridge (bot)", email, time_zone=time_zone)
@@ -79,6 +83,7 @@ class FakeJira(FakeServer, JiraViews):
         ]:
             self.route(method, pattern, self._authed(handler, anonymous=pattern.endswith("Info")))
         install_describe_routes(self)
+        install_priority_routes(self)
 
     # -- FakeTracker ------------------------------------------------------------------------
     @property
@@ -242,16 +247,7 @@ class FakeJira(FakeServer, JiraViews):
         return scheme.lower() == "bearer" and value == self.token
 
     def _server_info(self, request: Request) -> Response:
-        now = datetime.now(UTC)
-        body = {"baseUrl": self.root_url, "displayUrl": self.root_url,
-                "version": "1001.0.0-SNAPSHOT" if self.deployment == "cloud" else "9.12.4",
-                "versionNumbers": [1001, 0, 0] if self.deployment == "cloud" else [9, 12, 4],
-                "deploymentType": "Cloud" if self.deployment == "cloud" else "Server",
-                "buildNumber": 100283, "buildDate": "2026-01-01T00:00:00.000+0000",
-                "serverTime": jira_time(now, ZoneInfo("UTC")), "scmInfo": "0" * 40,
-                "serverTitle": "Jira", "defaultLocale": {"locale": "en_US"},
-                "serverTimeZone": "Etc/UTC"}
-        return Response(200, body)
+        return Response(200, self.server_info_json())
 
     def _myself(self, request: Request) -> Response:
         body = self.user_json(self._bot) or {}

@@ -34,9 +34,9 @@ FIELD_LIST = [("summary", "Summary", "string"), ("status", "Status", "status"),
            ("creator", "Creator", "user"), ("created", "Created", "datetime"),
            ("updated", "Updated", "datetime"), ("comment", "Comment", "comments-page"),
            ("worklog", "Log Work", "array"), ("project", "Project", "project"),
-           ("issuetype", "Issue Type", "issuetype")]
+           ("issuetype", "Issue Type", "issuetype"), ("priority", "Priority", "priority")]
 _NAVIGABLE = ("summary", "status", "labels", "reporter", "creator", "created", "updated",
-              "comment", "worklog", "project", "issuetype")
+              "comment", "worklog", "project", "issuetype", "priority")
 
 
 @dataclass
@@ -64,6 +64,7 @@ class Issue:
     worklogs: list[dict[str, Any]] = field(default_factory=list)
     deleted: bool = False
     corrupt: bool = False
+    priority: str | None = None
 
 
 def jira_time(when: datetime, zone: ZoneInfo) -> str:
@@ -92,8 +93,22 @@ class JiraViews:
     def _status_id(self, name: str) -> str:
         raise NotImplementedError
 
+    def priority_json(self, name: str) -> dict[str, Any]:
+        raise NotImplementedError
+
     def _time(self, when: datetime) -> str:
         return jira_time(when, self.zone)
+
+    def server_info_json(self) -> dict[str, Any]:
+        cloud = self.deployment == "cloud"
+        return {"baseUrl": self.root_url, "displayUrl": self.root_url,
+                "version": "1001.0.0-SNAPSHOT" if cloud else "9.12.4",
+                "versionNumbers": [1001, 0, 0] if cloud else [9, 12, 4],
+                "deploymentType": "Cloud" if cloud else "Server",
+                "buildNumber": 100283, "buildDate": "2026-01-01T00:00:00.000+0000",
+                "serverTime": jira_time(datetime.now(UTC), ZoneInfo("UTC")),
+                "scmInfo": "0" * 40, "serverTitle": "Jira", "defaultLocale": {"locale": "en_US"},
+                "serverTimeZone": "Etc/UTC"}
 
     def user_json(self, remote_id: str | None) -> dict[str, Any] | None:
         if remote_id is None:
@@ -159,6 +174,7 @@ class JiraViews:
             "project": {"self": f"{self.root_url}/rest/api/2/project/{self.project_id}",
                         "id": self.project_id, "key": self.project, "name": "Website"},
             "issuetype": {"id": "10004", "name": "Task", "subtask": False},
+            "priority": None if issue.priority is None else self.priority_json(issue.priority),
         }
         if "comment" in wanted:
             shown = issue.comments[:EMBEDDED_COMMENTS] if embed_limit else issue.comments

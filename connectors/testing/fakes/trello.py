@@ -19,6 +19,7 @@ from typing import Any
 from connectors.testing.fakes import hostile
 from connectors.testing.fakes.base import STATUSES, FakeServer, Response, iso
 from connectors.testing.fakes.trello_limits import RateLimitState, TrelloLimits
+from connectors.testing.fakes.trello_priority import PRIORITY_LABELS, TrelloPriorities
 from connectors.testing.fakes.trello_routes import (
     action_matches,
     card_json,
@@ -41,7 +42,7 @@ def format_spent(seconds: int) -> str:
     return f"{hours}h{minutes:02d}" if minutes else f"{hours}h"
 
 
-class FakeTrello(FakeServer):
+class FakeTrello(FakeServer, TrelloPriorities):
     """One board (the four ``STATUSES`` as lists), a bot member owning ``token``."""
 
     def tracker_table(self, token: str, **overrides: Any) -> dict[str, Any]:
@@ -72,13 +73,14 @@ class FakeTrello(FakeServer):
                                    "subscribed": False, "softLimit": None, "type": None,
                                    "datasource": {"filter": False}}
         self.labels: dict[str, dict[str, Any]] = {}
+        self.priority_names = list(PRIORITY_LABELS)
         self.cards: dict[str, dict[str, Any]] = {}
         self._actions: list[dict[str, Any]] = []
         self._keys: list[tuple[datetime, str]] = []
         self._by_id: dict[str, dict[str, Any]] = {}
         self._encoded: dict[str, dict[tuple[str, str], bytes]] = {}  # action id -> JSON
         self._sorted = True
-        self._routes_setup()
+        install_routes(self)
 
     # -- ids, people, lookups ------------------------------------------------------------------
     def new_id(self, at: datetime | None = None) -> str:
@@ -382,9 +384,6 @@ class FakeTrello(FakeServer):
             return Response(429, {"error": refused[0], "message": refused[1]})
         with self.lock:
             return super()._dispatch(method, path, query, headers, body)
-
-    def _routes_setup(self) -> None:
-        install_routes(self)
 
 
 def settings_for(fake: FakeTrello, **overrides: Any) -> dict[str, Any]:

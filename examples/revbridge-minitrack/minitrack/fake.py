@@ -112,6 +112,18 @@ class FakeMinitrack(FakeServer):
             issue["labels"] = list(labels)
             self._bump(issue, at)
 
+    @property
+    def priorities(self) -> tuple[str, ...]:
+        """Minitrack has no priority field: its priorities are labels, as on Trello."""
+        return ("urgent", "normal")
+
+    def set_priority(self, ticket_id: str, name: str | None, at: datetime | None = None) -> None:
+        with self.lock:
+            issue = self.issues[ticket_id]
+            kept = [label for label in issue["labels"] if label not in self.priorities]
+            issue["labels"] = kept + ([name] if name is not None else [])
+            self._bump(issue, at)
+
     def delete_ticket(self, ticket_id: str) -> None:
         with self.lock:
             del self.issues[ticket_id]
