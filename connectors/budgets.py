@@ -80,7 +80,8 @@ class CredentialLimiter:
                 if len(self._stamps) < limit:
                     break
                 sleep(window - (now - self._stamps[0]) + 0.001)
-            self._stamps.append(self._clock())
+            if budget is not None:  # without a budget nothing trims them: a daemon's leak
+                self._stamps.append(self._clock())
             self.acquired += 1
 
     def hold(self, seconds: float) -> float:

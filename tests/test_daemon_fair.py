@@ -7,6 +7,8 @@ import itertools
 import json
 from pathlib import Path
 
+from bridge.daemon.fair import synced_lately
+from bridge.store import Store
 from connectors.testing.fakes.base import Fault
 from tests.daemon_world import daemon_world, wait_for
 from tests.e2e import write_client_file
@@ -41,3 +43,22 @@ def test_a_hanging_tracker_does_not_delay_the_other_clients(tmp_path: Path) -> N
         assert skipped and all(r.get("client", "").startswith("hang-") for r in skipped)
         assert "still running" in skipped[0]["message"]
         assert healthy.bridge_markers()
+
+
+def test_a_client_synced_or_being_synced_lately_is_left_to_the_other_daemon(
+    store: Store,
+) -> None:
+    """Two daemons fire a client at nearly the same time: the later one skips it while the
+    first one's sync runs, not only once it is done (it would wait for the lock, then sync
+    the client a second time)."""
+    hour = 3600.0
+    assert synced_lately(store, "acme", hour) is None  # never synced
+    running = store.start_run("acme")  # another daemon holds the lock and syncs it now
+    assert synced_lately(store, "acme", hour) is not None
+    store.finish_run(running.id, "failed", error="Timeout")
+    assert synced_lately(store, "acme", hour) is None  # a failed sync is tried again
+    store.finish_run(store.start_run("acme").id, "ok")
+    age = synced_lately(store, "acme", hour)
+    assert age is not None and 0 <= age < 1800
+    # half a period later, its own daemon's turn has come again
+    assert synced_lately(store, "acme", 1e-6) is None

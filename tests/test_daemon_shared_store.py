@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 from datetime import UTC, datetime
 from pathlib import Path
@@ -10,7 +11,7 @@ import pytest
 
 import connectors
 from connectors.testing.fakes.base import Fault
-from tests.daemon_world import daemon_world, wait_for
+from tests.daemon_world import DaemonProcess, daemon_world, wait_for
 
 pytestmark = pytest.mark.postgres
 
@@ -109,3 +110,50 @@ def test_a_killed_daemons_clients_are_taken_over_within_one_period(
         assert len(other.bridge_markers()) == len(set(other.bridge_markers()))
         store = world.open_store()
         assert store.outbox("held", ("pending", "sending")) == []
+
+
+def synced(daemon: DaemonProcess) -> list[tuple[str, datetime]]:
+    """(client, when) of every sync a daemon (``--log-format json``) reported done."""
+    records = [json.loads(line) for line in list(daemon.lines) if line.startswith("{")]
+    return [(r["client"], datetime.fromisoformat(r["time"])) for r in records
+            if r.get("event") == "synced"]
+
+
+def test_a_daemon_with_a_full_queue_leaves_the_other_clients_to_the_second_daemon(
+    tmp_path: Path, pg_url: str
+) -> None:
+    with daemon_world(tmp_path, db=pg_url) as world:
+        slow = world.add_client("slow", every=f"{PERIOD:g}s")
+        free = [world.add_client(f"free-{name}", name, every=f"{PERIOD:g}s")
+                for name in connectors.names()]
+        slugs = [client.slug for client in free]
+        # one worker: alone, the first daemon syncs every client in turn
+        first = world.daemon("--lock-timeout", "0.2", "--watch", "0", "--workers", "1",
+                             "--log-format", "json")
+        with first:
+            wait_for(lambda: all(world.ok_runs(c.slug) for c in [slow, *free]), timeout=90,
+                     what="the first daemon syncing every client", daemon=first)
+            # then the slow client's tracker hangs: its sync holds the first daemon's only
+            # worker, and every other client queues behind it there
+            mark = len(slow.fake.log)
+            slow.fake.inject(Fault("timeout", times=10**6, delay=120))
+            wait_for(lambda: len(slow.fake.log) > mark, timeout=60,
+                     what="the first daemon stuck on the slow tracker", daemon=first)
+            [stuck] = [r for r in world.runs("slow") if r.outcome == "running"]
+            second = world.daemon("--lock-timeout", "0.2", "--watch", "0", "--workers", "2",
+                                  "--log-format", "json")
+            with second:
+                # the second daemon takes the first one's queue: every free client, twice
+                wait_for(lambda: all(sum(1 for slug, _ in synced(second) if slug == s) >= 2
+                                     for s in slugs), timeout=90,
+                         what="the second daemon syncing every free client twice",
+                         daemon=second)
+                second.stop()
+            before, after = synced(first), synced(second)
+            first.kill()
+        assert {slug for slug, _ in before} == {"slow", *slugs}  # the first did its share
+        assert {slug for slug, _ in after} == set(slugs)  # the slow client stayed locked
+        since = stuck.started_at if stuck.started_at.tzinfo else stuck.started_at.replace(
+            tzinfo=UTC)
+        # while stuck, the first daemon synced nothing: the queue was the second's to take
+        assert all(when <= since for _, when in before), (since, before)

@@ -107,3 +107,33 @@ def test_the_same_token_on_another_tracker_is_not_held(fake: FakeTrello) -> None
         drain(free.pull(None))
         assert time.monotonic() - began < 1.5
         pulled.join(timeout=30)
+
+
+@pytest.mark.parametrize("budget", [None, (100, 10.0)])
+def test_a_credentials_limiter_keeps_flat_memory_however_many_requests(
+    budget: tuple[int, float] | None,
+) -> None:
+    """A daemon acquires on the same limiters for months: nothing kept per request (a Jira or
+    Asana token has no budget, so no window would ever trim what it kept)."""
+    import tracemalloc
+
+    from connectors.budgets import CredentialLimiter
+
+    now = [0.0]
+    limiter = CredentialLimiter(budget, clock=lambda: now[0])
+
+    def requests(count: int) -> None:
+        for _ in range(count):
+            now[0] += 0.2  # 50 a 10 s window: under Trello's budget, never a sleep
+            limiter.acquire(sleep=lambda seconds: pytest.fail(f"slept {seconds}"))
+
+    requests(1_000)
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        requests(20_000)  # a leak of one float each would be 0.5 MB
+        grown = tracemalloc.get_traced_memory()[0] - before
+    finally:
+        tracemalloc.stop()
+    assert grown < 16 * 1024, f"{grown} bytes kept for 20,000 requests"
+    assert limiter.acquired == 21_000

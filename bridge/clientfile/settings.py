@@ -2,7 +2,8 @@
 
 ``[freelancer]`` is who bills (name, address lines, e-mail, company id such as a SIRET, VAT id;
 all optional), shown on every statement; ``[report] csv = "excel-fr"`` makes ``report --format
-csv`` write a French spreadsheet's CSV. Found at ``--settings FILE``, else
+csv`` write a French spreadsheet's CSV; ``[daemon] workers`` is how many clients the daemon
+syncs at once when ``--workers`` does not say (docs/daemon.md). Found at ``--settings FILE``, else
 ``$REVBRIDGE_SETTINGS``, else the user config dir; a missing default file is no error.
 """
 
@@ -13,7 +14,7 @@ from pathlib import Path
 from typing import Literal
 
 import platformdirs
-from pydantic import Field, ValidationError
+from pydantic import Field, ValidationError, field_validator
 
 from bridge.clientfile.load import FRIENDLY, read_table
 from bridge.clientfile.paths import APP
@@ -37,9 +38,28 @@ class ReportSettings(Model):
     csv: Literal["machine", "excel-fr"] = "machine"
 
 
+#: the daemon's worker count when neither ``--workers`` nor the settings file names one
+DEFAULT_WORKERS = 4
+
+
+class DaemonSettings(Model):
+    #: clients synced at the same time, at most (``None``: ``--workers``, else 4)
+    workers: int | None = None
+
+    @field_validator("workers", mode="before")
+    @classmethod
+    def _whole_positive(cls, value: object) -> object:
+        # a bool is an int to Python, and "4" would pass in lax mode: neither is meant here
+        if value is not None and (type(value) is not int or value < 1):
+            raise ValueError(f"{value!r} is not a number of workers: write a whole number, "
+                             f"1 or more (e.g. workers = {DEFAULT_WORKERS})")
+        return value
+
+
 class Settings(Model):
     freelancer: Freelancer = Freelancer()
     report: ReportSettings = ReportSettings()
+    daemon: DaemonSettings = DaemonSettings()
 
 
 def settings_path(option: Path | str | None = None) -> tuple[Path, bool]:
@@ -82,3 +102,14 @@ def load_settings(option: Path | str | None = None) -> Settings:
     if found is None:
         raise ConfigError(problems)
     return found
+
+
+def daemon_workers(option: int | None, settings: Path | str | None = None) -> tuple[int, str]:
+    """The daemon's worker count and where it comes from: ``--workers``, else ``[daemon]
+    workers`` in the settings file, else :data:`DEFAULT_WORKERS`. ConfigError on a bad file."""
+    if option is not None:
+        return option, "--workers"
+    found = load_settings(settings)
+    if found.daemon.workers is not None:
+        return found.daemon.workers, f"[daemon] workers in {settings_path(settings)[0]}"
+    return DEFAULT_WORKERS, "the default"

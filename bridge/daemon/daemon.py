@@ -69,6 +69,7 @@ class DaemonOptions:
     #: how long a run waits for a client's lock held by another process before skipping
     lock_timeout: float = 1.0
     workers: int = 4
+    workers_from: str = "the default"  # --workers, the settings file or the default: logged
     grace: float = STOP_GRACE
 
 
@@ -138,8 +139,9 @@ class Daemon:
         self._store = Store.open(self.options.db)
         share_budgets(self.store.engine)  # PostgreSQL: budgets shared with the other daemons
         url = make_url(str(self.store.engine.url)).render_as_string(hide_password=True)
-        log.info("daemon %s started: client files in %s, database %s", self.me,
-                 self.options.config_dir, url, extra={"event": "started"})
+        log.info("daemon %s started: client files in %s, database %s, %d worker(s) (%s)",
+                 self.me, self.options.config_dir, url, self.options.workers,
+                 self.options.workers_from, extra={"event": "started"})
         self.scheduler.start()
         self.reload(everything=True)
         if not self.clients:
@@ -322,7 +324,7 @@ class Daemon:
         """Sync unless the client's tracker already holds its share of the workers."""
         age = synced_lately(self.store, slug, period(job.config.schedule, job.config.zone))
         if age is not None:
-            log.debug("%s: skipped: synced %.1fs ago by another process", slug, age,
+            log.debug("%s: skipped: its last sync began %.1fs ago, under half a period", slug, age,
                       extra={"client": slug, "event": "skipped"})
             return
         endpoint = endpoint_of(job.config)

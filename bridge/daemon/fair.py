@@ -5,8 +5,9 @@ out its timeout) would otherwise hold one worker per client it serves until ever
 on it, and clients of healthy trackers would miss their schedule. So at most
 :func:`share_of` the workers sync clients of one tracker endpoint (its base URL) at a time; a
 client whose endpoint is at its share skips that run and comes back at its next scheduled time.
-Several daemons on one store: a client synced well less than half a period ago (by another
-daemon, or by hand) is skipped, so the daemons split the clients (:func:`fair_gap`).
+Several daemons on one store: a client synced well (or being synced) less than half a period
+ago, by another daemon or by hand, is skipped, so the daemons split the clients
+(:func:`fair_gap`).
 See docs/agency.md.
 """
 
@@ -35,16 +36,22 @@ def fair_gap(period: float) -> float:
 
 
 def synced_lately(store: Store, client: str, period: float) -> float | None:
-    """Seconds since the client's last good sync began, when under :func:`fair_gap`."""
+    """Seconds since the client's last good sync began, or the one running now (in another
+    process: the daemon never runs a client twice at once), when under :func:`fair_gap`.
+
+    A running one counts: two daemons fire a client at nearly the same time (their schedules
+    start from its last sync in the store), and the later one, waiting for the lock, would
+    sync the client again as soon as the first one is done.
+    """
     try:
-        last = store.last_run(client, "ok")
+        runs = [store.last_run(client, outcome) for outcome in ("ok", "running")]
     except StoreError:
         return None  # the sync will meet the store's trouble and report it
-    if last is None:
+    starts = [r.started_at if r.started_at.tzinfo else r.started_at.replace(tzinfo=UTC)
+              for r in runs if r is not None]
+    if not starts:
         return None
-    started = last.started_at
-    started = started if started.tzinfo else started.replace(tzinfo=UTC)
-    age = (datetime.now(UTC) - started).total_seconds()
+    age = (datetime.now(UTC) - max(starts)).total_seconds()
     return age if age < fair_gap(period) else None
 
 

@@ -67,6 +67,8 @@ class LoggedRequest:
     status: int = 0
     response_body: bytes = b""
     response_headers: dict[str, str] = field(default_factory=dict)
+    #: when the request arrived (``time.monotonic()``): benches count requests per window
+    at: float = field(default_factory=time.monotonic)
 
     def json(self) -> Any:
         return json.loads(self.body) if self.body else None
