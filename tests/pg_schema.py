@@ -1,0 +1,30 @@
+"""A PostgreSQL schema of its own for one test or world, on ``$REVBRIDGE_TEST_PG``."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+PG_ENV = "REVBRIDGE_TEST_PG"
+
+
+@contextmanager
+def pg_schema_url(prefix: str = "rb_test") -> Iterator[str]:
+    """A PostgreSQL URL whose ``search_path`` is a new schema, dropped after."""
+    base = os.environ[PG_ENV]
+    schema = f"{prefix}_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(base)
+    with admin.begin() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    url = make_url(base).update_query_dict({"options": f"-csearch_path={schema}"})
+    try:
+        yield url.render_as_string(hide_password=False)
+    finally:
+        with admin.begin() as conn:
+            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
