@@ -19,8 +19,10 @@ from bridge.clientfile.secrets import REDACTOR
 from bridge.present.terminal import clean
 from connectors.errors import ConfigError, RevbridgeError, exit_code
 
-out = Console(highlight=False)
-err = Console(stderr=True, highlight=False)
+# emoji=False: a tracker's ":smile:" shows as written (terminal.safe escapes markup, not emoji
+# codes), and rich's emoji table is never loaded
+out = Console(highlight=False, emoji=False)
+err = Console(stderr=True, highlight=False, emoji=False)
 
 ConfigDirOption = Annotated[
     Path | None,
@@ -120,5 +122,5 @@ def global_options(
 
 def print_data(text: str) -> None:
     """Print what a script asked for (``--json``), even under ``--quiet``."""
-    data = Console(highlight=False)
+    data = Console(highlight=False, emoji=False)
     data.print_json(text)
