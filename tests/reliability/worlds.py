@@ -17,9 +17,6 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
-
 from bridge.clientfile.load import load_client
 from bridge.clientfile.schema import ClientConfig
 from bridge.clientfile.secrets import spellings
@@ -31,6 +28,7 @@ from connectors.http import RetryPolicy
 from connectors.testing import fast_policy
 from connectors.testing.fakes import Fake, make_fake, tracker_table
 from tests.e2e import write_client_file
+from tests.pg_schema import pg_schema_url
 
 ROOT = Path(__file__).resolve().parents[2]
 TRACKERS = ("jira", "trello", "asana")
@@ -171,31 +169,13 @@ def seed(fake: Fake, people: People, *, team_tickets: int = 110, requests: int =
 #: the store a world opens when given none: "sqlite", or "pg" (a schema of its own on
 #: ``$REVBRIDGE_TEST_PG``); set per test by the ``store_backend`` fixture (conftest.py)
 BACKEND = "sqlite"
-PG_ENV = "REVBRIDGE_TEST_PG"
-
-
-@contextmanager
-def pg_schema_url() -> Iterator[str]:
-    """A PostgreSQL URL whose ``search_path`` is a new schema, dropped after."""
-    base = os.environ[PG_ENV]
-    schema = f"rb_rel_{secrets.token_hex(6)}"
-    admin = create_engine(base)
-    with admin.begin() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    url = make_url(base).update_query_dict({"options": f"-csearch_path={schema}"})
-    try:
-        yield url.render_as_string(hide_password=False)
-    finally:
-        with admin.begin() as conn:
-            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
 
 
 @contextmanager
 def backend_store(folder: Path, slug: str) -> Iterator[Store]:
     """A new store on :data:`BACKEND`, closed (and its schema dropped) after."""
     if BACKEND == "pg":
-        with pg_schema_url() as url:
+        with pg_schema_url("rb_rel") as url:
             store = Store.open(url)
             try:
                 yield store
