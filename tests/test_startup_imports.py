@@ -87,3 +87,29 @@ def test_status_loads_the_schema_and_database_libraries_only(tmp_path: Path) -> 
             "except SystemExit as exit:\n    assert not exit.code, exit.code")
     assert loaded_after(code) == {"sqlalchemy", "sqlmodel", "pydantic"}
     assert loaded_after(code, NOT_FOR_READING) == set()
+
+
+def revbridge(*args: str) -> subprocess.CompletedProcess[str]:
+    """``revbridge ARGS`` as the installed script runs it (``main()``), in a new interpreter."""
+    code = ("import sys\nfrom bridge.cli import app, main\n"
+            "try:\n    main()\nfinally:\n"
+            "    print([c.name for c in app.registered_commands],"
+            " [g.name for g in app.registered_groups])")
+    return subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True)
+
+
+def test_a_run_builds_only_the_command_it_runs(tmp_path: Path) -> None:
+    run = revbridge("config", "check", "--config-dir", str(a_client_file(tmp_path)))
+    assert run.returncode == 0, run.stderr
+    assert "OK" in run.stdout
+    assert run.stdout.splitlines()[-1] == "[] ['config']"
+
+
+def test_the_help_and_a_mistyped_command_still_see_every_command() -> None:
+    listing = revbridge("--help")
+    assert listing.returncode == 0, listing.stderr
+    for name in ("status", "explain", "sync", "invoice", "config", "outbox"):
+        assert f" {name} " in listing.stdout
+    typo = revbridge("statuss")
+    assert typo.returncode == 2
+    assert "Did you mean 'status'?" in typo.stderr
