@@ -18,7 +18,7 @@ The commands run with their bytecode cached, as in any installation (pip writes 
 files when it installs; an editable install writes them on first run): each command runs once
 untimed first, with ``PYTHONPYCACHEPREFIX`` in a temporary folder, so the checkout is left
 clean. ``--no-bytecode-cache`` keeps ``PYTHONDONTWRITEBYTECODE`` (revbridge's own modules are
-then compiled on every run: ~40 ms more for ``status``).
+then compiled on every run: ~60 ms more for ``status``).
 
     python bench/startup.py [--repeat 7] [--no-bytecode-cache]
 """
