@@ -12,21 +12,17 @@ from __future__ import annotations
 
 import os
 import sys
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import keyring
 import pytest
 from keyring.backends import fail
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
 
 import connectors
 from bridge.store import Store
 from tests.memory_keyring import MemoryKeyring
-
-PG_ENV = "REVBRIDGE_TEST_PG"
+from tests.pg_schema import PG_ENV, pg_schema_url
 
 
 @pytest.fixture(autouse=True)
@@ -70,20 +66,10 @@ def toy_tracker(tmp_path: Path) -> Iterator[str]:
 @pytest.fixture
 def pg_url() -> Iterator[str]:
     """A PostgreSQL URL whose ``search_path`` is a schema made for this test, dropped after."""
-    base = os.environ.get(PG_ENV)
-    if not base:
+    if not os.environ.get(PG_ENV):
         pytest.skip(f"{PG_ENV} is not set")
-    schema = f"rb_test_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(base)
-    with admin.begin() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    url = make_url(base).update_query_dict({"options": f"-csearch_path={schema}"})
-    try:
-        yield url.render_as_string(hide_password=False)
-    finally:
-        with admin.begin() as conn:
-            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
+    with pg_schema_url() as url:
+        yield url
 
 
 @pytest.fixture(params=["sqlite", pytest.param("pg", marks=pytest.mark.postgres)])

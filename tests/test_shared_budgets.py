@@ -73,15 +73,22 @@ def test_two_clients_on_one_token_share_its_budget(fake: FakeTrello) -> None:
     assert not any(fake.token in part or fake.key in part for k in keys for part in k)
 
 
-def test_a_429_holds_every_client_on_the_token(fake: FakeTrello) -> None:
-    first, second = client(fake), client(fake)
-    fake.inject(Fault("429", retry_after=2.0, path_contains="/actions"))
-    pulled = threading.Thread(target=lambda: drain(first.pull(None)))
+def pull_into_a_429(fake: FakeTrello, connector: TrelloConnector,
+                    retry_after: float) -> threading.Thread:
+    """Start ``connector``'s full pull in a thread; return once the fake has answered it 429."""
+    fake.inject(Fault("429", retry_after=retry_after, path_contains="/actions"))
+    pulled = threading.Thread(target=lambda: drain(connector.pull(None)))
     pulled.start()
     deadline = time.monotonic() + 20
     while not [r for r in fake.log if r.status == 429]:
         assert time.monotonic() < deadline, "the fault was never served"
         time.sleep(0.01)
+    return pulled
+
+
+def test_a_429_holds_every_client_on_the_token(fake: FakeTrello) -> None:
+    first, second = client(fake), client(fake)
+    pulled = pull_into_a_429(fake, first, retry_after=2.0)
     began = time.monotonic()
     before = len(fake.log)
     drain(second.pull(None))  # asks nothing until the hold the first client got has passed
@@ -96,13 +103,7 @@ def test_the_same_token_on_another_tracker_is_not_held(fake: FakeTrello) -> None
     with FakeTrello(token=fake.token) as elsewhere:  # same token string, another base URL
         assert isinstance(elsewhere, FakeTrello)
         held, free = client(fake), client(elsewhere)
-        fake.inject(Fault("429", retry_after=3.0, path_contains="/actions"))
-        pulled = threading.Thread(target=lambda: drain(held.pull(None)))
-        pulled.start()
-        deadline = time.monotonic() + 20
-        while not [r for r in fake.log if r.status == 429]:
-            assert time.monotonic() < deadline, "the fault was never served"
-            time.sleep(0.01)
+        pulled = pull_into_a_429(fake, held, retry_after=3.0)
         began = time.monotonic()
         drain(free.pull(None))
         assert time.monotonic() - began < 1.5

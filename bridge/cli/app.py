@@ -19,8 +19,10 @@ from bridge.clientfile.secrets import REDACTOR
 from bridge.present.terminal import clean
 from connectors.errors import ConfigError, RevbridgeError, exit_code
 
-out = Console(highlight=False)
-err = Console(stderr=True, highlight=False)
+# emoji=False: a tracker's ":smile:" shows as written (terminal.safe escapes markup, not emoji
+# codes), and rich's emoji table is never loaded
+out = Console(highlight=False, emoji=False)
+err = Console(stderr=True, highlight=False, emoji=False)
 
 ConfigDirOption = Annotated[
     Path | None,
@@ -90,6 +92,17 @@ app = typer.Typer(
 )
 
 
+def register_only(name: str) -> None:
+    """Leave only the command or command group ``name`` on the app, when there is one by that
+    name (else change nothing: an option, a typo, the help need them all). typer turns each
+    registered command's signature into click options before parsing the command line, ~15 ms
+    for all of them; a run needs only its own."""
+    commands = [c for c in app.registered_commands if c.name == name]
+    groups = [g for g in app.registered_groups if g.name == name]
+    if commands or groups:
+        app.registered_commands, app.registered_groups = commands, groups
+
+
 def _print_version(value: bool) -> None:
     if value:
         from bridge import __version__
@@ -120,5 +133,5 @@ def global_options(
 
 def print_data(text: str) -> None:
     """Print what a script asked for (``--json``), even under ``--quiet``."""
-    data = Console(highlight=False)
+    data = Console(highlight=False, emoji=False)
     data.print_json(text)

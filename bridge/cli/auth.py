@@ -111,7 +111,7 @@ def status(
     from rich.table import Table
 
     from bridge.clientfile.load import client_paths, load_client
-    from bridge.present.tracker_map import safe
+    from bridge.present.terminal import safe
     from bridge.sync.connect import build_connector
 
     table = Table("client", "reference", "resolves", "accepted as")

@@ -15,7 +15,8 @@ from rich.table import Table
 from bridge.clientfile.online_check import matches, proposed_state
 from bridge.clientfile.secrets import check_keyring, default_keyring_ref, parse_ref, resolve
 from bridge.clientfile.write import STATES, NewClient, machine_timezone
-from bridge.present.tracker_map import person_line, safe
+from bridge.present.terminal import safe
+from bridge.present.tracker_map import person_line
 from connectors.base import Connector, TrackerMap, TrackerPerson
 from connectors.errors import ConfigError
 

@@ -16,7 +16,6 @@ import typer
 from typer.core import TyperGroup
 
 from bridge.cli.app import ClientArgument, ConfigDirOption, DbOption, RevbridgeGroup, app, out
-from bridge.clientfile.load import find_client, load_client
 
 if TYPE_CHECKING:
     from bridge.engine.invoicing import Invoice
@@ -58,6 +57,7 @@ def issue_invoice(
 ) -> None:
     """Bill the overage up to --through that no earlier invoice billed (the default command)."""
     from bridge.billing.invoices import issue
+    from bridge.clientfile.load import find_client, load_client
     from bridge.store import Store
     from bridge.sync.run import default_lock_wait
     from connectors.errors import ConfigError
@@ -96,6 +96,7 @@ def list_invoices(
     from rich.text import Text
 
     from bridge.billing.invoices import invoices_of
+    from bridge.clientfile.load import find_client, load_client
     from bridge.present.invoice_view import money
     from bridge.store import Store
 

@@ -12,7 +12,6 @@ from typing import TYPE_CHECKING, Annotated, cast
 import typer
 
 from bridge.cli.app import ClientArgument, ConfigDirOption, DbOption, SettingsOption, app
-from bridge.clientfile.load import find_client, load_client
 from connectors.errors import ConfigError
 
 if TYPE_CHECKING:
@@ -53,6 +52,7 @@ def report(
     billed beyond it, the invoices, out-of-scope and late requests.
     """
     from bridge.billing.invoices import summary
+    from bridge.clientfile.load import find_client, load_client
     from bridge.clientfile.settings import load_settings
     from bridge.present.report import LANGUAGES, Period, build_report, render_bytes
     from bridge.store import Store

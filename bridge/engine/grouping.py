@@ -9,12 +9,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
-
-from croniter import croniter
 
 from bridge.clientfile.schema import Rounds
 from bridge.engine.classify import Draft
+
+if TYPE_CHECKING:
+    from croniter import croniter
 
 MICROSECOND = timedelta(microseconds=1)
 
@@ -141,6 +143,8 @@ class Slots:
             if self._slot >= moment:
                 return self._slot
             self._slot = self._next()
+        from croniter import croniter  # here: only rounds on a cron schedule need it
+
         start = moment.astimezone(self.zone) - MICROSECOND
         self._iterator = croniter(self.cron, start)
         self._slot = self._next()

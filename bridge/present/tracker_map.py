@@ -1,25 +1,18 @@
 """What a token sees (``revbridge discover``), as rich tables.
 
-Every string in a :class:`TrackerMap` comes from the tracker: control characters are shown as
-escapes and rich markup is escaped, so a name cannot move the cursor or restyle the terminal.
+Every string in a :class:`TrackerMap` comes from the tracker: it goes through
+:func:`bridge.present.terminal.safe` (control sequences removed, rich markup escaped), so a name
+cannot move the cursor or restyle the terminal.
 """
 
 from __future__ import annotations
 
 from rich.console import Console
-from rich.markup import escape
 from rich.table import Table
 
 from bridge.clientfile.online_check import proposed_state
+from bridge.present.terminal import safe
 from connectors.base import TrackerMap, TrackerPerson
-
-
-def safe(text: str | None) -> str:
-    """``text`` fit for the terminal: non-printable characters escaped, markup escaped."""
-    if text is None:
-        return ""
-    shown = "".join(ch if ch.isprintable() else f"\\x{ord(ch):02x}" for ch in text)
-    return escape(shown)
 
 
 def person_line(person: TrackerPerson) -> str:

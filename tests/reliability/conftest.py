@@ -19,6 +19,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.pg_schema import PG_ENV
 from tests.reliability import secret_scan, worlds
 from tests.reliability.worlds import SECRETS, SHARED_FOLDERS
 
@@ -27,8 +28,8 @@ from tests.reliability.worlds import SECRETS, SHARED_FOLDERS
 def store_backend(request: pytest.FixtureRequest) -> Iterator[str]:
     """Worlds of the test open their store on SQLite, then on PostgreSQL (skipped without
     ``$REVBRIDGE_TEST_PG``): ``pytestmark = pytest.mark.usefixtures("store_backend")``."""
-    if request.param == "pg" and not os.environ.get(worlds.PG_ENV):
-        pytest.skip(f"{worlds.PG_ENV} is not set")
+    if request.param == "pg" and not os.environ.get(PG_ENV):
+        pytest.skip(f"{PG_ENV} is not set")
     worlds.BACKEND = request.param
     yield request.param
     worlds.BACKEND = "sqlite"

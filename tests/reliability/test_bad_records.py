@@ -28,15 +28,14 @@ from bridge.present.notices import DEFAULT_TEXTS, find_marker
 from bridge.store import Store
 from bridge.sync.run import SyncOptions, sync_client
 from connectors.testing.fakes.asana import FakeAsana
+from tests.pg_schema import PG_ENV, pg_schema_url
 from tests.reliability.worlds import (
-    PG_ENV,
     SHARED_FOLDERS,
     TRACKERS,
     add_people,
     client_table,
     load_world_config,
     new_fake,
-    pg_schema_url,
     policy,
 )
 
@@ -212,7 +211,7 @@ def shared_store(request: pytest.FixtureRequest,
     if request.param == "pg":
         if not os.environ.get(PG_ENV):
             pytest.skip(f"{PG_ENV} is not set")
-        with pg_schema_url() as url:
+        with pg_schema_url("rb_rel") as url:
             store = Store.open(url)
             yield store, folder
             store.close()

@@ -17,8 +17,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import Engine
 
 from bridge.clientfile.load import load_client
 from bridge.clientfile.schema import ClientConfig
@@ -30,6 +29,7 @@ from bridge.sync.run import RunSummary, SyncOptions, sync_client, sync_outcome
 from connectors.http import RetryPolicy
 from connectors.testing import fast_policy
 from connectors.testing.fakes import Fake, make_fake, tracker_table
+from tests import pg_schema
 from tests.e2e import write_client_file
 from tests.reliability import secret_scan
 
@@ -172,30 +172,23 @@ def seed(fake: Fake, people: People, *, team_tickets: int = 110, requests: int =
 #: the store a world opens when given none: "sqlite", or "pg" (a schema of its own on
 #: ``$REVBRIDGE_TEST_PG``); set per test by the ``store_backend`` fixture (conftest.py)
 BACKEND = "sqlite"
-PG_ENV = "REVBRIDGE_TEST_PG"
+PG_ENV = pg_schema.PG_ENV
 
 
 #: secrets found in PostgreSQL schemas before they were dropped (the secret scan reports them)
 DATABASE_LEAKS: list[str] = []
 
 
+def _scan_schema(admin: Engine, schema: str) -> None:
+    DATABASE_LEAKS.extend(secret_scan.in_schema(SECRETS, admin, schema))
+
+
 @contextmanager
 def pg_schema_url() -> Iterator[str]:
     """A PostgreSQL URL whose ``search_path`` is a new schema; its rows are searched for
     :data:`SECRETS` (into :data:`DATABASE_LEAKS`), then it is dropped."""
-    base = os.environ[PG_ENV]
-    schema = f"rb_rel_{secrets.token_hex(6)}"
-    admin = create_engine(base)
-    with admin.begin() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    url = make_url(base).update_query_dict({"options": f"-csearch_path={schema}"})
-    try:
-        yield url.render_as_string(hide_password=False)
-    finally:
-        DATABASE_LEAKS.extend(secret_scan.in_schema(SECRETS, admin, schema))
-        with admin.begin() as conn:
-            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
+    with pg_schema.pg_schema_url("rb_rel", before_drop=_scan_schema) as url:
+        yield url
 
 
 @contextmanager
