@@ -258,3 +258,17 @@ def test_discover_escapes_hostile_names(tmp_path: Path) -> None:
     assert "\x1b" not in result.output and "[2J" not in result.output
     # the sequences gone, the markup and the emoji code shown as written
     assert "Eve Red [bold]x[/bold] :smile:" in result.output
+
+
+def test_discover_lists_the_priorities_a_client_file_can_map(tmp_path: Path) -> None:
+    with make_fake("jira") as fake:
+        fake.add_priority("Urgente \x1b[31m[bold]now[/bold]")
+        table = play_story(fake).client_file(tracker_table("jira", fake, f"env:{TOKEN_ENV}"))
+        path = write_client_file(tmp_path, table)
+        result = runner.invoke(app, ["discover", str(path)],
+                               env={TOKEN_ENV: fake.token, "COLUMNS": "250"})
+    assert result.exit_code == 0, result.output
+    line = next(line for line in result.output.splitlines() if line.startswith("Priorities"))
+    assert line.startswith("Priorities (for [sla.priorities]): ")
+    assert all(name in line for name in fake.priorities[:-1])
+    assert "Urgente [bold]now[/bold]" in line and "\x1b" not in line

@@ -52,3 +52,10 @@ def print_map(console: Console, found: TrackerMap) -> None:
     console.print(people)
     labels = ", ".join(safe(label) for label in found.labels) or "(none)"
     console.print(f"[bold]Labels[/bold]: {labels}")
+    if found.priorities is not None:
+        names = ", ".join(safe(name) for name in found.priorities) or "(none)"
+        console.print(f"[bold]Priorities[/bold] (for \\[sla.priorities]): {names}")
+    for field, options in found.custom_fields or ():
+        listed = ", ".join(safe(option) for option in options) or "(none)"
+        console.print(f"[bold]Field {safe(field)}[/bold] (\\[sla].priority_field when it holds "
+                      f"the priority): {listed}")
