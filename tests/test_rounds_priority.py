@@ -9,6 +9,7 @@ import pytest
 
 from bridge.clientfile.load import read_client
 from tests.ledger_builders import CLAIRE, at, ledger, move, only, ticket
+from tests.toy_connector import TOY_CLIENT_FILE
 
 PRIORITIES = {"Highest": "4h", "High": "1d", "Low": "3d"}
 
@@ -92,16 +93,7 @@ def test_a_reopen_takes_the_tickets_priority_now() -> None:
     assert (reopen.priority, reopen.due_at) == ("High", at(3, 18))
 
 
-GOOD = """
-client = "acme"
-[tracker]
-type = "toy"
-url = "http://127.0.0.1:1"
-project = "WEB"
-token = "env:ACME_TOKEN"
-[quote]
-rounds_included = 2
-"""
+GOOD = TOY_CLIENT_FILE
 
 
 def test_an_unknown_duration_in_sla_priorities_names_its_key(tmp_path: Path,

@@ -11,6 +11,7 @@ from bridge.clientfile.load import read_client
 from bridge.engine.ledger import Ledger
 from connectors.base import StatusChange, StatusMap, Ticket, TrackerSettings
 from tests.ledger_builders import CLAIRE, ME, NOW, at, ledger, move, only, ticket
+from tests.toy_connector import TOY_CLIENT_FILE
 
 WAITING = "Waiting for client"
 STATUSES = StatusMap(open=("To Do",), in_progress=("In Progress",), delivered=("In Review",),
@@ -135,18 +136,9 @@ def test_waiting_several_times_adds_up() -> None:
 def test_a_waiting_status_listed_under_another_state_is_a_config_error(
         tmp_path: Path, toy_tracker: str) -> None:
     path = tmp_path / "acme.toml"
-    path.write_text("""
-client = "acme"
-[tracker]
-type = "toy"
-url = "http://127.0.0.1:1"
-project = "WEB"
-token = "env:ACME_TOKEN"
-[tracker.statuses]
+    path.write_text(TOY_CLIENT_FILE + """[tracker.statuses]
 in_progress = ["Doing", "On hold"]
 waiting = ["On hold", "Blocked"]
-[quote]
-rounds_included = 2
 """)
     config, problems = read_client(path)
     assert config is None

@@ -20,17 +20,10 @@ from bridge.daemon.schedule import (
     period,
     trigger_for,
 )
+from tests.toy_connector import TOY_CLIENT_FILE
 
 PARIS = ZoneInfo("Europe/Paris")
-CLIENT_FILE = """client = "acme"
-[tracker]
-type = "toy"
-url = "http://127.0.0.1:1"
-project = "WEB"
-token = "env:ACME_TOKEN"
-[quote]
-rounds_included = 2
-"""
+CLIENT_FILE = TOY_CLIENT_FILE
 
 
 def test_numeric_weekdays_follow_standard_cron_not_apscheduler() -> None:

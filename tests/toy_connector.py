@@ -56,3 +56,15 @@ class ToyConnector:
 
     def find_comment(self, ticket_id: str, marker: str) -> str | None:
         return None
+
+
+#: a minimal client file on the toy tracker (``toy_tracker`` fixture; token in ``ACME_TOKEN``)
+TOY_CLIENT_FILE = """client = "acme"
+[tracker]
+type = "toy"
+url = "http://127.0.0.1:1"
+project = "WEB"
+token = "env:ACME_TOKEN"
+[quote]
+rounds_included = 2
+"""
