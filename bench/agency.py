@@ -103,15 +103,19 @@ def run_worker(args: argparse.Namespace) -> None:
         configs.append(config)
     store = Store.open(args.db)
     share_budgets(store.engine)
-    options = SyncOptions(lock_timeout=0.0)
-
     def one(config: Any) -> str:
-        # the daemon's spread rule: another daemon synced it well this period
-        if synced_lately(store, config.client, period(config.schedule, config.zone)):
+        # the daemon's spread rule: another daemon synced it well this period (asked again
+        # once the lock is held, as the daemon does)
+        seconds = period(config.schedule, config.zone)
+        if synced_lately(store, config.client, seconds):
             return "recent"
+        options = SyncOptions(lock_timeout=0.0, skip_once_locked=lambda: synced_lately(
+            store, config.client, seconds) is not None)
         result = sync_outcome(config, store, options)
         if isinstance(result.error, LockTimeout):
             return "locked"
+        if result.summary is not None and result.summary.outcome == "skipped":
+            return "recent"
         requests = result.summary.requests_made if result.summary else 0
         return f"{'failed' if result.error else 'ok'} {requests}"
 

@@ -7,11 +7,16 @@ import itertools
 import json
 from pathlib import Path
 
+import pytest
+
+from bridge.clientfile.load import load_client
 from bridge.daemon.fair import synced_lately
 from bridge.store import Store
+from bridge.sync.run import SyncOptions, sync_outcome
 from connectors.testing.fakes.base import Fault
+from tests.crash import crash_world
 from tests.daemon_world import daemon_world, wait_for
-from tests.e2e import write_client_file
+from tests.e2e import TOKEN_ENV, write_client_file
 
 PERIOD = 3.0  # seconds: the healthy client's schedule
 
@@ -62,3 +67,30 @@ def test_a_client_synced_or_being_synced_lately_is_left_to_the_other_daemon(
     assert age is not None and 0 <= age < 1800
     # half a period later, its own daemon's turn has come again
     assert synced_lately(store, "acme", 1e-6) is None
+
+
+def test_a_client_another_daemon_synced_while_this_one_waited_for_the_lock_is_skipped(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The daemon asks "synced lately?" again once it holds the lock: both daemons looked
+    before either had written its run row, and the one that waited must not sync again."""
+    with crash_world("jira", tmp_path) as world:
+        monkeypatch.setenv(TOKEN_ENV, world.fake.token)
+        config = load_client(world.config_dir / "demo.toml")
+        hour = 3600.0
+        asked: list[bool] = []
+
+        def lately() -> bool:
+            asked.append(synced_lately(store, "demo", hour) is not None)
+            return asked[-1]
+
+        with Store.open(world.db) as store:
+            first = sync_outcome(config, store, SyncOptions(skip_once_locked=lately))
+            assert first.error is None and first.summary is not None
+            assert first.summary.outcome == "ok" and asked == [False]
+            requests, run = len(world.fake.log), store.last_run("demo")
+            second = sync_outcome(config, store, SyncOptions(skip_once_locked=lately))
+            assert second.error is None and second.summary is not None
+            assert second.summary.outcome == "skipped" and asked == [False, True]
+            assert len(world.fake.log) == requests  # the tracker was not asked
+            assert store.last_run("demo") == run  # no run recorded

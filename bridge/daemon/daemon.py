@@ -38,6 +38,7 @@ from bridge.daemon.schedule import (
     first_interval_run,
     jitter_for,
     period,
+    seconds_text,
     trigger_for,
 )
 from bridge.present.ledger_view import held_text
@@ -95,13 +96,6 @@ def when(moment: datetime | None) -> str:
 
 def describe(schedule: Schedule, zone: str) -> str:
     return f"every {schedule.every}" if schedule.cron is None else f"cron {schedule.cron!r} {zone}"
-
-
-def seconds_text(seconds: float) -> str:
-    for unit, size in (("h", 3600), ("m", 60)):
-        if seconds >= size:
-            return f"{seconds / size:.4g}{unit}"
-    return f"{seconds:.3g}s"
 
 
 class Daemon:
@@ -322,8 +316,8 @@ class Daemon:
 
     def _sync_in_turn(self, slug: str, job: ClientJob) -> None:
         """Sync unless the client's tracker already holds its share of the workers."""
-        age = synced_lately(self.store, slug, period(job.config.schedule, job.config.zone))
-        if age is not None:
+        seconds = period(job.config.schedule, job.config.zone)
+        if (age := synced_lately(self.store, slug, seconds)) is not None:
             log.debug("%s: skipped: its last sync began %.1fs ago, under half a period", slug, age,
                       extra={"client": slug, "event": "skipped"})
             return
@@ -336,13 +330,15 @@ class Daemon:
                         extra={"client": slug, "event": "skipped"})
             return
         try:
-            self._sync(slug, job)
+            self._sync(slug, job, seconds)
         finally:
             self._gate.leave(endpoint)
 
-    def _sync(self, slug: str, job: ClientJob) -> None:
+    def _sync(self, slug: str, job: ClientJob, seconds: float) -> None:
+        # synced lately again once locked: another daemon may have synced it while we waited
         options = SyncOptions(lock_timeout=self.options.lock_timeout, stop=self._stopping,
-                              stop_reason="the daemon is stopping")
+                              stop_reason="the daemon is stopping", skip_once_locked=lambda:
+                              synced_lately(self.store, slug, seconds) is not None)
         failure: Exception | None
         summary: RunSummary | None = None
         try:
@@ -351,8 +347,9 @@ class Daemon:
             log.exception("%s: sync crashed: %s", slug, exc, extra={"client": slug})
             failure = exc
         else:
-            if isinstance(result.error, LockTimeout):
-                log.debug("%s: skipped: another process is syncing this client", slug,
+            if isinstance(result.error, LockTimeout) or (
+                    result.summary is not None and result.summary.outcome == "skipped"):
+                log.debug("%s: skipped: another process is syncing it or just did", slug,
                           extra={"client": slug, "event": "skipped"})
                 return
             failure, summary = result.error, result.summary

@@ -85,3 +85,11 @@ def first_interval_run(seconds: float, last_start: datetime | None, now: datetim
 def backoff_delay(seconds: float, failures: int) -> float:
     """How long a client waits after ``failures`` failures in a row (exponential, capped)."""
     return float(min(seconds * 2 ** max(failures, 0), max(BACKOFF_CAP, seconds)))
+
+
+def seconds_text(seconds: float) -> str:
+    """A delay for the log: ``45s``, ``1.5m``, ``2h``."""
+    for unit, size in (("h", 3600), ("m", 60)):
+        if seconds >= size:
+            return f"{seconds / size:.4g}{unit}"
+    return f"{seconds:.3g}s"

@@ -73,6 +73,10 @@ class SyncOptions:
     stop_reason: str = "the sync was asked to stop"
     #: called once when another process holds the client's lock and this sync waits for it
     on_lock_wait: Callable[[], None] | None = None
+    #: asked once the lock is held, before the run starts: True skips this sync (outcome
+    #: ``skipped``, nothing recorded) — the daemon's "synced lately", which another daemon may
+    #: have made true while this one waited for the lock
+    skip_once_locked: Callable[[], bool] | None = None
 
 
 @dataclass
@@ -80,7 +84,7 @@ class RunSummary:
     """What one sync did; printed by ``sync`` and ``sync --json``."""
 
     client: str
-    outcome: str = "running"  # ok | failed
+    outcome: str = "running"  # ok | failed | skipped
     started_at: str = ""
     seconds: float = 0.0
     pages: int = 0
@@ -142,6 +146,9 @@ def _sync(config: ClientConfig, store: Store, options: SyncOptions,
     summary.started_at = datetime.now(UTC).isoformat()
     began = time.monotonic()
     with store.lock(client, timeout=options.lock_timeout, on_wait=options.on_lock_wait):
+        if options.skip_once_locked is not None and options.skip_once_locked():
+            summary.outcome = "skipped"
+            return summary
         run = store.start_run(client)
         connector: Connector | None = None
         try:
