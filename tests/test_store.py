@@ -20,6 +20,7 @@ from bridge.store.models import OutboxRow, TicketRow
 from bridge.store.rows import change_id
 from connectors.base import Comment, Person, StatusChange, Ticket, TicketBundle, TimeEntry
 from connectors.errors import ConfigError, LockTimeout, StoreError
+from tests.migrations import at_revision
 from tests.store_reads import bridge_comment_ids, run_count
 
 T0 = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
@@ -384,22 +385,11 @@ def test_ticket_histories_give_the_stored_tickets_and_their_moves_only(store: St
 
 
 def test_migration_0004_keeps_stored_time_entries(store_url: str) -> None:
-    from alembic import command
-    from alembic.config import Config
-
-    from bridge.store.db import MIGRATIONS, create
-
-    engine = create(store_url)
-    config = Config()
-    config.set_main_option("script_location", str(MIGRATIONS))
-    with engine.begin() as connection:
-        config.attributes["connection"] = connection
-        command.upgrade(config, "0003")
+    with at_revision(store_url, "0003") as connection:
         connection.execute(text(
             "INSERT INTO time_entries (client, remote_id, ticket_id, at, by_id, by_name, "
             "by_email, seconds) VALUES ('acme', 'w1', '1', :at, 'acc-me', 'Me', NULL, 5400)"),
             {"at": datetime(2026, 3, 2, 11, 30)})
-    engine.dispose()
     store = Store.open(store_url)  # migrates to the head
     try:
         assert store.load_records("acme").time_entries == (

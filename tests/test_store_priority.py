@@ -10,6 +10,7 @@ from sqlalchemy import inspect, text
 
 from bridge.store import Store
 from connectors.base import TicketBundle
+from tests.migrations import at_revision
 from tests.test_store import ANA, bundle
 
 
@@ -30,24 +31,13 @@ def test_priority_and_custom_fields_round_trip(store: Store) -> None:
 
 
 def test_migration_0008_keeps_stored_tickets(store_url: str) -> None:
-    from alembic import command
-    from alembic.config import Config
-
-    from bridge.store.db import MIGRATIONS, create
-
-    engine = create(store_url)
-    config = Config()
-    config.set_main_option("script_location", str(MIGRATIONS))
-    with engine.begin() as connection:
-        config.attributes["connection"] = connection
-        command.upgrade(config, "0007")
+    with at_revision(store_url, "0007") as connection:
         connection.execute(text(
             "INSERT INTO tickets (client, remote_id, key, url, title, status, labels, "
             "created_at, updated_at, requester_id, requester_name, requester_email, deleted) "
             "VALUES ('acme', '7', 'WEB-7', 'https://t.example/WEB-7', 'Old', 'To Do', "
             "'[\"bug\"]', :at, :at, 'acc-ana', 'Ana Client', 'ana@client.example', :no)"),
             {"at": datetime(2026, 3, 2, 11, 30), "no": False})
-    engine.dispose()
     store = Store.open(store_url)  # migrates to the head
     try:
         [ticket] = store.load_records("acme").tickets
@@ -56,10 +46,6 @@ def test_migration_0008_keeps_stored_tickets(store_url: str) -> None:
         assert ticket.priority is None and ticket.custom_fields == ()
     finally:
         store.close()
-    engine = create(store_url)
-    with engine.begin() as connection:  # and back: 0008 undoes cleanly
-        config.attributes["connection"] = connection
-        command.downgrade(config, "0007")
+    with at_revision(store_url, "0007", down=True) as connection:  # 0008 undoes cleanly
         columns = {c["name"] for c in inspect(connection).get_columns("tickets")}
         assert "priority" not in columns and "custom_fields" not in columns
-    engine.dispose()
