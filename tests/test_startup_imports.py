@@ -1,5 +1,6 @@
 """What a command loads before it runs: the help and the client-file check load no tracker
-library, no database library and no scheduler; opening a migrated store loads no Alembic.
+library, no database library and no scheduler; opening a migrated store loads no Alembic, and
+``status`` on a migrated SQLite store loads no database library at all.
 
 The time these take is measured by bench/startup.py (figures in docs/PERFORMANCE.md); this file
 checks the imports that time depends on, as a fresh interpreter sees them.
@@ -78,15 +79,26 @@ def test_a_migrated_store_opens_without_alembic(tmp_path: Path) -> None:
     assert loaded_after(code) == {"sqlalchemy", "sqlmodel", "pydantic"}
 
 
-def test_status_loads_the_schema_and_database_libraries_only(tmp_path: Path) -> None:
+def test_status_on_a_sqlite_store_loads_the_schema_library_only(tmp_path: Path) -> None:
     folder = a_client_file(tmp_path)
     url = f"sqlite:///{tmp_path / 'store.db'}"
     Store.open(url).close()
+    for command in (["status", "acme"], ["status", "acme", "--json"], ["status"]):
+        code = ("from bridge.cli import app\n"
+                f"try:\n    app({[*command, '--config-dir', str(folder), '--db', url]!r})\n"
+                "except SystemExit as exit:\n    assert not exit.code, exit.code")
+        assert loaded_after(code) == {"pydantic"}, command
+        assert loaded_after(code, NOT_FOR_READING) == set()
+
+
+def test_status_on_a_new_store_creates_it_with_the_database_libraries(tmp_path: Path) -> None:
+    folder = a_client_file(tmp_path)
+    url = f"sqlite:///{tmp_path / 'store.db'}"
     code = ("from bridge.cli import app\n"
             f"try:\n    app(['status', 'acme', '--config-dir', {str(folder)!r}, '--db', {url!r}])\n"
             "except SystemExit as exit:\n    assert not exit.code, exit.code")
-    assert loaded_after(code) == {"sqlalchemy", "sqlmodel", "pydantic"}
-    assert loaded_after(code, NOT_FOR_READING) == set()
+    assert loaded_after(code) >= {"sqlalchemy", "sqlmodel", "pydantic"}
+    assert (tmp_path / "store.db").exists()
 
 
 def revbridge(*args: str) -> subprocess.CompletedProcess[str]:

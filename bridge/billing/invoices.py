@@ -7,7 +7,6 @@ from datetime import UTC, date, datetime
 from bridge.clientfile.schema import ClientConfig
 from bridge.engine.invoicing import (
     Invoice,
-    Line,
     Summary,
     cutoff,
     invoice_lines,
@@ -20,14 +19,8 @@ from bridge.store import Store
 from bridge.store.derive import OutboxIndex, ledger_input
 from bridge.store.invoices import NumberTaken, add_invoice, client_invoices, next_number
 from bridge.store.models import InvoiceRow
+from bridge.store.reading import invoice_from_row
 from connectors.errors import ConfigError
-
-
-def from_row(row: InvoiceRow) -> Invoice:
-    lines = tuple(Line(str(item["key"]), int(item["cents"]), int(item["billed_before"]),
-                       int(item["seconds"]), int(item["rounds"])) for item in row.lines)
-    return Invoice(row.number, row.client, date.fromisoformat(row.through), row.issued_at,
-                   lines, row.currency, row.voided_at, row.void_reason)
 
 
 def to_row(invoice: Invoice) -> InvoiceRow:
@@ -41,7 +34,7 @@ def to_row(invoice: Invoice) -> InvoiceRow:
 
 def invoices_of(store: Store, client: str) -> list[Invoice]:
     """The client's invoices, void ones included, oldest first."""
-    return [from_row(row) for row in client_invoices(store, client)]
+    return [invoice_from_row(row) for row in client_invoices(store, client)]
 
 
 def summary(store: Store, ledger: Ledger) -> Summary:

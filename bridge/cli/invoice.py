@@ -124,9 +124,9 @@ def show_invoice(number: NumberArgument,
                  as_json: Annotated[bool, typer.Option("--json", help="As JSON.")] = False,
                  db: DbOption = None) -> None:
     """One invoice and its lines."""
-    from bridge.billing.invoices import from_row
     from bridge.store import Store
     from bridge.store.invoices import find_invoice
+    from bridge.store.reading import invoice_from_row
     from connectors.errors import ConfigError
 
     with Store.open(db) as store:
@@ -134,7 +134,7 @@ def show_invoice(number: NumberArgument,
     if row is None:
         raise ConfigError([f"no invoice numbered {number}: "
                            "`revbridge invoice list CLIENT` shows the numbers"])
-    invoice = from_row(row)
+    invoice = invoice_from_row(row)
     if as_json:
         out.print_json(json.dumps(invoice.as_json()))
     else:

@@ -21,7 +21,7 @@ from connectors.errors import ConfigError
 
 if TYPE_CHECKING:
     from bridge.clientfile.schema import ClientConfig
-    from bridge.store import Store
+    from bridge.store.reading import RecordReads
 
 
 @app.command("status")
@@ -37,19 +37,19 @@ def status(
     Without CLIENT, a broken client file is reported (stderr) and the other clients are shown;
     the exit code is then the worst one (2).
     """
-    from bridge.billing.invoices import summary
     from bridge.clientfile.load import configs_named
+    from bridge.engine.invoicing import summarize
     from bridge.present.invoice_view import status_rows
     from bridge.present.ledger_view import ledger_to_json, render_status
-    from bridge.store import Store
     from bridge.store.derive import ledger_for
+    from bridge.store.reading import open_for_reading
 
     named = configs_named([client] if client else [], config_dir)
     if client is not None and isinstance(named[0][1], ConfigError):
         raise named[0][1]  # the one client asked for: its problems are the command's error
     worst = 0
     results: list[dict[str, Any]] = []
-    with Store.open(db) as store:
+    with open_for_reading(db) as store:
         for _, config in named:
             if isinstance(config, ConfigError):
                 worst = max(worst, report(config))
@@ -57,17 +57,16 @@ def status(
             ledger = ledger_for(store, config)
             run = store.last_run(config.client, outcome="ok")
             last_sync = run.finished_at if run is not None else None
-            billing = summary(store, ledger)
+            billing = summarize(ledger, store.invoices(config.client))
             if as_json:
                 results.append({**ledger_to_json(ledger, last_sync), **billing.as_json()})
             else:
                 held = store.held_counts([config.client]).get(config.client, 0)
                 out.print(render_status(ledger, last_sync, status_rows(billing), held))
             if not as_json and store.last_run(config.client) is None:
-                where = store.engine.url.render_as_string(hide_password=True)
                 err.print(f"note: {config.client} has never been synced into the database "
-                          f"{where}: run `revbridge sync {config.client}` (or pass the --db "
-                          "that your syncs use)", markup=False, soft_wrap=True)
+                          f"{store.where()}: run `revbridge sync {config.client}` (or pass the "
+                          "--db that your syncs use)", markup=False, soft_wrap=True)
     if as_json:
         print_data(json.dumps(results[0] if client is not None else results))
     if worst:
@@ -85,18 +84,18 @@ def explain(
     """Why a request is in its round, with the events behind it and what it costs."""
     from bridge.clientfile.load import find_client, load_client
     from bridge.present.ledger_view import explain as explain_request
-    from bridge.store import Store
     from bridge.store.derive import ledger_for
+    from bridge.store.reading import open_for_reading
 
     config = load_client(find_client(client, config_dir))
-    with Store.open(db) as store:
+    with open_for_reading(db) as store:
         ledger = ledger_for(store, config)
         if not ledger.find(ticket):
             raise ConfigError([_not_a_request(store, config, ticket)])
     out.print(explain_request(ledger, ticket), markup=False)
 
 
-def _not_a_request(store: Store, config: ClientConfig, ticket: str) -> str:
+def _not_a_request(store: RecordReads, config: ClientConfig, ticket: str) -> str:
     from bridge.engine.classify import why_not_a_request
 
     stored = [t for t in store.load_records(config.client, comments=False).tickets

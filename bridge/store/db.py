@@ -13,7 +13,6 @@ import hashlib
 import importlib.util
 import logging
 import os
-import re
 import sqlite3
 import tempfile
 import time
@@ -26,10 +25,10 @@ from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
+from bridge.store.revisions import MIGRATIONS, head_revision
 from connectors.errors import ConfigError, LockTimeout, StoreError
 
 log = logging.getLogger(__name__)
-MIGRATIONS = Path(__file__).with_name("migrations")
 #: the lock taken while migrating (not a valid client slug, so never a client's sync lock)
 MIGRATION_LOCK = ".schema"
 MIGRATION_WAIT = 120.0  # seconds
@@ -197,26 +196,6 @@ def migrate(engine: Engine) -> None:
         raise StoreError(
             f"cannot migrate the database: {type(exc).__name__}: {exc.args[0]}"
         ) from None
-
-
-_REVISION = re.compile(
-    r"""^(down_revision|revision)\s*(?::[^=\n]*)?=\s*(?:["']([^"']+)["']|None)""", re.M)
-
-
-def head_revision() -> str | None:
-    """The newest migration's revision id, read from the version files' ``revision`` and
-    ``down_revision`` lines; ``None`` unless there is exactly one head (Alembic then decides)."""
-    revisions: set[str] = set()
-    parents: set[str] = set()
-    for path in (MIGRATIONS / "versions").glob("*.py"):
-        found = dict((key, value) for key, value in _REVISION.findall(path.read_text("utf-8")))
-        if not found.get("revision"):
-            return None
-        revisions.add(found["revision"])
-        if found.get("down_revision"):
-            parents.add(found["down_revision"])
-    heads = revisions - parents
-    return heads.pop() if len(heads) == 1 else None
 
 
 def _at_head(engine: Engine) -> bool:

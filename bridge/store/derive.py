@@ -13,7 +13,8 @@ from datetime import UTC, datetime
 from bridge.clientfile.schema import ClientConfig
 from bridge.engine.ledger import Ledger
 from bridge.engine.rounds import LedgerInput, compute_ledger
-from bridge.store.front import ClientRecords, Store
+from bridge.store.reading import RecordReads
+from bridge.store.records import ClientRecords
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,7 +27,7 @@ class OutboxIndex:
     posted_ids: set[str]
 
     @classmethod
-    def read(cls, store: Store, client: str) -> OutboxIndex:
+    def read(cls, store: RecordReads, client: str) -> OutboxIndex:
         keys: set[str] = set()
         posted: set[str] = set()
         for key, state, comment_id in store.notice_states(client):
@@ -47,7 +48,7 @@ def ledger_input(records: ClientRecords, posted_ids: set[str]) -> LedgerInput:
     return LedgerInput(tickets=records.tickets, changes=records.changes, time_entries=entries)
 
 
-def ledger_for(store: Store, config: ClientConfig, now: datetime | None = None, *,
+def ledger_for(store: RecordReads, config: ClientConfig, now: datetime | None = None, *,
                records: ClientRecords | None = None,
                outbox: OutboxIndex | None = None) -> Ledger:
     """The client's ledger, derived from the store as it is now (``records`` and ``outbox``:

@@ -15,7 +15,6 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
-from dataclasses import dataclass
 from typing import Any, NamedTuple, TypeVar, cast
 
 from sqlalchemy import Engine, Table, delete, desc, insert, select, true, update
@@ -38,6 +37,7 @@ from bridge.store.models import (
     utc_now,
 )
 from bridge.store.plans import DaemonPlans
+from bridge.store.records import ClientRecords, NoticeState
 from bridge.store.rows import (
     change_id,
     change_row,
@@ -50,30 +50,12 @@ from bridge.store.rows import (
     to_ticket,
     unique,
 )
-from connectors.base import Comment, StatusChange, Ticket, TicketBundle, TimeEntry
+from connectors.base import Comment, StatusChange, Ticket, TicketBundle
 from connectors.errors import StoreError
 
 log = logging.getLogger(__name__)
 CHUNK = 500  # ids per IN (...) list: well under every backend's parameter limit
 T = TypeVar("T")
-
-
-@dataclass(frozen=True, slots=True)
-class ClientRecords:
-    """Everything stored for one client, as connector records (deleted tickets included)."""
-
-    tickets: tuple[Ticket, ...]
-    changes: tuple[StatusChange, ...]
-    comments: tuple[Comment, ...]
-    time_entries: tuple[TimeEntry, ...]
-
-
-class NoticeState(NamedTuple):
-    """One outbox row, less its text (see :meth:`Store.notice_states`)."""
-
-    key: str
-    state: str
-    remote_comment_id: str | None
 
 
 class StartedRun(NamedTuple):
