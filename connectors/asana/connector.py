@@ -52,6 +52,11 @@ log = logging.getLogger(__name__)
 #: a time entry listed, then deleted before its complete record was read
 GONE = object()
 PAGE_SIZE = 100
+#: Asana allows a token 1,500 requests a minute on a paid domain (150 on a free one, which
+#: answers the excess 429 with Retry-After: the whole token then waits); 10 % kept in reserve,
+#: as the tracker counts requests when they arrive and we when we send them. The budget is
+#: shared by every connector on the token (connectors/budgets.py; docs/agency.md).
+DEFAULT_POLICY = RetryPolicy(rate_limit=(1350, 60.0))
 #: a task listing asked again when its page is nested too deeply to read
 LEAN_TASK_FIELDS = "modified_at"
 
@@ -70,7 +75,7 @@ class AsanaConnector:
         self.project = settings.project
         self._token = secrets["token"]
         self._client, self._meter = build_client(settings.api_url, self._token,
-                                                 policy or RetryPolicy())
+                                                 policy or DEFAULT_POLICY)
         self._tasks = asana.TasksApi(self._client)
         self._stories = asana.StoriesApi(self._client)
         self._entries = asana.TimeTrackingEntriesApi(self._client)

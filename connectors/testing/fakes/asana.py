@@ -6,7 +6,8 @@ and create comments) and time-tracking entries (a task's, compact: no ``created_
 id, complete). Responses follow ``asana_oas.yaml`` and the payload examples: ``{"data": ...,
 "next_page": {offset, path, uri} | null}``, ``opt_fields`` honoured (only the requested fields
 plus ``gid``/``resource_type``), opaque offset tokens, bearer auth (401 with Asana's error
-body). Every update bumps the task's ``modified_at``.
+body). Every update bumps the task's ``modified_at``. With ``rate_limits``, Asana's per-token
+limit is enforced (429 with ``Retry-After``, see ``asana_limits``).
 """
 
 from __future__ import annotations
@@ -15,11 +16,13 @@ from datetime import UTC, datetime
 from typing import Any
 
 from connectors.testing.fakes import hostile
+from connectors.testing.fakes.asana_limits import AsanaLimits, AsanaRateLimitState
 from connectors.testing.fakes.asana_state import AsanaState, FakeTask
 from connectors.testing.fakes.asana_wire import COMPACT, errors, paginate, project_fields
 from connectors.testing.fakes.base import FakeServer, Fault, Request, Response
 
 API = "/api/1.0"
+TOO_MANY = "You have made too many requests recently. Please, be chill."
 TOKEN_ENV = "REVBRIDGE_FAKE_TOKEN"
 #: the fields of asana_oas.yaml's TimeTrackingEntryCompact, all a listing of entries can give
 ENTRY_COMPACT = frozenset({"gid", "resource_type", "duration_minutes", "entered_on",
@@ -36,10 +39,16 @@ class FakeAsana(AsanaState, FakeServer):
         return settings_for(self, token=token, **overrides)
 
     def __init__(self, token: str | None = None, *, time_tracking: bool = True,
-                 priority_field: str | None = "Priority") -> None:
+                 priority_field: str | None = "Priority",
+                 rate_limits: bool | AsanaLimits = False) -> None:
         FakeServer.__init__(self)
         AsanaState.__init__(self, token, time_tracking=time_tracking,
                             priority_field=priority_field)
+        #: Asana's per-token limit, when ``rate_limits`` is on (True: a paid domain's)
+        self.limiter: AsanaRateLimitState | None = None
+        if rate_limits:
+            self.limiter = AsanaRateLimitState(
+                rate_limits if isinstance(rate_limits, AsanaLimits) else AsanaLimits())
         self._routes_setup()
 
     @property
@@ -71,13 +80,18 @@ class FakeAsana(AsanaState, FakeServer):
             if request.headers.get("Authorization") != f"Bearer {self.token}":
                 return errors("Not Authorized", 401)
             with self.lock:
+                wait = self.limiter.check(self.token) if self.limiter is not None else None
+                if wait is not None:
+                    refused = errors(TOO_MANY, 429)
+                    refused.headers["Retry-After"] = str(wait)
+                    return refused
                 return handler(request)  # type: ignore[no-any-return]
         return wrapped
 
     def _fault_response(self, fault: Fault) -> Response | None:
         response = super()._fault_response(fault)
         if response is not None and response.status in (429, 500, 503):
-            messages = {429: "You have made too many requests recently. Please, be chill.",
+            messages = {429: TOO_MANY,
                         500: "Server Error", 503: "Service Unavailable"}
             response.body = errors(messages[response.status], response.status).body
         return response
