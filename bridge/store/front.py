@@ -15,9 +15,9 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
-from typing import Any, NamedTuple, TypeVar, cast
+from typing import Any, TypeVar, cast
 
-from sqlalchemy import Engine, Table, delete, desc, insert, select, true, update
+from sqlalchemy import Engine, Table, delete, insert, select, update
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session, SQLModel, col
 
@@ -34,7 +34,6 @@ from bridge.store.models import (
     SyncStateRow,
     TicketRow,
     TimeEntryRow,
-    utc_now,
 )
 from bridge.store.plans import DaemonPlans
 from bridge.store.records import ClientRecords, NoticeState
@@ -50,6 +49,7 @@ from bridge.store.rows import (
     to_ticket,
     unique,
 )
+from bridge.store.runs import RunQueries, StartedRun
 from connectors.base import Comment, StatusChange, Ticket, TicketBundle
 from connectors.errors import StoreError
 
@@ -58,14 +58,7 @@ CHUNK = 500  # ids per IN (...) list: well under every backend's parameter limit
 T = TypeVar("T")
 
 
-class StartedRun(NamedTuple):
-    """A run :meth:`Store.start_run` recorded: its row id and its number for the client."""
-
-    id: int
-    number: int
-
-
-class Store(FirstContactQueries):
+class Store(FirstContactQueries, RunQueries):
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         #: the ``daemon_state`` table: what running daemons plan for each client
@@ -297,59 +290,6 @@ class Store(FirstContactQueries):
              on_wait: Callable[[], None] | None = None) -> AbstractContextManager[None]:
         """Hold ``client``'s sync lock for the block (see :mod:`bridge.store.db`)."""
         return client_lock(self.engine, client, timeout, on_wait)
-
-    # runs ----------------------------------------------------------------------------------
-    def start_run(self, client: str, *, session: Session | None = None) -> StartedRun:
-        """Record the start of a sync and count it in ``sync_state.runs``; returns the run's
-        id and its number (the count, this run included).
-
-        Called under the client's sync lock, so a run of this client still ``running`` belongs
-        to a process that died (SIGKILL, power loss): it is closed as failed first.
-        """
-        with self._tx(session) as s:
-            runs = _table(RunRow)
-            s.execute(update(runs)
-                      .where(runs.c.client == client, runs.c.outcome == "running")
-                      .values(outcome="failed", finished_at=utc_now(),
-                              error="Interrupted: the process ended before the run finished"))
-            state = s.get(SyncStateRow, client) or SyncStateRow(client=client)
-            state.runs += 1
-            run = RunRow(client=client)
-            s.add_all([state, run])
-            s.flush()
-            assert run.id is not None
-            return StartedRun(run.id, state.runs)
-
-    def finish_run(
-        self,
-        run_id: int,
-        outcome: str,
-        *,
-        counts: dict[str, int] | None = None,
-        requests_made: int = 0,
-        error: str | None = None,
-    ) -> RunRow:
-        with self.session() as s:
-            run = s.get(RunRow, run_id)
-            if run is None:
-                raise StoreError(f"no run {run_id}")
-            run.finished_at, run.outcome = utc_now(), outcome
-            run.error = REDACTOR.redact(error) if error else error
-            run.counts, run.requests_made = dict(counts or {}), requests_made
-            s.add(run)
-            return run
-
-    def last_run(self, client: str, outcome: str | None = None) -> RunRow | None:
-        """The client's most recent run (with that ``outcome`` when given), finished or not."""
-        query = (
-            select(RunRow)
-            .where(col(RunRow.client) == client)
-            .where(col(RunRow.outcome) == outcome if outcome is not None else true())
-            .order_by(desc(col(RunRow.started_at)), desc(col(RunRow.id)))
-            .limit(1)
-        )
-        with self.session() as s:
-            return s.execute(query).scalars().first()
 
 
 def _table(model: type[SQLModel]) -> Table:
