@@ -44,14 +44,14 @@ def synced_lately(store: Store, client: str, period: float) -> float | None:
     sync the client again as soon as the first one is done.
     """
     try:
-        runs = [store.last_run(client, outcome) for outcome in ("ok", "running")]
+        began = store.last_began(client, ("ok", "running"))
     except StoreError:
         return None  # the sync will meet the store's trouble and report it
-    starts = [r.started_at if r.started_at.tzinfo else r.started_at.replace(tzinfo=UTC)
-              for r in runs if r is not None]
-    if not starts:
+    if began is None:
         return None
-    age = (datetime.now(UTC) - max(starts)).total_seconds()
+    if began.tzinfo is None:
+        began = began.replace(tzinfo=UTC)
+    age = (datetime.now(UTC) - began).total_seconds()
     return age if age < fair_gap(period) else None
 
 
