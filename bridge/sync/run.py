@@ -154,9 +154,11 @@ def _sync(config: ClientConfig, store: Store, options: SyncOptions,
         try:
             connector = connector_factory(config, options.policy)
             pulled = Pulled()
-            _pull(store, config, connector, options, summary, pulled)
+            _pull(store, config, connector, options, summary, pulled, run.cursor)
             _reconcile(store, config, connector, options, summary, run.number)
-            _derive_and_post(store, config, connector, options, summary, pulled)
+            # before the first sync has completed, every request already made is old news
+            since = config.comments_since or run.first_synced_at
+            _derive_and_post(store, config, connector, options, summary, pulled, since)
         except BaseException as exc:
             summary.outcome, summary.error = "failed", _why(exc)
             if isinstance(exc, RevbridgeError):
@@ -169,7 +171,8 @@ def _sync(config: ClientConfig, store: Store, options: SyncOptions,
             summary.seconds = round(time.monotonic() - began, 3)
             finished = store.finish_run(run.id, summary.outcome, counts=_counts(summary),
                                         requests_made=summary.requests_made, error=summary.error)
-            if summary.outcome == "ok" and finished.finished_at is not None:
+            if (summary.outcome == "ok" and run.first_synced_at is None
+                    and finished.finished_at is not None):
                 # to the second, as trackers and notice keys write a request's time
                 store.record_first_sync(client, finished.finished_at.replace(microsecond=0))
     return summary
@@ -236,9 +239,8 @@ def _why(exc: BaseException) -> str:
 
 
 def _pull(store: Store, config: ClientConfig, connector: Connector, options: SyncOptions,
-          summary: RunSummary, pulled: Pulled) -> None:
-    cursor = None if options.full else store.get_cursor(config.client)
-    for page in connector.pull(cursor):
+          summary: RunSummary, pulled: Pulled, stored_cursor: str | None) -> None:
+    for page in connector.pull(None if options.full else stored_cursor):
         # bad records are reported before the cursor moves past them (see sync/screen.py)
         page = screen_page(page)
         _report_skipped(config.client, page.skipped, summary)
@@ -248,7 +250,10 @@ def _pull(store: Store, config: ClientConfig, connector: Connector, options: Syn
             pulled.ids |= first_seen
             pulled.tickets.extend(tickets)
             pulled.changes.extend(changes)
-        refused = save_page(store, config.client, page)
+        refused: list[SkippedRecord] = []
+        if page.bundles or page.next_cursor not in (None, stored_cursor):  # else nothing new
+            refused = save_page(store, config.client, page)
+            stored_cursor = page.next_cursor or stored_cursor
         _report_skipped(config.client, refused, summary)
         summary.pages += 1
         summary.tickets += len(page.bundles) - len(refused)
@@ -274,7 +279,8 @@ def _reconcile(store: Store, config: ClientConfig, connector: Connector, options
 
 
 def _derive_and_post(store: Store, config: ClientConfig, connector: Connector,
-                     options: SyncOptions, summary: RunSummary, pulled: Pulled) -> None:
+                     options: SyncOptions, summary: RunSummary, pulled: Pulled,
+                     since: datetime | None) -> None:
     records = store.load_records(config.client, comments=False)
     outbox = OutboxIndex.read(store, config.client)
     ledger = ledger_for(store, config, records=records, outbox=outbox)
@@ -283,10 +289,7 @@ def _derive_and_post(store: Store, config: ClientConfig, connector: Connector,
     summary.rounds_used = ledger.rounds_used
     live = {t.remote_id for t in records.tickets if not t.deleted}
     fresh = new_notices(ledger, config, outbox, live)
-    # before the first sync has completed, every request already made is old news
-    since = (config.comments_since or store.first_synced_at(config.client)
-             or ledger.computed_at)
-    queued = queue_notices(store, config, fresh, live, since=since)
+    queued = queue_notices(store, config, fresh, live, since=since or ledger.computed_at)
     summary.notices_queued = len(queued)
     summary.notices_skipped = sum(row.state == "skipped" for row in queued)
     refresh_overdue(store, config, ledger)
