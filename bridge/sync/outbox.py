@@ -75,11 +75,16 @@ def queue_notices(store: Store, config: ClientConfig, notices: Iterable[Notice],
     return store.add_notices(rows)
 
 
-def refresh_overdue(store: Store, config: ClientConfig, ledger: Ledger) -> int:
+def refresh_overdue(store: Store, config: ClientConfig, ledger: Ledger,
+                    rows: Sequence[OutboxRow] | None = None) -> int:
     """Rewrite the waiting (held or pending) notices whose request's due moment has passed
     since their text was written, so that none promises a date in the past (a late approval).
-    A text the freelancer edited is left as it is. Returns how many were rewritten."""
-    waiting = {row.key: row for row in store.outbox(config.client, ("held", "pending"))
+    A text the freelancer edited is left as it is. Returns how many were rewritten.
+
+    ``rows``: the client's held and pending notices, when the caller has just read them."""
+    if rows is None:
+        rows = store.outbox(config.client, ("held", "pending"))
+    waiting = {row.key: row for row in rows
                if row.kind in OVERDUE_TEXTS[config.language] and row.edited_at is None}
     if not waiting:
         return 0

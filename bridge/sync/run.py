@@ -292,8 +292,9 @@ def _derive_and_post(store: Store, config: ClientConfig, connector: Connector,
     queued = queue_notices(store, config, fresh, live, since=since or ledger.computed_at)
     summary.notices_queued = len(queued)
     summary.notices_skipped = sum(row.state == "skipped" for row in queued)
-    refresh_overdue(store, config, ledger)
-    summary.notices_held = store.held_counts([config.client]).get(config.client, 0)
+    waiting = store.outbox(config.client, ("held", "pending"))
+    refresh_overdue(store, config, ledger, waiting)  # rewrites texts, never states
+    summary.notices_held = sum(row.state == "held" for row in waiting)
     if config.comments.mode == "off":
         return
     if options.dry_run:  # on the scratch copy: what a real sync would post now
