@@ -120,14 +120,17 @@ def new_notices(ledger: Ledger, config: ClientConfig, outbox: OutboxIndex,
 
 def post_pending(store: Store, client: str, connector: Connector,
                  stored_comments: Sequence[Comment] | None = None, *,
+                 rows: Sequence[OutboxRow] | None = None,
                  stop: threading.Event | None = None) -> PostResult:
-    """Post every ``pending`` or interrupted ``sending`` notice of ``client`` once; when
-    ``stop`` is set, post no more (the rest stay pending for the next run).
+    """Post every ``pending`` or interrupted ``sending`` notice of ``client`` once (``rows``:
+    those notices, when the caller has just read them); when ``stop`` is set, post no more
+    (the rest stay pending for the next run).
 
     A notice whose marker stands in ``stored_comments`` (by default the stored comments of the
     tickets with a notice to post, read only when there is one) is marked posted instead.
     """
-    rows = store.outbox(client, ("pending", "sending"))
+    if rows is None:
+        rows = store.outbox(client, ("pending", "sending"))
     if stored_comments is None:
         stored_comments = store.comments(client, {row.ticket_id for row in rows}) if rows else ()
     by_marker: dict[tuple[str, str], str] = {}

@@ -292,8 +292,11 @@ def _derive_and_post(store: Store, config: ClientConfig, connector: Connector,
     queued = queue_notices(store, config, fresh, live, since=since or ledger.computed_at)
     summary.notices_queued = len(queued)
     summary.notices_skipped = sum(row.state == "skipped" for row in queued)
-    waiting = store.outbox(config.client, ("held", "pending"))
-    refresh_overdue(store, config, ledger, waiting)  # rewrites texts, never states
+    # one read for the notices waiting for review or to be posted: refresh_overdue rewrites
+    # texts (never states), so it leaves the rows to post as read unless it rewrote one
+    unposted = store.outbox(config.client, ("held", "pending", "sending"))
+    waiting = [row for row in unposted if row.state in ("held", "pending")]
+    rewritten = refresh_overdue(store, config, ledger, waiting)
     summary.notices_held = sum(row.state == "held" for row in waiting)
     if config.comments.mode == "off":
         return
@@ -304,7 +307,8 @@ def _derive_and_post(store: Store, config: ClientConfig, connector: Connector,
              "body": r.body}
             for r in store.outbox(config.client, ("pending", "sending"))]
         return
-    result = post_pending(store, config.client, connector, stop=options.stop)
+    to_post = None if rewritten else [r for r in unposted if r.state in ("pending", "sending")]
+    result = post_pending(store, config.client, connector, rows=to_post, stop=options.stop)
     summary.notices_posted = len(result.posted)
     summary.notices_found_posted = len(result.already_there)
     _check_stop(options, summary)
