@@ -8,7 +8,9 @@ one (nothing new on the tracker, every notice already queued). Each sync goes th
 agency bench's worker sends it: the spread rule's look at the last runs (its period made so
 short that it never skips), then ``sync_outcome`` with budgets per credential (shared through
 the store on PostgreSQL). Printed: CPU milliseconds per quiet sync (``time.process_time``,
-the child's threads included), best and median of the rounds.
+the child's threads included), best and median of the rounds; and the SQL statements sent and
+the connections taken from the pool per quiet sync (a sync's talk with the store: each
+checkout of a PostgreSQL connection also pings it).
 
     python bench/quiet_cpu.py [--clients 20] [--rounds 5] [--pg URL] [--profile FILE]
 
@@ -41,6 +43,8 @@ def run_child(args: argparse.Namespace) -> None:
     """Sync every client once, then ``--rounds`` quiet rounds; one JSON line of results."""
     import cProfile
 
+    from sqlalchemy import event
+
     from bridge.clientfile.load import check_table
     from bridge.daemon.fair import synced_lately
     from bridge.store import Store
@@ -54,6 +58,16 @@ def run_child(args: argparse.Namespace) -> None:
         configs.append(config)
     store = Store.open(args.db)
     share_budgets(store.engine)
+    talk = {"statements": 0, "checkouts": 0}
+
+    def statement(*_: Any) -> None:
+        talk["statements"] += 1
+
+    def checkout(*_: Any) -> None:
+        talk["checkouts"] += 1
+
+    event.listen(store.engine, "before_cursor_execute", statement)
+    event.listen(store.engine, "checkout", checkout)
 
     def one(config: Any) -> int:
         # as the agency bench's worker: the spread rule, then again once the lock is held
@@ -67,6 +81,7 @@ def run_child(args: argparse.Namespace) -> None:
 
     for config in configs:  # the full pulls
         one(config)
+    talk.update(statements=0, checkouts=0)
     profile = cProfile.Profile(time.process_time) if args.profile else None
     rounds: list[float] = []
     for _ in range(args.rounds):
@@ -82,7 +97,9 @@ def run_child(args: argparse.Namespace) -> None:
         profile.dump_stats(args.profile)
     stop_sharing_budgets()
     store.close()
-    print(json.dumps({"ms_per_quiet_sync": rounds}))
+    syncs = args.rounds * len(configs)
+    print(json.dumps({"ms_per_quiet_sync": rounds,
+                      **{name: count / syncs for name, count in talk.items()}}))
 
 
 def main() -> None:
@@ -127,11 +144,13 @@ def main() -> None:
             admin.dispose()
         for _, fake in fakes:
             fake.stop()
-    rounds = json.loads(out.splitlines()[-1])["ms_per_quiet_sync"]
+    found = json.loads(out.splitlines()[-1])
+    rounds = found["ms_per_quiet_sync"]
     store = "PostgreSQL" if args.pg else "SQLite"
     print(f"{store}, {len(tables)} clients, {args.rounds} quiet rounds: CPU per quiet sync "
           f"best {min(rounds):.1f} ms, median {statistics.median(rounds):.1f} ms "
-          f"(rounds: {', '.join(f'{r:.1f}' for r in rounds)}); "
+          f"(rounds: {', '.join(f'{r:.1f}' for r in rounds)}); {found['statements']:.1f} "
+          f"SQL statements and {found['checkouts']:.1f} connection checkouts per sync; "
           f"load average {os.getloadavg()[0]:.2f}")
 
 
