@@ -1,6 +1,7 @@
 """The store: tracker records, cursors, the outbox, runs and the daemon's plans, by client.
 
-``Store`` (``front.py``) is the one way in for everything that writes; ``models.py`` holds the
+``Store`` (``front.py``, with the run queries of ``runs.py`` and the first-contact queries of
+``first_contact.py``) is the one way in for everything that writes; ``models.py`` holds the
 tables, ``rows.py`` turns connector records into rows and back, ``db.py`` opens the database,
 migrates it and takes the per-client sync lock. Commands that only read a ledger (``status``,
 ``explain``) open it through ``reading.py``, which reads a SQLite store with the standard
