@@ -5,27 +5,35 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
+from typing import TypeVar
 
 import pytest
 
+from connectors.base import Connector
 from connectors.budgets import LIMITERS, credential_id
 from connectors.testing.contract import T0, drain
-from connectors.testing.fakes.base import Fault
+from connectors.testing.fakes.base import FakeTracker, Fault
 from connectors.testing.fakes.trello import FakeTrello, settings_for
 from connectors.trello.connector import TrelloConnector, TrelloSettings
 
+F = TypeVar("F", bound=FakeTracker)
 PER_CLIENT = 70  # two clients: 140 requests, more than the token's 100 in 10 s
+
+
+def seeded(server: F) -> F:
+    """``server`` with three tickets from one client."""
+    person = server.add_person("Claire Client")
+    for i in range(3):
+        server.create_ticket(f"Change {i}", person, at=T0)
+    return server
 
 
 @pytest.fixture
 def fake() -> Iterator[FakeTrello]:
     with FakeTrello(rate_limits=True) as server:
         assert isinstance(server, FakeTrello)
-        person = server.add_person("Claire Client")
-        for i in range(3):
-            server.create_ticket(f"Change {i}", person, at=T0)
-        yield server
+        yield seeded(server)
 
 
 def most_in_window(stamps: list[float], window: float) -> int:
@@ -44,24 +52,30 @@ def client(fake: FakeTrello) -> TrelloConnector:
                            {"token": fake.token})
 
 
-def test_two_clients_on_one_token_share_its_budget(fake: FakeTrello) -> None:
+def pull_at_once(pair: Sequence[Connector], per_client: int) -> None:
+    """Each connector pulls again and again, in threads of their own, until it has made
+    ``per_client`` requests; fails with what a thread raised."""
     errors: list[BaseException] = []
 
-    def sync_repeatedly(connector: TrelloConnector) -> None:
+    def sync_repeatedly(connector: Connector) -> None:
         try:
-            while connector.requests_made < PER_CLIENT:
+            while connector.requests_made < per_client:
                 drain(connector.pull(None))
         except BaseException as exc:  # reported by the test thread
             errors.append(exc)
 
-    pair = [client(fake), client(fake)]
     workers = [threading.Thread(target=sync_repeatedly, args=(c,)) for c in pair]
     for worker in workers:
         worker.start()
     for worker in workers:
         worker.join(timeout=120)
     assert not errors, errors
-    assert sum(c.requests_made for c in pair) >= 2 * PER_CLIENT
+    assert sum(c.requests_made for c in pair) >= len(pair) * per_client
+
+
+def test_two_clients_on_one_token_share_its_budget(fake: FakeTrello) -> None:
+    pair = [client(fake), client(fake)]
+    pull_at_once(pair, PER_CLIENT)
     assert fake.limiter.refused == 0
     assert [r for r in fake.log if r.status == 429] == []
     assert len(fake.limiter.admitted) >= 2 * PER_CLIENT

@@ -7,7 +7,6 @@ takes seconds; the default policy's budget is the paid domain's, 90 % of 1,500 a
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 
 import pytest
@@ -15,10 +14,9 @@ import pytest
 from connectors.asana.connector import DEFAULT_POLICY, AsanaConnector
 from connectors.asana.settings import AsanaSettings
 from connectors.http import RetryPolicy
-from connectors.testing.contract import T0, drain
 from connectors.testing.fakes.asana import FakeAsana, settings_for
 from connectors.testing.fakes.asana_limits import AsanaLimits
-from tests.test_shared_budgets import most_in_window
+from tests.test_shared_budgets import most_in_window, pull_at_once, seeded
 
 PER_CLIENT = 30  # two clients: 60 requests, more than the fake's 40 in 4 s
 LIMIT = AsanaLimits((40, 4.0))
@@ -28,10 +26,7 @@ LIMIT = AsanaLimits((40, 4.0))
 def fake() -> Iterator[FakeAsana]:
     with FakeAsana(rate_limits=LIMIT) as server:
         assert isinstance(server, FakeAsana)
-        person = server.add_person("Claire Client")
-        for i in range(3):
-            server.create_ticket(f"Change {i}", person, at=T0)
-        yield server
+        yield seeded(server)
 
 
 def client(fake: FakeAsana, budget: tuple[int, float]) -> AsanaConnector:
@@ -40,32 +35,13 @@ def client(fake: FakeAsana, budget: tuple[int, float]) -> AsanaConnector:
                           {"token": fake.token}, policy=policy)
 
 
-def pull_at_once(pair: list[AsanaConnector]) -> None:
-    errors: list[BaseException] = []
-
-    def sync_repeatedly(connector: AsanaConnector) -> None:
-        try:
-            while connector.requests_made < PER_CLIENT:
-                drain(connector.pull(None))
-        except BaseException as exc:  # reported by the test thread
-            errors.append(exc)
-
-    workers = [threading.Thread(target=sync_repeatedly, args=(c,)) for c in pair]
-    for worker in workers:
-        worker.start()
-    for worker in workers:
-        worker.join(timeout=120)
-    assert not errors, errors
-    assert sum(c.requests_made for c in pair) >= 2 * PER_CLIENT
-
-
 def test_the_default_budget_is_a_paid_domains_with_a_reserve() -> None:
     assert DEFAULT_POLICY.rate_limit == (1350, 60.0)
 
 
 def test_two_clients_on_one_token_share_its_budget(fake: FakeAsana) -> None:
     assert fake.limiter is not None
-    pull_at_once([client(fake, (36, 4.0)), client(fake, (36, 4.0))])
+    pull_at_once([client(fake, (36, 4.0)), client(fake, (36, 4.0))], PER_CLIENT)
     assert fake.limiter.refused == 0
     assert [r for r in fake.log if r.status == 429] == []
     assert most_in_window(fake.limiter.admitted, 4.0) <= 40
@@ -75,7 +51,7 @@ def test_a_free_domains_429_holds_the_token_for_both_clients(fake: FakeAsana) ->
     """A budget above what the domain allows (a paid domain's on a free one): the fake answers
     429 with Retry-After, the whole token waits it out, and both syncs finish."""
     assert fake.limiter is not None
-    pull_at_once([client(fake, (400, 4.0)), client(fake, (400, 4.0))])
+    pull_at_once([client(fake, (400, 4.0)), client(fake, (400, 4.0))], PER_CLIENT)
     refused = [r for r in fake.log if r.status == 429]
     assert refused, "the fake's limit was never reached"
     assert all(r.response_headers.get("Retry-After", "").isdigit() for r in refused)

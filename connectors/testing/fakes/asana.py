@@ -47,8 +47,8 @@ class FakeAsana(AsanaState, FakeServer):
         #: Asana's per-token limit, when ``rate_limits`` is on (True: a paid domain's)
         self.limiter: AsanaRateLimitState | None = None
         if rate_limits:
-            self.limiter = AsanaRateLimitState(
-                rate_limits if isinstance(rate_limits, AsanaLimits) else AsanaLimits())
+            self.limiter = AsanaRateLimitState(limits=(
+                rate_limits if isinstance(rate_limits, AsanaLimits) else AsanaLimits()))
         self._routes_setup()
 
     @property

@@ -8,12 +8,9 @@ limits concurrent and costly requests, which the fake does not model). Over the 
 from __future__ import annotations
 
 import math
-import time
-from collections import deque
-from collections.abc import Callable
 from dataclasses import dataclass, field
 
-Limit = tuple[int, float]  # (requests, window seconds)
+from connectors.testing.fakes.windows import Limit, SlidingWindows
 
 
 @dataclass(frozen=True)
@@ -28,25 +25,12 @@ class AsanaLimits:
 
 
 @dataclass
-class AsanaRateLimitState:
-    """A sliding window per token; counts the 429s it answered."""
+class AsanaRateLimitState(SlidingWindows):
+    """Asana's window per token; counts the 429s it answered."""
 
-    limits: AsanaLimits
-    clock: Callable[[], float] = time.monotonic
-    refused: int = 0
-    admitted: list[float] = field(default_factory=list)  # clock() of each accepted request
-    _windows: dict[str, deque[float]] = field(default_factory=dict)
+    limits: AsanaLimits = field(default_factory=AsanaLimits)
 
     def check(self, token: str) -> int | None:
         """Admit a request (record it), or the seconds to wait (the 429's ``Retry-After``)."""
-        now = self.clock()
-        limit, span = self.limits.per_token
-        window = self._windows.setdefault(token, deque())
-        while window and now - window[0] >= span:
-            window.popleft()
-        if len(window) >= limit:
-            self.refused += 1
-            return max(1, math.ceil(span - (now - window[0])))
-        window.append(now)
-        self.admitted.append(now)
-        return None
+        refused = self.admit([("token", token, self.limits.per_token)])
+        return None if refused is None else max(1, math.ceil(refused[1]))

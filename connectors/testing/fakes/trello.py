@@ -57,9 +57,9 @@ class FakeTrello(FakeServer, TrelloPriorities):
         self._machine = random.randrange(1 << 24)
         self.key = key
         self.token = token or "".join(random.choices("0123456789abcdef", k=64))
-        self.limiter = RateLimitState(
+        self.limiter = RateLimitState(limits=(
             rate_limits if isinstance(rate_limits, TrelloLimits)
-            else TrelloLimits() if rate_limits else TrelloLimits.relaxed())
+            else TrelloLimits() if rate_limits else TrelloLimits.relaxed()))
         self.members: dict[str, dict[str, Any]] = {}
         self.tokens: dict[str, str] = {}
         self._bot = self.add_person(bot_name)

@@ -7,10 +7,9 @@ Trello allows 300 requests per 10 s per API key, 100 per 10 s per token and 100 
 
 from __future__ import annotations
 
-import time
-from collections import deque
-from collections.abc import Callable
 from dataclasses import dataclass, field
+
+from connectors.testing.fakes.windows import SlidingWindows
 
 
 @dataclass(frozen=True)
@@ -27,32 +26,19 @@ class TrelloLimits:
 
 
 @dataclass
-class RateLimitState:
-    """Sliding windows per (limit, key or token); counts the 429s it answered."""
+class RateLimitState(SlidingWindows):
+    """Trello's windows per (limit, key or token); counts the 429s it answered."""
 
-    limits: TrelloLimits
-    clock: Callable[[], float] = time.monotonic
-    refused: int = 0
-    admitted: list[float] = field(default_factory=list)  # clock() of each accepted request
-    _windows: dict[tuple[str, str], deque[float]] = field(default_factory=dict)
+    limits: TrelloLimits = field(default_factory=TrelloLimits)
 
     def check(self, key: str, token: str, path: str) -> tuple[str, str] | None:
         """Admit a request (record it) or return (error code, message) for a 429."""
-        now = self.clock()
         checks = [("token", token, self.limits.per_token, "API_TOKEN_LIMIT_EXCEEDED"),
                   ("key", key, self.limits.per_key, "API_KEY_LIMIT_EXCEEDED")]
         if path.startswith("/1/members/"):
             checks.append(("members", token, self.limits.members, "API_TOKEN_LIMIT_EXCEEDED"))
-        windows = []
-        for kind, ident, (limit, span), code in checks:
-            window = self._windows.setdefault((kind, ident), deque())
-            while window and now - window[0] >= span:
-                window.popleft()
-            if len(window) >= limit:
-                self.refused += 1
-                return code, f"Rate limit exceeded: {limit} requests per {span:g} seconds"
-            windows.append(window)
-        for window in windows:
-            window.append(now)
-        self.admitted.append(now)
-        return None
+        refused = self.admit([(kind, ident, limit) for kind, ident, limit, _ in checks])
+        if refused is None:
+            return None
+        _, _, (limit, span), code = checks[refused[0]]
+        return code, f"Rate limit exceeded: {limit} requests per {span:g} seconds"
