@@ -7,6 +7,7 @@ engine (docs/architecture.md §3).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -14,7 +15,7 @@ from bridge.clientfile.schema import ClientConfig
 from bridge.engine.ledger import Ledger
 from bridge.engine.rounds import LedgerInput, compute_ledger
 from bridge.store.reading import RecordReads
-from bridge.store.records import ClientRecords
+from bridge.store.records import ClientRecords, NoticeState
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,9 +29,14 @@ class OutboxIndex:
 
     @classmethod
     def read(cls, store: RecordReads, client: str) -> OutboxIndex:
+        return cls.of(store.notice_states(client))
+
+    @classmethod
+    def of(cls, states: Iterable[NoticeState]) -> OutboxIndex:
+        """The index of notice states read already (with the records, in one transaction)."""
         keys: set[str] = set()
         posted: set[str] = set()
-        for key, state, comment_id in store.notice_states(client):
+        for key, state, comment_id in states:
             keys.add(key)
             if state == "posted" and comment_id:
                 posted.add(comment_id)

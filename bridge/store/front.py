@@ -174,12 +174,13 @@ class Store(FirstContactQueries, RunQueries):
                 count += cast(int, getattr(result, "rowcount", 0))
         return count
 
-    def load_records(self, client: str, *, comments: bool = True) -> ClientRecords:
+    def load_records(self, client: str, *, comments: bool = True,
+                     session: Session | None = None) -> ClientRecords:
         """Every record of ``client``, in a stable order (ticket, time, id).
 
         ``comments=False`` leaves the comments out (``()``): the ledger reads none.
         """
-        with self.session() as s:
+        with self._tx(session) as s:
             tickets = _rows(s, TicketRow, client, "remote_id")
             changes = _rows(s, StatusChangeRow, client, "ticket_id", "at", "remote_id")
             comment_rows = (_rows(s, CommentRow, client, "ticket_id", "at", "remote_id")
@@ -249,12 +250,13 @@ class Store(FirstContactQueries, RunQueries):
             s.flush()
         return list(fresh.values())
 
-    def notice_states(self, client: str) -> list[NoticeState]:
+    def notice_states(self, client: str, *,
+                      session: Session | None = None) -> list[NoticeState]:
         """Key, state and remote comment id of each of the client's notices (no body read)."""
         table = _table(OutboxRow)
         query = select(table.c.key, table.c.state, table.c.remote_comment_id).where(
             table.c.client == client)
-        with self.session() as s:
+        with self._tx(session) as s:
             return [NoticeState(*row) for row in s.execute(query)]
 
     def outbox(self, client: str, states: Sequence[str] = ()) -> list[OutboxRow]:

@@ -281,8 +281,9 @@ def _reconcile(store: Store, config: ClientConfig, connector: Connector, options
 def _derive_and_post(store: Store, config: ClientConfig, connector: Connector,
                      options: SyncOptions, summary: RunSummary, pulled: Pulled,
                      since: datetime | None) -> None:
-    records = store.load_records(config.client, comments=False)
-    outbox = OutboxIndex.read(store, config.client)
+    with store.session() as session:  # one transaction: a snapshot of both
+        records = store.load_records(config.client, comments=False, session=session)
+        outbox = OutboxIndex.of(store.notice_states(config.client, session=session))
     ledger = ledger_for(store, config, records=records, outbox=outbox)
     summary.requests = len(ledger.requests)
     summary.new_requests = pulled.added_requests(ledger, config)
