@@ -11,12 +11,12 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Table, func, select, update
-from sqlmodel import Session, SQLModel, col
+from sqlalchemy import func, select, update
+from sqlmodel import Session, col
 
-from bridge.store.models import OutboxRow, SyncStateRow, TicketRow, utc_now
+from bridge.store.models import OutboxRow, SyncStateRow, TicketRow, table_of, utc_now
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,7 +60,7 @@ class FirstContactQueries:
 
     def held_counts(self, clients: Iterable[str] | None = None) -> dict[str, int]:
         """How many notices wait for review (``held``), by client (only those with some)."""
-        table = _table(OutboxRow)
+        table = table_of(OutboxRow)
         query = (select(table.c.client, func.count()).where(table.c.state == "held")
                  .group_by(table.c.client))
         if clients is not None:
@@ -72,7 +72,7 @@ class FirstContactQueries:
                        states: Sequence[str]) -> OutboxRow | None:
         """Set a notice's text (and ``edited_at``) if it is still in one of ``states``, in one
         statement (a sync posting it meanwhile wins); returns the row, or None."""
-        table = _table(OutboxRow)
+        table = table_of(OutboxRow)
         with self.session() as s:
             done = s.execute(update(table)
                              .where(table.c.id == notice_id, table.c.state.in_(list(states)))
@@ -85,7 +85,7 @@ class FirstContactQueries:
                      ids: Sequence[int] = ()) -> list[NoticeLine]:
         """The client's notices (in ``states`` / with ``ids`` when given), oldest first, each
         with its ticket's key, title and link."""
-        outbox, tickets = _table(OutboxRow), _table(TicketRow)
+        outbox, tickets = table_of(OutboxRow), table_of(TicketRow)
         query = (
             select(outbox, tickets.c.key.label("ticket_key"), tickets.c.title.label("title"),
                    tickets.c.url.label("url"))
@@ -110,6 +110,3 @@ def _lines(rows: Iterable[Any]) -> Iterator[NoticeLine]:
             edited_at=r.edited_at, body=r.body, marker=r.marker, error=r.error,
         )
 
-
-def _table(model: type[SQLModel]) -> Table:
-    return cast(Table, model.__table__)  # type: ignore[attr-defined]

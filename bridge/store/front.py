@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from typing import Any, TypeVar, cast
 
-from sqlalchemy import Engine, Table, delete, insert, select, update
+from sqlalchemy import Engine, delete, insert, select, update
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session, SQLModel, col
 
@@ -34,6 +34,7 @@ from bridge.store.models import (
     SyncStateRow,
     TicketRow,
     TimeEntryRow,
+    table_of,
 )
 from bridge.store.plans import DaemonPlans
 from bridge.store.records import ClientRecords, NoticeState
@@ -138,18 +139,18 @@ class Store(FirstContactQueries, RunQueries):
         with self._tx(session) as s:
             _delete_in(s, TicketRow, client, "remote_id", ticket_ids)
             s.execute(
-                insert(_table(TicketRow)), [ticket_row(client, b.ticket) for b in latest_bundles]
+                insert(table_of(TicketRow)), [ticket_row(client, b.ticket) for b in latest_bundles]
             )
             for model, rows in children:
                 _delete_in(s, model, client, "ticket_id", ticket_ids)
                 # a record that moved to another ticket keeps its id: drop its old row too
                 _delete_in(s, model, client, "remote_id", [r["remote_id"] for r in rows])
                 if rows:
-                    s.execute(insert(_table(model)), rows)
+                    s.execute(insert(table_of(model)), rows)
 
     def live_ticket_ids(self, client: str) -> set[str]:
         """Remote ids of the client's stored tickets not marked deleted."""
-        table = _table(TicketRow)
+        table = table_of(TicketRow)
         query = select(table.c.remote_id).where(table.c.client == client,
                                                 table.c.deleted.is_(False))
         with self.session() as s:
@@ -163,11 +164,11 @@ class Store(FirstContactQueries, RunQueries):
         with self._tx(session) as s:
             for chunk in _chunks(list(ids)):
                 result = s.execute(
-                    update(_table(TicketRow))
+                    update(table_of(TicketRow))
                     .where(
-                        _table(TicketRow).c.client == client,
-                        _table(TicketRow).c.remote_id.in_(chunk),
-                        _table(TicketRow).c.deleted.is_(False),
+                        table_of(TicketRow).c.client == client,
+                        table_of(TicketRow).c.remote_id.in_(chunk),
+                        table_of(TicketRow).c.deleted.is_(False),
                     )
                     .values(deleted=True)
                 )
@@ -195,7 +196,7 @@ class Store(FirstContactQueries, RunQueries):
 
     def comments(self, client: str, ticket_ids: Iterable[str]) -> tuple[Comment, ...]:
         """The stored comments of the given tickets, in the order of :meth:`load_records`."""
-        table = _table(CommentRow)
+        table = table_of(CommentRow)
         found: list[Any] = []
         with self.session() as s:
             for chunk in _chunks(sorted(set(ticket_ids))):
@@ -214,7 +215,7 @@ class Store(FirstContactQueries, RunQueries):
         with self._tx(session) as s:
             for rows, model, column in ((found[0], TicketRow, "remote_id"),
                                         (found[1], StatusChangeRow, "ticket_id")):
-                table = _table(model)
+                table = table_of(model)
                 for chunk in _chunks(ids):
                     rows.extend(s.execute(select(table).where(table.c.client == client,
                                                               table.c[column].in_(chunk))))
@@ -243,7 +244,7 @@ class Store(FirstContactQueries, RunQueries):
         with self._tx(session) as s:
             for chunk in _chunks(list(fresh)):
                 for key in s.execute(
-                    select(_table(OutboxRow).c.key).where(_table(OutboxRow).c.key.in_(chunk))
+                    select(table_of(OutboxRow).c.key).where(table_of(OutboxRow).c.key.in_(chunk))
                 ).scalars():
                     fresh.pop(key)
             s.add_all(fresh.values())
@@ -253,7 +254,7 @@ class Store(FirstContactQueries, RunQueries):
     def notice_states(self, client: str, *,
                       session: Session | None = None) -> list[NoticeState]:
         """Key, state and remote comment id of each of the client's notices (no body read)."""
-        table = _table(OutboxRow)
+        table = table_of(OutboxRow)
         query = select(table.c.key, table.c.state, table.c.remote_comment_id).where(
             table.c.client == client)
         with self._tx(session) as s:
@@ -294,9 +295,6 @@ class Store(FirstContactQueries, RunQueries):
         return client_lock(self.engine, client, timeout, on_wait)
 
 
-def _table(model: type[SQLModel]) -> Table:
-    return cast(Table, model.__table__)  # type: ignore[attr-defined]
-
 
 def _chunks(items: list[T]) -> Iterator[list[T]]:
     for start in range(0, len(items), CHUNK):
@@ -306,13 +304,13 @@ def _chunks(items: list[T]) -> Iterator[list[T]]:
 def _delete_in(
     s: Session, model: type[SQLModel], client: str, column: str, values: list[str]
 ) -> None:
-    table = _table(model)
+    table = table_of(model)
     for chunk in _chunks(values):
         s.execute(delete(table).where(table.c.client == client, table.c[column].in_(chunk)))
 
 
 def _rows(s: Session, model: type[SQLModel], client: str, *order: str) -> list[Any]:
-    table = _table(model)
+    table = table_of(model)
     query = select(table).where(table.c.client == client).order_by(*(table.c[o] for o in order))
     return list(s.execute(query))
 

@@ -8,9 +8,9 @@ SQLite too. The schema itself is created by the Alembic migrations in ``bridge/m
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import JSON, Column, DateTime, Index, UniqueConstraint
+from sqlalchemy import JSON, Column, DateTime, Index, Table, UniqueConstraint
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
@@ -35,6 +35,11 @@ class UTCDateTime(TypeDecorator[datetime]):
 
 def utc_now() -> datetime:
     return datetime.now(UTC)
+
+
+def table_of(model: type[SQLModel]) -> Table:
+    """A model's Core table, for statements on many rows at once."""
+    return cast(Table, model.__table__)  # type: ignore[attr-defined]
 
 
 def utc_column(nullable: bool = False, now: bool = False) -> Any:

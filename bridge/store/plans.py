@@ -14,7 +14,7 @@ from sqlalchemy import delete, select
 from sqlmodel import col
 
 from bridge.clientfile.secrets import REDACTOR
-from bridge.store.models import DaemonStateRow, utc_now
+from bridge.store.models import DaemonStateRow, table_of, utc_now
 from connectors.errors import StoreError
 
 if TYPE_CHECKING:
@@ -56,7 +56,7 @@ class DaemonPlans:
 
     def forget(self, daemon: str, client: str | None = None) -> None:
         """Delete the rows ``daemon`` wrote (only ``client``'s when given)."""
-        table = DaemonStateRow.__table__  # type: ignore[attr-defined]
+        table = table_of(DaemonStateRow)
         query = delete(table).where(table.c.daemon == daemon)
         if client is not None:
             query = query.where(table.c.client == client)

@@ -10,11 +10,11 @@ from contextlib import AbstractContextManager
 from datetime import datetime
 from typing import TYPE_CHECKING, NamedTuple, cast
 
-from sqlalchemy import Table, desc, func, select, true, update
-from sqlmodel import Session, SQLModel, col
+from sqlalchemy import desc, func, select, true, update
+from sqlmodel import Session, col
 
 from bridge.clientfile.secrets import REDACTOR
-from bridge.store.models import RunRow, SyncStateRow, utc_now
+from bridge.store.models import RunRow, SyncStateRow, table_of, utc_now
 from connectors.errors import StoreError
 
 
@@ -44,7 +44,7 @@ class RunQueries:
         to a process that died (SIGKILL, power loss): it is closed as failed first.
         """
         with self._tx(session) as s:
-            runs = _table(RunRow)
+            runs = table_of(RunRow)
             s.execute(update(runs)
                       .where(runs.c.client == client, runs.c.outcome == "running")
                       .values(outcome="failed", finished_at=utc_now(),
@@ -91,15 +91,12 @@ class RunQueries:
     def last_began(self, client: str, outcomes: Sequence[str]) -> datetime | None:
         """When the client's most recent run with one of ``outcomes`` began, or None (one
         query, no row read: what the daemon asks before every sync)."""
-        runs = _table(RunRow)
+        runs = table_of(RunRow)
         query = select(func.max(runs.c.started_at)).where(
             runs.c.client == client, runs.c.outcome.in_(list(outcomes)))
         with self.session() as s:
             return cast("datetime | None", s.execute(query).scalar())
 
-
-def _table(model: type[SQLModel]) -> Table:
-    return cast(Table, model.__table__)  # type: ignore[attr-defined]
 
 
 __all__ = ["RunQueries", "StartedRun"]
