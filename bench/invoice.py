@@ -24,9 +24,10 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.ledger import BASE, build, config
-from bridge.billing.invoices import invoices_of, issue
+from bridge.billing.invoices import issue
 from bridge.clientfile.schema import ClientConfig
 from bridge.store import Store
+from bridge.store.invoices import invoices_of
 from connectors.base import TicketBundle
 
 PAGE = 500

@@ -8,11 +8,11 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from bridge.billing.invoices import invoices_of, issue, summary
+from bridge.billing.invoices import issue, summary
 from bridge.engine.invoicing import Invoice
 from bridge.store import Store
 from bridge.store.derive import ledger_for
-from bridge.store.invoices import void_invoice
+from bridge.store.invoices import invoices_of, void_invoice
 from connectors.base import TicketBundle
 from connectors.errors import ConfigError
 from tests.ledger_builders import at, config, move, spent, ticket

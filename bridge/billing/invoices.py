@@ -17,9 +17,8 @@ from bridge.engine.ledger import Ledger
 from bridge.engine.rounds import compute_ledger
 from bridge.store import Store
 from bridge.store.derive import OutboxIndex, ledger_input
-from bridge.store.invoices import NumberTaken, add_invoice, client_invoices, next_number
+from bridge.store.invoices import NumberTaken, add_invoice, invoices_of, next_number
 from bridge.store.models import InvoiceRow
-from bridge.store.reading import invoice_from_row
 from connectors.errors import ConfigError
 
 
@@ -30,11 +29,6 @@ def to_row(invoice: Invoice) -> InvoiceRow:
         lines=[{"key": x.key, "cents": x.cents, "billed_before": x.billed_before,
                 "seconds": x.seconds, "rounds": x.rounds} for x in invoice.lines],
     )
-
-
-def invoices_of(store: Store, client: str) -> list[Invoice]:
-    """The client's invoices, void ones included, oldest first."""
-    return [invoice_from_row(row) for row in client_invoices(store, client)]
 
 
 def summary(store: Store, ledger: Ledger) -> Summary:

@@ -95,10 +95,10 @@ def list_invoices(
     from rich.table import Table
     from rich.text import Text
 
-    from bridge.billing.invoices import invoices_of
     from bridge.clientfile.load import find_client, load_client
     from bridge.present.invoice_view import money
     from bridge.store import Store
+    from bridge.store.invoices import invoices_of
 
     config = load_client(find_client(client, config_dir))
     with Store.open(db) as store:

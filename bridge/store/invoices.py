@@ -13,8 +13,10 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col
 
+from bridge.engine.invoicing import Invoice
 from bridge.store import Store
 from bridge.store.models import InvoiceRow, utc_now
+from bridge.store.reading import invoice_from_row
 from connectors.errors import ConfigError, StoreError
 
 _SEQUENCE = re.compile(r"^(\d{4})-(\d+)$")
@@ -29,6 +31,11 @@ def client_invoices(store: Store, client: str, *, session: Session | None = None
         return list(session.execute(query).scalars())
     with store.session() as s:
         return list(s.execute(query).scalars())
+
+
+def invoices_of(store: Store, client: str) -> list[Invoice]:
+    """The client's invoices, void ones included, oldest first."""
+    return [invoice_from_row(row) for row in client_invoices(store, client)]
 
 
 def find_invoice(store: Store, number: str) -> InvoiceRow | None:

@@ -74,9 +74,9 @@ class StoreLedgerReads:
         return self.store.notice_states(client)
 
     def invoices(self, client: str) -> list[Invoice]:
-        from bridge.store.invoices import client_invoices
+        from bridge.store.invoices import invoices_of
 
-        return [invoice_from_row(row) for row in client_invoices(self.store, client)]
+        return invoices_of(self.store, client)
 
     def last_run(self, client: str, outcome: str | None = None) -> RunLine | None:
         run = self.store.last_run(client, outcome=outcome)
