@@ -219,6 +219,23 @@ def test_a_run_left_running_by_a_dead_process_is_closed_by_the_next(store: Store
     assert beta is not None and beta.id == other.id and beta.outcome == "running"
 
 
+def test_last_began_is_the_latest_start_among_the_outcomes_asked_in_utc(store: Store) -> None:
+    assert store.last_began("acme", ("ok", "running")) is None
+    ok = store.start_run("acme")
+    store.finish_run(ok.id, "ok")
+    failed = store.start_run("acme")
+    store.finish_run(failed.id, "failed")
+    good = store.last_run("acme", outcome="ok")
+    assert good is not None
+    began = store.last_began("acme", ("ok", "running"))
+    assert began == good.started_at and began.tzinfo is UTC  # the later failed run is not one
+    running = store.start_run("acme")
+    last = store.last_run("acme")
+    assert last is not None and last.id == running.id
+    assert store.last_began("acme", ("ok", "running")) == last.started_at
+    assert store.last_began("beta", ("ok", "running")) is None
+
+
 def notice(key: str, kind: str = "ack") -> OutboxRow:
     return OutboxRow(
         client="acme",

@@ -49,9 +49,7 @@ def synced_lately(store: Store, client: str, period: float) -> float | None:
         return None  # the sync will meet the store's trouble and report it
     if began is None:
         return None
-    if began.tzinfo is None:
-        began = began.replace(tzinfo=UTC)
-    age = (datetime.now(UTC) - began).total_seconds()
+    age = (datetime.now(UTC) - began).total_seconds()  # the store's times are aware UTC
     return age if age < fair_gap(period) else None
 
 

@@ -89,8 +89,9 @@ class RunQueries:
             return s.execute(query).scalars().first()
 
     def last_began(self, client: str, outcomes: Sequence[str]) -> datetime | None:
-        """When the client's most recent run with one of ``outcomes`` began, or None (one
-        query, no row read: what the daemon asks before every sync)."""
+        """When the client's most recent run with one of ``outcomes`` began (aware UTC, as
+        every stored time), or None (one query, no row read: what the daemon asks before
+        every sync)."""
         runs = table_of(RunRow)
         query = select(func.max(runs.c.started_at)).where(
             runs.c.client == client, runs.c.outcome.in_(list(outcomes)))
