@@ -13,6 +13,7 @@ import pytest
 
 from connectors.asana.connector import DEFAULT_POLICY, AsanaConnector
 from connectors.asana.settings import AsanaSettings
+from connectors.budgets import CredentialLimiter
 from connectors.http import RetryPolicy
 from connectors.testing.fakes.asana import FakeAsana, settings_for
 from connectors.testing.fakes.asana_limits import AsanaLimits
@@ -35,8 +36,17 @@ def client(fake: FakeAsana, budget: tuple[int, float]) -> AsanaConnector:
                           {"token": fake.token}, policy=policy)
 
 
-def test_the_default_budget_is_a_paid_domains_with_a_reserve() -> None:
-    assert DEFAULT_POLICY.rate_limit == (1350, 60.0)
+def test_connectors_built_as_the_sync_builds_them_share_a_paid_domains_budget(
+    fake: FakeAsana,
+) -> None:
+    """No policy given (the sync's way): the token is paced at 1,350 a minute, 90 % of a paid
+    domain's 1,500, by one limiter every connector on the token shares."""
+    settings = AsanaSettings.model_validate(settings_for(fake))
+    first, second = (AsanaConnector(settings, {"token": fake.token}) for _ in range(2))
+    [limiter] = first._meter.limiters
+    assert second._meter.limiters == [limiter]
+    assert isinstance(limiter, CredentialLimiter) and limiter.budget == (1350, 60.0)
+    assert DEFAULT_POLICY.rate_limit == limiter.budget
 
 
 def test_two_clients_on_one_token_share_its_budget(fake: FakeAsana) -> None:
