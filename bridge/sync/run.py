@@ -301,14 +301,15 @@ def _derive_and_post(store: Store, config: ClientConfig, connector: Connector,
     summary.notices_held = sum(row.state == "held" for row in waiting)
     if config.comments.mode == "off":
         return
+    to_post = (store.outbox(config.client, ("pending", "sending")) if rewritten
+               else [r for r in unposted if r.state in ("pending", "sending")])
     if options.dry_run:  # on the scratch copy: what a real sync would post now
         keys = {t.remote_id: t.key for t in records.tickets}
         summary.would_post = [
             {"ticket": r.ticket_id, "key": keys.get(r.ticket_id, r.ticket_id), "kind": r.kind,
              "body": r.body}
-            for r in store.outbox(config.client, ("pending", "sending"))]
+            for r in to_post]
         return
-    to_post = None if rewritten else [r for r in unposted if r.state in ("pending", "sending")]
     result = post_pending(store, config.client, connector, rows=to_post, stop=options.stop)
     summary.notices_posted = len(result.posted)
     summary.notices_found_posted = len(result.already_there)
